@@ -1,0 +1,145 @@
+"""The schema: migrations match the models, and the database itself refuses bad rows."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, date, datetime, time
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
+
+from tracker.core.database import transaction
+from tracker.extensions import db
+from tracker.models import Exchange, Organisation, Outcome, Person, Task
+
+
+def test_migrations_and_models_agree(ctx):
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(context, db.metadata)
+    assert diff == []
+
+
+def test_db_upgrade_command_creates_the_schema_on_an_empty_sqlite_file(tmp_path):
+    database = tmp_path / "fresh.sqlite3"
+    env = {**os.environ, "TRACKER_DATABASE_URL": f"sqlite:///{database}",
+           "TRACKER_SECRET_KEY": "x"}
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
+        env=env, capture_output=True, text=True, cwd=os.path.dirname(os.path.dirname(__file__)),
+    )
+    assert result.returncode == 0, result.stderr
+    import sqlite3
+
+    with sqlite3.connect(database) as conn:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"tasks", "exchanges", "outcomes", "people", "organisations", "audit_entries"} <= names
+
+
+def test_the_tracker_queries_have_indexes(ctx):
+    indexes = {ix["name"] for ix in inspect(db.engine).get_indexes("tasks")}
+    assert {"ix_tasks_owner_status_due", "ix_tasks_exchange_id", "ix_tasks_organisation_id"} <= (
+        indexes
+    )
+
+
+def test_sqlite_is_set_up_for_several_workers(ctx):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite settings")
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def _refused(make_row) -> None:
+    """The row is refused by the database itself, and nothing is left behind."""
+    with pytest.raises(IntegrityError):
+        with transaction():
+            db.session.add(make_row())
+            db.session.flush()
+
+
+def test_database_refuses_a_task_with_an_unknown_status(make):
+    owner = make.person()
+    _refused(lambda: Task(title="x", owner_id=owner.id, status="maybe"))
+
+
+def test_database_refuses_a_done_task_without_completion_time(make):
+    owner = make.person()
+    _refused(lambda: Task(title="x", owner_id=owner.id, status="done"))
+
+
+def test_database_refuses_a_task_without_owner_or_with_unknown_owner(make):
+    _refused(lambda: Task(title="x", owner_id=None))
+    _refused(lambda: Task(title="x", owner_id=999_999))
+
+
+def test_database_refuses_a_blank_title_and_a_time_without_date(make):
+    owner = make.person()
+    _refused(lambda: Task(title="  ", owner_id=owner.id))
+    _refused(lambda: Task(title="x", owner_id=owner.id, due_time=time(9)))
+
+
+def test_database_refuses_an_exchange_ending_before_it_starts(make):
+    _refused(
+        lambda: Exchange(
+            title="x",
+            starts_at=datetime(2026, 1, 2, tzinfo=UTC),
+            ends_at=datetime(2026, 1, 1, tzinfo=UTC),
+        )
+    )
+    _refused(
+        lambda: Exchange(
+            title="x", all_day=True, start_date=date(2026, 1, 2), end_date=date(2026, 1, 1)
+        )
+    )
+
+
+def test_database_refuses_an_exchange_without_dates_or_with_unknown_kind(make):
+    _refused(lambda: Exchange(title="x", all_day=True))
+    _refused(
+        lambda: Exchange(
+            title="x", kind="party", all_day=True, start_date=date(2026, 1, 1),
+            end_date=date(2026, 1, 1),
+        )
+    )
+    _refused(
+        lambda: Exchange(
+            title="x", status="postponed", all_day=True, start_date=date(2026, 1, 1),
+            end_date=date(2026, 1, 1),
+        )
+    )
+
+
+def test_database_refuses_an_unknown_role_and_duplicate_email(make):
+    make.person(email="anna@rostock.example")
+    _refused(lambda: Person(name="x", role="superuser"))
+    _refused(lambda: Person(name="y", email="anna@rostock.example"))
+    _refused(lambda: Person(name="z", password_hash="h", role=None))
+
+
+def test_database_refuses_bad_organisations_and_outcomes(make):
+    make.organisation(name="Kiel")
+    _refused(lambda: Organisation(name="Kiel"))
+    _refused(lambda: Organisation(name="Nowhere", kind="planet"))
+    exchange = make.exchange()
+    _refused(lambda: Outcome(exchange_id=exchange.id, text="x", status="forgotten"))
+    _refused(lambda: Outcome(exchange_id=999_999, text="x"))
+
+
+def test_foreign_keys_hold_on_every_connection(make):
+    with pytest.raises(IntegrityError):
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO outcomes (exchange_id, text, status, created_at, updated_at,"
+                    " version) VALUES (424242, 'x', 'agreed', :now, :now, 1)"
+                ),
+                {"now": datetime(2026, 1, 1)},
+            )

@@ -1,0 +1,47 @@
+"""The follow-up tracker: what was agreed at a city's exchanges, and who does what by when."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _template_folder() -> str:
+    """Top-level templates/ in a checkout; tracker/templates inside a built wheel."""
+    bundled = PACKAGE_DIR / "templates"
+    return str(bundled if bundled.is_dir() else PACKAGE_DIR.parent / "templates")
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: environment settings, then `config` overrides (tests pass theirs)."""
+    from tracker import config as settings
+    from tracker.cli import register_commands
+    from tracker.core.database import configure_engine, engine_options
+    from tracker.extensions import db, migrate
+
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=_template_folder(),
+    )
+    instance_path = Path(app.instance_path)
+    app.config.from_mapping(settings.from_environment(instance_path))
+    if config:
+        app.config.update(config)
+    app.config["TRACKER_TIMEZONE"] = settings.validate_timezone(app.config["TRACKER_TIMEZONE"])
+    settings.ensure_secret_key(app.config, instance_path)
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    )
+
+    import tracker.models  # noqa: F401  (registers every table on the metadata)
+
+    db.init_app(app)
+    configure_engine(app)
+    migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True)
+    register_commands(app)
+    return app

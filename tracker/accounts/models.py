@@ -1,0 +1,92 @@
+"""People; a person with a password and a role is a user who can sign in."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.core.model import Record, UTCDateTime, utcnow
+from tracker.extensions import db
+from tracker.organisations.models import Organisation
+
+ROLES = ("admin", "editor", "viewer")
+LOCALES = ("de", "en")
+DIGEST_FREQUENCIES = ("daily", "weekly", "never")
+
+
+class Person(Record, db.Model):
+    __tablename__ = "people"
+    __table_args__ = (
+        CheckConstraint(f"role IN {ROLES!r}", name="role"),
+        CheckConstraint(f"locale IN {LOCALES!r}", name="locale"),
+        CheckConstraint(f"digest IN {DIGEST_FREQUENCIES!r}", name="digest"),
+        CheckConstraint("length(trim(name)) > 0", name="name_not_blank"),
+        CheckConstraint("password_hash IS NULL OR role IS NOT NULL", name="login_has_role"),
+        CheckConstraint(
+            "reminder_minutes IS NULL OR reminder_minutes >= 0", name="reminder_not_negative"
+        ),
+    )
+
+    name: Mapped[str] = mapped_column(String(200))
+    #: Stored lower-case; unique among people who have one.
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str | None] = mapped_column(String(10))
+    #: Preferred UI language; None means "follow the browser".
+    locale: Mapped[str | None] = mapped_column(String(5))
+    active: Mapped[bool] = mapped_column(default=True)
+    #: Bumped when the password changes, so every other session ends.
+    session_epoch: Mapped[int] = mapped_column(default=0)
+    digest: Mapped[str] = mapped_column(String(10), default="weekly")
+    #: Default task reminder, minutes before 00:00 of the due day (900 = 09:00 the day before).
+    reminder_minutes: Mapped[int | None] = mapped_column(default=900)
+
+    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+
+    @property
+    def is_user(self) -> bool:
+        return self.password_hash is not None and self.role is not None
+
+    # Flask-Login protocol
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active and self.is_user
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_epoch}"
+
+    def can_edit(self) -> bool:
+        return self.role in ("admin", "editor")
+
+    def __repr__(self) -> str:
+        return f"<Person {self.id} {self.name!r}>"
+
+
+class ApiToken(db.Model):
+    """A personal API token; only its SHA-256 is kept, the token itself is shown once."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (Index("ix_api_tokens_person_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    person: Mapped[Person] = relationship()

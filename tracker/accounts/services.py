@@ -1,0 +1,192 @@
+"""People, users, passwords and personal API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from typing import Any
+
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from tracker.accounts.models import DIGEST_FREQUENCIES, LOCALES, ROLES, ApiToken, Person
+from tracker.core import audit, validation
+from tracker.core.errors import InvalidField
+from tracker.core.model import utcnow
+from tracker.core.permissions import can_administer, require
+from tracker.core.validation import check_version
+from tracker.extensions import db
+from tracker.organisations.models import Organisation
+
+MIN_PASSWORD_LENGTH = 10
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+#: Compared against when the email is unknown, so a failed sign-in takes as long either way.
+_DUMMY_HASH = generate_password_hash("not-a-real-password-0")
+API_TOKEN_PREFIX = "trk_"
+
+PERSON_FIELDS = (
+    "name",
+    "email",
+    "organisation_id",
+    "role",
+    "locale",
+    "active",
+    "digest",
+    "reminder_minutes",
+)
+
+
+def normalise_email(field: str, value) -> str | None:
+    if value in (None, ""):
+        return None
+    value = validation.text(field, value, max_length=254, single_line=True).lower()
+    if not _EMAIL.match(value):
+        raise InvalidField(field, "is not an email address")
+    return value
+
+
+def _validated(values: dict[str, Any], person_id: int | None) -> dict[str, Any]:
+    unknown = set(values) - set(PERSON_FIELDS)
+    if unknown:
+        raise InvalidField(sorted(unknown)[0], "is not a person field")
+    v = dict(values)
+    v["name"] = validation.text("name", v.get("name"), max_length=200, required=True)
+    v["email"] = normalise_email("email", v.get("email"))
+    if v["email"] is not None:
+        clash = db.session.scalar(
+            select(Person.id).where(func.lower(Person.email) == v["email"], Person.id != person_id)
+            if person_id
+            else select(Person.id).where(func.lower(Person.email) == v["email"])
+        )
+        if clash is not None:
+            raise InvalidField("email", "another person has this email address")
+    validation.existing("organisation_id", Organisation, v.get("organisation_id"))
+    if v.get("role") is not None:
+        validation.choice("role", v["role"], ROLES)
+    if v.get("locale") is not None:
+        validation.choice("locale", v["locale"], LOCALES)
+    v["digest"] = validation.choice("digest", v.get("digest") or "weekly", DIGEST_FREQUENCIES)
+    reminder = v.get("reminder_minutes", 900)
+    if reminder is not None and (
+        isinstance(reminder, bool) or not isinstance(reminder, int) or not 0 <= reminder <= 40_320
+    ):
+        raise InvalidField("reminder_minutes", "must be between 0 and 40320 minutes")
+    v["reminder_minutes"] = reminder
+    if not isinstance(v.get("active", True), bool):
+        raise InvalidField("active", "must be true or false")
+    return v
+
+
+def create_person(actor: Person | None, password: str | None = None, **fields: Any) -> Person:
+    """A person who owns tasks; with a password and a role, also a user who can sign in."""
+    require(can_administer(actor) or not fields.get("role"))
+    values = _validated(fields, None)
+    if password is not None and values.get("role") is None:
+        raise InvalidField("role", "a user with a password needs a role")
+    person = Person(**values)
+    if password is not None:
+        person.password_hash = hash_password(password)
+    db.session.add(person)
+    db.session.flush()
+    audit.record("create", person, actor, {k: (None, v) for k, v in values.items() if v})
+    return person
+
+
+def update_person(
+    person: Person, actor: Person | None, changes: dict[str, Any], expected_version=None
+) -> Person:
+    """Admins change anyone; a user changes their own name, language and reminders."""
+    own_fields = {"name", "locale", "digest", "reminder_minutes"}
+    require(can_administer(actor) or (actor.id == person.id and set(changes) <= own_fields))
+    check_version(person, expected_version)
+    current = {name: getattr(person, name) for name in PERSON_FIELDS}
+    values = _validated({**current, **changes}, person.id)
+    if values.get("role") is None and person.password_hash is not None:
+        raise InvalidField("role", "a user with a login needs a role")
+    diff = audit.apply_changes(person, values)
+    if diff:
+        person.updated_at = utcnow()
+        db.session.flush()
+        audit.record("update", person, actor, diff)
+    return person
+
+
+def hash_password(password: str) -> str:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidField("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > 1024:
+        raise InvalidField("password", "is too long")
+    return generate_password_hash(password)
+
+
+def set_password(person: Person, actor: Person | None, password: str) -> None:
+    """Change a password; other sessions of that user end (session_epoch moves on)."""
+    require(can_administer(actor) or actor.id == person.id)
+    if person.role is None:
+        raise InvalidField("role", "give the person a role before a password")
+    person.password_hash = hash_password(password)
+    person.session_epoch += 1
+    person.updated_at = utcnow()
+    db.session.flush()
+    audit.record("update", person, actor, {"password": ("***", "***")})
+
+
+def authenticate(email: str, password: str) -> Person | None:
+    """The active user with these credentials, or None; the same work is done either way."""
+    try:
+        email = normalise_email("email", email) or ""
+    except InvalidField:
+        email = ""
+    person = (
+        db.session.scalar(select(Person).where(Person.email == email)) if email else None
+    )
+    stored = person.password_hash if person is not None and person.password_hash else _DUMMY_HASH
+    ok = check_password_hash(stored, password or "")
+    if person is None or not ok or not person.is_active:
+        return None
+    return person
+
+
+def user_by_email(email: str) -> Person | None:
+    return db.session.scalar(select(Person).where(Person.email == email.strip().lower()))
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_api_token(person: Person, name: str = "") -> tuple[ApiToken, str]:
+    """A new personal API token; the plain token is returned once and never stored."""
+    if not person.is_user:
+        raise InvalidField("email", "only a user with a role can have an API token")
+    plain = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        person_id=person.id,
+        name=validation.text("name", name, max_length=100, single_line=True),
+        token_hash=_token_hash(plain),
+    )
+    db.session.add(token)
+    db.session.flush()
+    return token, plain
+
+
+def revoke_api_token(token: ApiToken) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.session.flush()
+
+
+def person_for_api_token(plain: str) -> Person | None:
+    """The active user a token belongs to; looked up by hash, compared in constant time."""
+    if not plain or len(plain) > 200:
+        return None
+    digest = _token_hash(plain)
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
+    if token is None or not hmac.compare_digest(token.token_hash, digest):
+        return None
+    if token.revoked_at is not None or not token.person.is_active:
+        return None
+    token.last_used_at = utcnow()
+    return token.person

@@ -1,0 +1,146 @@
+"""The operator's commands (`flask --app wsgi …`): users, demo data, export and import."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from tracker.core.database import transaction
+from tracker.core.errors import InvalidField
+
+users_cli = AppGroup("users", help="Manage the people who can sign in.")
+
+
+def _fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+def _schema_needed(command):
+    """A command run before `db upgrade` says so, instead of printing a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (OperationalError, ProgrammingError) as exc:
+            if "no such table" in str(exc) or "does not exist" in str(exc):
+                _fail("the database has no schema yet: run 'flask --app wsgi db upgrade' first")
+            _fail(f"the database refused: {exc.orig}")
+
+    return wrapper
+
+
+@users_cli.command("create")
+@click.option("--email", required=True, help="Sign-in address (also where mail goes).")
+@click.option("--name", required=True, help="Full name as the team knows it.")
+@click.option("--role", required=True, type=click.Choice(["admin", "editor", "viewer"]))
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--locale", type=click.Choice(["de", "en"]), default=None)
+@_schema_needed
+def create_user_command(email, name, role, password_stdin, locale):
+    """Create a user (or give an existing person a login)."""
+    from tracker.accounts.services import create_person, hash_password, user_by_email
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        with transaction():
+            existing = user_by_email(email)
+            if existing is not None and existing.password_hash:
+                _fail(f"a user with the email {email} exists already")
+            if existing is not None:
+                existing.role = role
+                existing.password_hash = hash_password(password)
+                person = existing
+            else:
+                person = create_person(
+                    None, password=password, email=email, name=name, role=role, locale=locale
+                )
+    except InvalidField as exc:
+        _fail(f"{exc.field}: {exc.message}")
+    click.echo(f"Created {person.role} {person.name} <{person.email}> (id {person.id}).")
+
+
+@users_cli.command("api-token")
+@click.argument("email")
+@click.option("--name", default="", help="What the token is for, to recognise it later.")
+@_schema_needed
+def api_token_command(email, name):
+    """Print a new personal API token for the user with EMAIL."""
+    from tracker.accounts.services import issue_api_token, user_by_email
+
+    person = user_by_email(email)
+    if person is None or not person.is_user:
+        _fail(f"there is no user with the email {email}")
+    try:
+        with transaction():
+            _token, plain = issue_api_token(person, name or "command line")
+    except InvalidField as exc:
+        _fail(f"{exc.field}: {exc.message}")
+    click.echo(plain)
+
+
+@click.command("demo")
+@click.option("--force", is_flag=True, help="Load even though the database holds data.")
+@click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) if there is data.")
+@_schema_needed
+def demo_command(force, if_empty):
+    """Load the demo data: the Rostock exchanges and what was agreed at them."""
+    from tracker.transfer.demo import DEMO_PASSWORD, database_is_empty, load_demo
+
+    if not database_is_empty():
+        if if_empty:
+            click.echo("The database holds data already; demo data not loaded.")
+            return
+        if not force:
+            _fail("the database is not empty; use --force to load the demo data anyway")
+    with transaction():
+        summary = load_demo()
+    click.echo(
+        f"Loaded {summary['exchanges']} exchanges, {summary['tasks']} tasks, "
+        f"{summary['organisations']} organisations, {summary['people']} people."
+    )
+    click.echo(f"Sign in as {summary['login']} with the password {DEMO_PASSWORD}")
+
+
+@click.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@_schema_needed
+def export_command(file: Path):
+    """Write the whole database to FILE as JSON ('-' for standard output)."""
+    from tracker.transfer.dump import export_database
+
+    out = sys.stdout if str(file) == "-" else None
+    counts = export_database(out or file, progress=_progress)
+    click.echo(f"Exported {sum(counts.values())} rows to {file}.", err=out is not None)
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@_schema_needed
+def import_command(file: Path):
+    """Restore an export FILE into an empty database."""
+    from tracker.transfer.dump import ImportRefused, import_database
+
+    try:
+        counts = import_database(file, progress=_progress)
+    except ImportRefused as exc:
+        _fail(str(exc))
+    click.echo(f"Imported {sum(counts.values())} rows from {file}.")
+
+
+def _progress(table: str, done: int, total: int) -> None:
+    click.echo(f"  {table}: {done}/{total}", err=True)
+
+
+def register_commands(app: Flask) -> None:
+    for command in (users_cli, demo_command, export_command, import_command):
+        app.cli.add_command(command)

@@ -1,0 +1,80 @@
+"""The audit trail: who did what to which record, and what changed (old → new)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.core.model import UTCDateTime, utcnow
+from tracker.extensions import db
+
+ACTIONS = ("create", "update", "complete", "reopen", "cancel", "delete", "restore", "move")
+
+
+class AuditEntry(db.Model):
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_entity", "entity_type", "entity_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: None when a command or the system did it.
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(20))
+    entity_type: Mapped[str] = mapped_column(String(30))
+    entity_id: Mapped[int]
+    #: {"field": [old, new], ...} with JSON-ready values.
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    actor = relationship("Person")
+
+
+def jsonable(value: Any) -> Any:
+    """A value as the audit trail and the export keep it."""
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def record(action: str, entity, actor=None, changes: dict[str, tuple] | None = None) -> AuditEntry:
+    """Add an audit entry to the current transaction; it commits or rolls back with the change."""
+    if entity.id is None:
+        db.session.flush()
+    entry = AuditEntry(
+        action=action,
+        entity_type=entity.__tablename__,
+        entity_id=entity.id,
+        actor_id=getattr(actor, "id", None),
+        changes={k: [jsonable(old), jsonable(new)] for k, (old, new) in (changes or {}).items()},
+    )
+    db.session.add(entry)
+    return entry
+
+
+def history(entity) -> list[AuditEntry]:
+    """Every entry for one record, oldest first."""
+    return list(
+        db.session.scalars(
+            db.select(AuditEntry)
+            .where(
+                AuditEntry.entity_type == entity.__tablename__,
+                AuditEntry.entity_id == entity.id,
+            )
+            .order_by(AuditEntry.id)
+        )
+    )
+
+
+def apply_changes(obj, values: dict[str, Any]) -> dict[str, tuple]:
+    """Set attributes and return what actually changed, for the audit entry."""
+    changed: dict[str, tuple] = {}
+    for name, new in values.items():
+        old = getattr(obj, name)
+        if old != new:
+            setattr(obj, name, new)
+            changed[name] = (old, new)
+    return changed

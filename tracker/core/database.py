@@ -1,0 +1,71 @@
+"""Engine set-up per database, and the transaction every write goes through."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask, has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm.exc import StaleDataError
+
+from tracker.core.errors import StaleVersion
+from tracker.extensions import db
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+_READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def engine_options(database_url: str) -> dict:
+    if database_url.startswith("sqlite"):
+        return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}}
+    return {"pool_pre_ping": True}
+
+
+def configure_engine(app: Flask) -> None:
+    """Give SQLite what several worker processes need: WAL, a busy timeout, foreign keys."""
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        # Let SQLAlchemy, not the driver, decide when a transaction begins (see _on_begin).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        # A transaction that may write takes the write lock up front: a deferred one that
+        # reads first and writes later cannot wait for the lock and fails "database is locked".
+        reading = conn.get_execution_options().get("tracker_read_only") or (
+            has_request_context() and request.method in _READ_ONLY_METHODS
+        )
+        conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+
+@contextmanager
+def transaction() -> Iterator[None]:
+    """Commit what the block did, or roll all of it back.
+
+    Views, the API and the commands wrap each domain operation in this, so a change and
+    its audit entry land together or not at all.
+    """
+    try:
+        yield
+        db.session.commit()
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise StaleVersion() from exc
+    except BaseException:
+        db.session.rollback()
+        raise

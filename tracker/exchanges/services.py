@@ -1,0 +1,328 @@
+"""Every write to an exchange or an outcome, including moving an exchange and the tasks due at it.
+
+As with tasks: these flush, the caller commits through `transaction()`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from dateutil.rrule import rrulestr
+from sqlalchemy import select
+
+from tracker.accounts.models import Person
+from tracker.core import audit, validation
+from tracker.core.errors import InvalidField, NotFound
+from tracker.core.model import utcnow
+from tracker.core.permissions import can_edit, require
+from tracker.core.validation import check_version
+from tracker.exchanges.models import (
+    EXCHANGE_KINDS,
+    EXCHANGE_STATUSES,
+    Exchange,
+    Outcome,
+)
+from tracker.extensions import db
+from tracker.organisations.models import Organisation
+from tracker.tasks.models import Task
+from tracker.tasks.services import refresh_outcome_status
+
+SCALAR_FIELDS = (
+    "title",
+    "kind",
+    "status",
+    "all_day",
+    "starts_at",
+    "ends_at",
+    "start_date",
+    "end_date",
+    "location",
+    "description",
+    "rrule",
+    "follows_up_id",
+    "import_uid",
+)
+LIST_FIELDS = ("organisation_ids", "participant_ids")
+WHEN_FIELDS = ("all_day", "starts_at", "ends_at", "start_date", "end_date")
+
+
+def validate_rrule(value: str | None, start: date | datetime | None) -> str | None:
+    """An RRULE value ("FREQ=MONTHLY;BYDAY=1WE") that dateutil and calendar clients accept."""
+    if value is None:
+        return None
+    value = validation.text("rrule", value, max_length=500, single_line=True)
+    if not value:
+        return None
+    if value.upper().startswith("RRULE:"):
+        value = value[6:]
+    if "FREQ=" not in value.upper():
+        raise InvalidField("rrule", "needs FREQ (e.g. FREQ=MONTHLY;BYDAY=1WE)")
+    dtstart = start if isinstance(start, datetime) else datetime(2000, 1, 1)
+    if isinstance(start, date) and not isinstance(start, datetime):
+        dtstart = datetime(start.year, start.month, start.day)
+    if isinstance(dtstart, datetime) and dtstart.tzinfo is not None:
+        dtstart = dtstart.replace(tzinfo=None)
+    try:
+        rule = rrulestr(f"RRULE:{value}", dtstart=dtstart, ignoretz=True)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise InvalidField("rrule", f"is not a valid recurrence rule ({exc})") from exc
+    if "UNTIL=" in value.upper() and "COUNT=" in value.upper():
+        raise InvalidField("rrule", "may have UNTIL or COUNT, not both")
+    del rule
+    return value.upper()
+
+
+def _validated(values: dict[str, Any], exchange_id: int | None) -> dict[str, Any]:
+    unknown = set(values) - set(SCALAR_FIELDS) - set(LIST_FIELDS)
+    if unknown:
+        raise InvalidField(sorted(unknown)[0], "is not an exchange field")
+    v = dict(values)
+    v["title"] = validation.text(
+        "title", v.get("title"), max_length=300, required=True, single_line=True
+    )
+    v["kind"] = validation.choice("kind", v.get("kind") or "other", EXCHANGE_KINDS)
+    v["status"] = validation.choice("status", v.get("status") or "planned", EXCHANGE_STATUSES)
+    v["location"] = validation.text(
+        "location", v.get("location"), max_length=300, single_line=True
+    )
+    v["description"] = validation.text("description", v.get("description"), max_length=100_000)
+    if not isinstance(v.get("all_day", False), bool):
+        raise InvalidField("all_day", "must be true or false")
+    v["all_day"] = bool(v.get("all_day", False))
+    if v["all_day"]:
+        start = validation.a_date("start_date", v.get("start_date"), required=True)
+        end = validation.a_date("end_date", v.get("end_date")) or start
+        if end < start:
+            raise InvalidField("end_date", "is before the start date")
+        v.update(start_date=start, end_date=end, starts_at=None, ends_at=None)
+    else:
+        start = validation.aware("starts_at", v.get("starts_at"), required=True)
+        end = validation.aware("ends_at", v.get("ends_at")) or start + timedelta(hours=1)
+        if end < start:
+            raise InvalidField("ends_at", "is before the start")
+        v.update(starts_at=start, ends_at=end, start_date=None, end_date=None)
+    v["rrule"] = validate_rrule(v.get("rrule"), start)
+    follows = validation.existing("follows_up_id", Exchange, v.get("follows_up_id"))
+    if follows is not None and follows.id == exchange_id:
+        raise InvalidField("follows_up_id", "an exchange cannot follow up itself")
+    uid = v.get("import_uid")
+    v["import_uid"] = validation.text("import_uid", uid, max_length=500) or None
+    if "organisation_ids" in v:
+        v["organisations"] = validation.existing_all(
+            "organisation_ids", Organisation, v.pop("organisation_ids")
+        )
+    if "participant_ids" in v:
+        v["participants"] = validation.existing_all(
+            "participant_ids", Person, v.pop("participant_ids")
+        )
+    return v
+
+
+def _ids(records) -> list[int]:
+    return sorted(r.id for r in records)
+
+
+def create_exchange(actor: Person | None, **fields: Any) -> Exchange:
+    require(can_edit(actor))
+    values = _validated(fields, None)
+    exchange = Exchange(**values)
+    db.session.add(exchange)
+    db.session.flush()
+    changes = {k: (None, v) for k, v in values.items() if k in SCALAR_FIELDS and v}
+    for name in ("organisations", "participants"):
+        if values.get(name):
+            changes[name] = (None, _ids(values[name]))
+    audit.record("create", exchange, actor, changes)
+    return exchange
+
+
+def update_exchange(
+    exchange: Exchange,
+    actor: Person | None,
+    changes: dict[str, Any],
+    expected_version: int | None = None,
+) -> Exchange:
+    """Change an exchange; if it moves, the tasks due at it move with it."""
+    require(can_edit(actor))
+    if exchange.deleted_at is not None:
+        raise NotFound(f"exchange {exchange.id} was deleted")
+    check_version(exchange, expected_version)
+    current = {name: getattr(exchange, name) for name in SCALAR_FIELDS}
+    values = _validated({**current, **changes}, exchange.id)
+    lists = {name: values.pop(name) for name in ("organisations", "participants") if name in values}
+    old_day = exchange.first_day
+    diff = audit.apply_changes(exchange, values)
+    for name, records in lists.items():
+        old_ids, new_ids = _ids(getattr(exchange, name)), _ids(records)
+        if old_ids != new_ids:
+            setattr(exchange, name, records)
+            diff[name] = (old_ids, new_ids)
+    if diff:
+        exchange.updated_at = utcnow()
+        db.session.flush()
+        audit.record("update", exchange, actor, diff)
+        if exchange.first_day != old_day:
+            _move_tasks_due_at(exchange, actor)
+    return exchange
+
+
+def move_exchange(
+    exchange: Exchange, actor: Person | None, expected_version: int | None = None, **when: Any
+) -> Exchange:
+    """Reschedule an exchange (timed or all-day fields); tasks due at it follow."""
+    if set(when) - set(WHEN_FIELDS):
+        raise InvalidField(sorted(set(when) - set(WHEN_FIELDS))[0], "is not a date field")
+    return update_exchange(exchange, actor, when, expected_version)
+
+
+def _move_tasks_due_at(exchange: Exchange, actor: Person | None) -> None:
+    day = exchange.first_day
+    tasks = db.session.scalars(
+        select(Task).where(Task.due_exchange_id == exchange.id, Task.deleted_at.is_(None))
+    )
+    for task in tasks:
+        if task.due_date != day:
+            old = task.due_date
+            task.due_date = day
+            task.updated_at = utcnow()
+            db.session.flush()
+            audit.record("move", task, actor, {"due_date": (old, day)})
+
+
+def delete_exchange(
+    exchange: Exchange, actor: Person | None, expected_version: int | None = None
+) -> Exchange:
+    """Soft delete; its outcomes and tasks stay and come back with it on restore."""
+    require(can_edit(actor))
+    if exchange.deleted_at is not None:
+        return exchange
+    check_version(exchange, expected_version)
+    now = utcnow()
+    exchange.deleted_at = now
+    exchange.updated_at = now
+    db.session.flush()
+    audit.record("delete", exchange, actor, {"deleted_at": (None, now)})
+    return exchange
+
+
+def restore_exchange(exchange: Exchange, actor: Person | None) -> Exchange:
+    require(can_edit(actor))
+    if exchange.deleted_at is None:
+        return exchange
+    old = exchange.deleted_at
+    exchange.deleted_at = None
+    exchange.updated_at = utcnow()
+    db.session.flush()
+    audit.record("restore", exchange, actor, {"deleted_at": (old, None)})
+    return exchange
+
+
+def record_outcome(
+    exchange: Exchange,
+    actor: Person | None,
+    text: str,
+    organisation_ids: list[int] | None = None,
+) -> Outcome:
+    """Write down something agreed at an exchange."""
+    require(can_edit(actor))
+    if exchange.deleted_at is not None:
+        raise NotFound(f"exchange {exchange.id} was deleted")
+    text = validation.text("text", text, max_length=10_000, required=True)
+    organisations = validation.existing_all("organisation_ids", Organisation, organisation_ids)
+    outcome = Outcome(exchange_id=exchange.id, text=text, organisations=organisations)
+    db.session.add(outcome)
+    db.session.flush()
+    changes: dict[str, tuple] = {"text": (None, text), "exchange_id": (None, exchange.id)}
+    if organisations:
+        changes["organisations"] = (None, _ids(organisations))
+    audit.record("create", outcome, actor, changes)
+    return outcome
+
+
+def update_outcome(
+    outcome: Outcome,
+    actor: Person | None,
+    changes: dict[str, Any],
+    expected_version: int | None = None,
+) -> Outcome:
+    """Reword an outcome, change its parties, drop it or take it up again."""
+    require(can_edit(actor))
+    if outcome.deleted_at is not None:
+        raise NotFound(f"outcome {outcome.id} was deleted")
+    check_version(outcome, expected_version)
+    unknown = set(changes) - {"text", "organisation_ids", "dropped"}
+    if unknown:
+        raise InvalidField(sorted(unknown)[0], "is not an outcome field")
+    diff: dict[str, tuple] = {}
+    if "text" in changes:
+        new_text = validation.text("text", changes["text"], max_length=10_000, required=True)
+        diff |= audit.apply_changes(outcome, {"text": new_text})
+    if "organisation_ids" in changes:
+        orgs = validation.existing_all(
+            "organisation_ids", Organisation, changes["organisation_ids"]
+        )
+        if _ids(orgs) != _ids(outcome.organisations):
+            diff["organisations"] = (_ids(outcome.organisations), _ids(orgs))
+            outcome.organisations = orgs
+    if "dropped" in changes:
+        if not isinstance(changes["dropped"], bool):
+            raise InvalidField("dropped", "must be true or false")
+        if changes["dropped"] and outcome.status != "dropped":
+            diff["status"] = (outcome.status, "dropped")
+            outcome.status = "dropped"
+        elif not changes["dropped"] and outcome.status == "dropped":
+            outcome.status = "agreed"
+            refresh_outcome_status(outcome)
+            diff["status"] = ("dropped", outcome.status)
+    if diff:
+        outcome.updated_at = utcnow()
+        db.session.flush()
+        audit.record("update", outcome, actor, diff)
+    return outcome
+
+
+def delete_outcome(outcome: Outcome, actor: Person | None) -> Outcome:
+    require(can_edit(actor))
+    if outcome.deleted_at is None:
+        now = utcnow()
+        outcome.deleted_at = now
+        outcome.updated_at = now
+        db.session.flush()
+        audit.record("delete", outcome, actor, {"deleted_at": (None, now)})
+    return outcome
+
+
+def restore_outcome(outcome: Outcome, actor: Person | None) -> Outcome:
+    require(can_edit(actor))
+    if outcome.deleted_at is not None:
+        old = outcome.deleted_at
+        outcome.deleted_at = None
+        outcome.updated_at = utcnow()
+        db.session.flush()
+        audit.record("restore", outcome, actor, {"deleted_at": (old, None)})
+    return outcome
+
+
+def plan_exchange_from_task(task: Task, actor: Person | None, **fields: Any) -> Exchange:
+    """Turn "hold the governance workshop" into that workshop, planned and linked to the task."""
+    require(can_edit(actor))
+    if task.deleted_at is not None:
+        raise NotFound(f"task {task.id} was deleted")
+    if task.plans_exchange_id is not None:
+        raise InvalidField("plans_exchange_id", "this task already plans an exchange")
+    fields.setdefault("title", task.title)
+    fields.setdefault("status", "planned")
+    fields.setdefault("follows_up_id", task.exchange_id)
+    if task.organisation_id and "organisation_ids" not in fields:
+        fields["organisation_ids"] = [task.organisation_id]
+    exchange = create_exchange(actor, **fields)
+    task.plans_exchange_id = exchange.id
+    task.updated_at = utcnow()
+    db.session.flush()
+    audit.record("update", task, actor, {"plans_exchange_id": (None, exchange.id)})
+    return exchange
+
+
+def live_exchanges():
+    return select(Exchange).where(Exchange.deleted_at.is_(None))

@@ -1,0 +1,26 @@
+"""Every model, imported in one place so the metadata (and Alembic) sees them all."""
+
+from tracker.accounts.models import ApiToken, Person
+from tracker.core.audit import AuditEntry
+from tracker.exchanges.models import (
+    Exchange,
+    Outcome,
+    exchange_organisations,
+    exchange_participants,
+    outcome_organisations,
+)
+from tracker.organisations.models import Organisation
+from tracker.tasks.models import Task
+
+__all__ = [
+    "ApiToken",
+    "AuditEntry",
+    "Exchange",
+    "Organisation",
+    "Outcome",
+    "Person",
+    "Task",
+    "exchange_organisations",
+    "exchange_participants",
+    "outcome_organisations",
+]

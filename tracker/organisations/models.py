@@ -1,0 +1,42 @@
+"""Organisations: the cities, districts, ministries and companies the team works with."""
+
+from __future__ import annotations
+
+from sqlalchemy import CheckConstraint, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tracker.core.model import Record
+from tracker.extensions import db
+
+ORGANISATION_KINDS = (
+    "city",
+    "district",
+    "ministry",
+    "agency",
+    "company",
+    "university",
+    "association",
+    "other",
+)
+
+
+class Organisation(Record, db.Model):
+    __tablename__ = "organisations"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {ORGANISATION_KINDS!r}", name="kind"),
+        CheckConstraint("length(trim(name)) > 0", name="name_not_blank"),
+    )
+
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    short_name: Mapped[str | None] = mapped_column(String(50))
+    kind: Mapped[str] = mapped_column(String(20), default="other")
+    #: ISO 3166-1 alpha-2, e.g. "DE", "FI".
+    country: Mapped[str | None] = mapped_column(String(2))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def label(self) -> str:
+        return self.short_name or self.name
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.id} {self.name!r}>"

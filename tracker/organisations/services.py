@@ -1,0 +1,69 @@
+"""Creating and changing organisations (admins)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from tracker.core import audit, validation
+from tracker.core.errors import InvalidField
+from tracker.core.model import utcnow
+from tracker.core.permissions import can_edit, require
+from tracker.core.validation import check_version
+from tracker.extensions import db
+from tracker.organisations.models import ORGANISATION_KINDS, Organisation
+
+FIELDS = ("name", "short_name", "kind", "country", "active")
+
+
+def _validated(values: dict[str, Any], organisation_id: int | None) -> dict[str, Any]:
+    unknown = set(values) - set(FIELDS)
+    if unknown:
+        raise InvalidField(sorted(unknown)[0], "is not an organisation field")
+    v = dict(values)
+    v["name"] = validation.text("name", v.get("name"), max_length=200, required=True,
+                                single_line=True)
+    v["short_name"] = validation.text(
+        "short_name", v.get("short_name"), max_length=50, single_line=True
+    ) or None
+    v["kind"] = validation.choice("kind", v.get("kind") or "other", ORGANISATION_KINDS)
+    country = validation.text("country", v.get("country"), max_length=2, single_line=True)
+    if country and not (len(country) == 2 and country.isalpha() and country.isascii()):
+        raise InvalidField("country", "must be a two-letter country code such as DE")
+    v["country"] = country.upper() or None
+    if not isinstance(v.get("active", True), bool):
+        raise InvalidField("active", "must be true or false")
+    clash = db.session.scalar(
+        select(Organisation.id).where(
+            func.lower(Organisation.name) == v["name"].lower(),
+            Organisation.id != (organisation_id or 0),
+        )
+    )
+    if clash is not None:
+        raise InvalidField("name", "an organisation with this name exists")
+    return v
+
+
+def create_organisation(actor, **fields: Any) -> Organisation:
+    require(can_edit(actor))
+    values = _validated(fields, None)
+    organisation = Organisation(**values)
+    db.session.add(organisation)
+    db.session.flush()
+    audit.record("create", organisation, actor, {k: (None, v) for k, v in values.items() if v})
+    return organisation
+
+
+def update_organisation(
+    organisation: Organisation, actor, changes: dict[str, Any], expected_version=None
+) -> Organisation:
+    require(can_edit(actor))
+    check_version(organisation, expected_version)
+    current = {name: getattr(organisation, name) for name in FIELDS}
+    diff = audit.apply_changes(organisation, _validated({**current, **changes}, organisation.id))
+    if diff:
+        organisation.updated_at = utcnow()
+        db.session.flush()
+        audit.record("update", organisation, actor, diff)
+    return organisation

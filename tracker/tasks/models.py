@@ -1,0 +1,80 @@
+"""Tasks: the follow-ups someone committed to at an exchange."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.accounts.models import Person
+from tracker.core.model import Record, SoftDeletable, UTCDateTime
+from tracker.exchanges.models import Exchange, Outcome
+from tracker.extensions import db
+from tracker.organisations.models import Organisation
+
+TASK_STATUSES = ("open", "done", "cancelled")
+
+
+class Task(Record, SoftDeletable, db.Model):
+    __tablename__ = "tasks"
+    __table_args__ = (
+        CheckConstraint(f"status IN {TASK_STATUSES!r}", name="status"),
+        CheckConstraint("length(trim(title)) > 0", name="title_not_blank"),
+        CheckConstraint(
+            "(status = 'done') = (completed_at IS NOT NULL)", name="completed_when_done"
+        ),
+        CheckConstraint("due_time IS NULL OR due_date IS NOT NULL", name="time_needs_date"),
+        CheckConstraint(
+            "due_exchange_id IS NULL OR due_time IS NULL", name="due_at_exchange_has_no_time"
+        ),
+        Index("ix_tasks_owner_status_due", "owner_id", "status", "due_date"),
+        Index("ix_tasks_status_due", "status", "due_date"),
+    )
+
+    title: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text, default="")
+    exchange_id: Mapped[int | None] = mapped_column(
+        ForeignKey("exchanges.id", ondelete="SET NULL"), index=True
+    )
+    outcome_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outcomes.id", ondelete="SET NULL"), index=True
+    )
+    owner_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    #: The organisation that committed to it (Kiel promised; Anna in Rostock follows up).
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
+    due_date: Mapped[date | None]
+    due_time: Mapped[time | None]
+    #: Due *at* a later exchange ("report first results at SCCON 2023"); due_date follows it.
+    due_exchange_id: Mapped[int | None] = mapped_column(
+        ForeignKey("exchanges.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL")
+    )
+    #: The exchange this task plans (the task "hold the governance workshop" → that workshop).
+    plans_exchange_id: Mapped[int | None] = mapped_column(
+        ForeignKey("exchanges.id", ondelete="SET NULL"), index=True
+    )
+    #: Who last gave this task to its owner, for the assignment note.
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+
+    owner: Mapped[Person] = relationship(foreign_keys=[owner_id])
+    completed_by: Mapped[Person | None] = relationship(foreign_keys=[completed_by_id])
+    created_by: Mapped[Person | None] = relationship(foreign_keys=[created_by_id])
+    organisation: Mapped[Organisation | None] = relationship()
+    exchange: Mapped[Exchange | None] = relationship(foreign_keys=[exchange_id])
+    outcome: Mapped[Outcome | None] = relationship()
+    due_exchange: Mapped[Exchange | None] = relationship(foreign_keys=[due_exchange_id])
+    plans_exchange: Mapped[Exchange | None] = relationship(foreign_keys=[plans_exchange_id])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+    def __repr__(self) -> str:
+        return f"<Task {self.id} {self.title!r} {self.status}>"

@@ -1,0 +1,216 @@
+"""Every write to a task: create, change, complete, reopen, cancel, delete, restore.
+
+These functions change the session and flush; the caller wraps them in
+`tracker.core.database.transaction()` so the change and its audit entry commit together.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from tracker.accounts.models import Person
+from tracker.core import audit, validation
+from tracker.core.errors import InvalidField, NotFound
+from tracker.core.model import utcnow
+from tracker.core.permissions import can_check_off, can_edit, require
+from tracker.core.validation import check_version
+from tracker.exchanges.models import Exchange, Outcome
+from tracker.extensions import db
+from tracker.organisations.models import Organisation
+from tracker.tasks.models import Task
+
+EDITABLE_FIELDS = (
+    "title",
+    "description",
+    "exchange_id",
+    "outcome_id",
+    "owner_id",
+    "organisation_id",
+    "due_date",
+    "due_time",
+    "due_exchange_id",
+)
+
+
+def _live(task: Task) -> None:
+    if task.deleted_at is not None:
+        raise NotFound(f"task {task.id} was deleted")
+
+
+def _validated(values: dict[str, Any]) -> dict[str, Any]:
+    """Check a whole task; the outcome gives the exchange, a due exchange the date."""
+    unknown = set(values) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise InvalidField(sorted(unknown)[0], "is not a task field")
+    v = dict(values)
+    v["title"] = validation.text("title", v.get("title"), max_length=500, required=True)
+    v["description"] = validation.text("description", v.get("description"), max_length=20_000)
+    owner = validation.existing("owner_id", Person, v.get("owner_id"), required=True)
+    if not owner.active:
+        raise InvalidField("owner_id", f"{owner.name} is deactivated")
+    validation.existing("organisation_id", Organisation, v.get("organisation_id"))
+    exchange = validation.existing("exchange_id", Exchange, v.get("exchange_id"))
+    outcome = validation.existing("outcome_id", Outcome, v.get("outcome_id"))
+    if outcome is not None:
+        if exchange is not None and outcome.exchange_id != exchange.id:
+            raise InvalidField("outcome_id", "belongs to another exchange")
+        v["exchange_id"] = outcome.exchange_id
+    v["due_date"] = validation.a_date("due_date", v.get("due_date"))
+    v["due_time"] = validation.a_time("due_time", v.get("due_time"))
+    due_exchange = validation.existing("due_exchange_id", Exchange, v.get("due_exchange_id"))
+    if due_exchange is not None:
+        if v["due_time"] is not None:
+            raise InvalidField("due_time", "a task due at an exchange takes its date from it")
+        v["due_date"] = due_exchange.first_day
+    if v["due_time"] is not None and v["due_date"] is None:
+        raise InvalidField("due_time", "needs a due date")
+    return v
+
+
+def create_task(actor: Person | None, **fields: Any) -> Task:
+    """Record a new follow-up (open) and its audit entry."""
+    require(can_edit(actor))
+    values = _validated(fields)
+    task = Task(status="open", created_by_id=getattr(actor, "id", None), **values)
+    db.session.add(task)
+    db.session.flush()
+    audit.record("create", task, actor, {k: (None, v) for k, v in values.items() if v})
+    _refresh_outcome(task.outcome_id)
+    return task
+
+
+def update_task(
+    task: Task, actor: Person | None, changes: dict[str, Any], expected_version: int | None = None
+) -> Task:
+    """Change a task's fields; a stale version or an invalid value changes nothing."""
+    require(can_edit(actor))
+    _live(task)
+    check_version(task, expected_version)
+    current = {name: getattr(task, name) for name in EDITABLE_FIELDS}
+    old_outcome = task.outcome_id
+    values = _validated({**current, **changes})
+    diff = audit.apply_changes(task, values)
+    if diff:
+        task.updated_at = utcnow()
+        db.session.flush()
+        audit.record("update", task, actor, diff)
+        if "outcome_id" in diff:
+            _refresh_outcome(old_outcome)
+        _refresh_outcome(task.outcome_id)
+    return task
+
+
+def _set_status(task: Task, actor: Person | None, action: str, status: str, **extra) -> Task:
+    diff = audit.apply_changes(task, {"status": status, **extra})
+    task.updated_at = utcnow()
+    db.session.flush()
+    audit.record(action, task, actor, diff)
+    _refresh_outcome(task.outcome_id)
+    return task
+
+
+def complete_task(task: Task, actor: Person | None, expected_version: int | None = None) -> Task:
+    """Check a follow-up off. Checking off a done task again changes nothing."""
+    require(actor is None or can_check_off(actor, task))
+    _live(task)
+    check_version(task, expected_version)
+    if task.status == "done":
+        return task
+    if task.status == "cancelled":
+        raise InvalidField("status", "a cancelled task must be reopened before it is checked off")
+    return _set_status(
+        task,
+        actor,
+        "complete",
+        "done",
+        completed_at=utcnow(),
+        completed_by_id=getattr(actor, "id", None),
+    )
+
+
+def reopen_task(task: Task, actor: Person | None, expected_version: int | None = None) -> Task:
+    """Undo a check-off or a cancellation. Reopening an open task changes nothing."""
+    require(actor is None or can_check_off(actor, task))
+    _live(task)
+    check_version(task, expected_version)
+    if task.status == "open":
+        return task
+    return _set_status(task, actor, "reopen", "open", completed_at=None, completed_by_id=None)
+
+
+def cancel_task(task: Task, actor: Person | None, expected_version: int | None = None) -> Task:
+    """Drop a follow-up that is no longer needed, keeping it on record."""
+    require(can_edit(actor))
+    _live(task)
+    check_version(task, expected_version)
+    if task.status == "cancelled":
+        return task
+    return _set_status(task, actor, "cancel", "cancelled", completed_at=None, completed_by_id=None)
+
+
+def delete_task(task: Task, actor: Person | None, expected_version: int | None = None) -> Task:
+    """Soft delete: the task disappears from every list and can be restored."""
+    require(can_edit(actor))
+    _live(task)
+    check_version(task, expected_version)
+    now = utcnow()
+    task.deleted_at = now
+    task.updated_at = now
+    db.session.flush()
+    audit.record("delete", task, actor, {"deleted_at": (None, now)})
+    _refresh_outcome(task.outcome_id)
+    return task
+
+
+def restore_task(task: Task, actor: Person | None) -> Task:
+    require(can_edit(actor))
+    if task.deleted_at is None:
+        return task
+    old = task.deleted_at
+    task.deleted_at = None
+    task.updated_at = utcnow()
+    db.session.flush()
+    audit.record("restore", task, actor, {"deleted_at": (old, None)})
+    _refresh_outcome(task.outcome_id)
+    return task
+
+
+def _refresh_outcome(outcome_id: int | None) -> None:
+    if outcome_id is not None:
+        outcome = db.session.get(Outcome, outcome_id)
+        if outcome is not None:
+            refresh_outcome_status(outcome)
+
+
+def outcome_status_from_tasks(counts: dict[str, int]) -> str:
+    """agreed until a task is done; in progress while some are open; fulfilled when none are."""
+    done, still_open = counts.get("done", 0), counts.get("open", 0)
+    if done and not still_open:
+        return "fulfilled"
+    if done:
+        return "in_progress"
+    return "agreed"
+
+
+def refresh_outcome_status(outcome: Outcome) -> None:
+    """Let an outcome's status follow its tasks, unless someone dropped it."""
+    if outcome.status == "dropped":
+        return
+    rows = db.session.execute(
+        select(Task.status, func.count())
+        .where(Task.outcome_id == outcome.id, Task.deleted_at.is_(None))
+        .group_by(Task.status)
+    )
+    new = outcome_status_from_tasks({status: count for status, count in rows})
+    if new != outcome.status:
+        old = outcome.status
+        outcome.status = new
+        db.session.flush()
+        audit.record("update", outcome, None, {"status": (old, new)})
+
+
+def live_tasks():
+    """A select of the tasks nobody deleted; every list starts here."""
+    return select(Task).where(Task.deleted_at.is_(None))

@@ -1,0 +1,259 @@
+"""The whole database as versioned JSON, and back, losslessly.
+
+The file holds every table of the schema, its column names and its rows, in the order
+that foreign keys need. Export reads one consistent snapshot; import checks the whole
+file before it writes, and writes everything in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Integer,
+    Table,
+    Time,
+    bindparam,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy import text as sql
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError, ProgrammingError
+
+from tracker.core.model import UTCDateTime
+from tracker.extensions import db
+
+FORMAT = "followup-tracker-export"
+FORMAT_VERSION = 1
+CHUNK = 1000
+
+Progress = Callable[[str, int, int], None]
+
+
+class ImportRefused(Exception):
+    """The file or the database is not fit for an import; nothing was written."""
+
+
+def _tables() -> list[Table]:
+    return [t for t in db.metadata.sorted_tables if t.name != "alembic_version"]
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return value
+
+
+def export_database(target: Path | IO[str], progress: Progress | None = None) -> dict[str, int]:
+    """Write every table to `target`; returns the row count of each."""
+    counts: dict[str, int] = {}
+    with db.engine.connect() as conn:
+        conn = conn.execution_options(tracker_read_only=True)
+        if conn.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            # One transaction, so a busy server cannot change the data between two tables.
+            totals = {t.name: conn.scalar(select(func.count()).select_from(t)) for t in _tables()}
+            revision = _schema_revision(conn)
+            out = open(target, "w", encoding="utf-8") if isinstance(target, Path) else target
+            try:
+                out.write("{")
+                out.write(f'"format": {json.dumps(FORMAT)}, "format_version": {FORMAT_VERSION},')
+                out.write(f' "schema_revision": {json.dumps(revision)},')
+                out.write(f' "counts": {json.dumps(totals)}, "tables": {{')
+                for i, table in enumerate(_tables()):
+                    columns = [c.name for c in table.columns]
+                    out.write(("," if i else "") + f"\n{json.dumps(table.name)}: ")
+                    out.write(f'{{"columns": {json.dumps(columns)}, "rows": [')
+                    order = [c for c in table.primary_key.columns]
+                    done = 0
+                    for row in conn.execute(select(table).order_by(*order)):
+                        out.write(("," if done else "") + "\n")
+                        out.write(json.dumps([_encode(v) for v in row], ensure_ascii=False))
+                        done += 1
+                        if progress and done % (CHUNK * 10) == 0:
+                            progress(table.name, done, totals[table.name])
+                    if progress:
+                        progress(table.name, done, totals[table.name])
+                    counts[table.name] = done
+                    out.write("]}")
+                out.write("}}\n")
+            finally:
+                if isinstance(target, Path):
+                    out.close()
+    return counts
+
+
+def _schema_revision(conn) -> str | None:
+    """The Alembic revision the database is at; an export only fits a database at the same."""
+    try:
+        with conn.begin_nested():
+            return conn.scalar(sql("SELECT version_num FROM alembic_version"))
+    except (OperationalError, ProgrammingError):
+        return None
+
+
+def _decoder(column) -> Callable[[Any], Any]:
+    kind = column.type
+    if isinstance(kind, UTCDateTime | DateTime):
+        return lambda v: datetime.fromisoformat(v)
+    if isinstance(kind, Date):
+        return lambda v: date.fromisoformat(v)
+    if isinstance(kind, Time):
+        return lambda v: time.fromisoformat(v)
+    if isinstance(kind, Boolean):
+        return lambda v: _typed(v, bool)
+    if isinstance(kind, Integer):
+        return lambda v: _typed(v, int)
+    if isinstance(kind, JSON):
+        return lambda v: v
+    return lambda v: _typed(v, str)
+
+
+def _typed(value: Any, kind: type) -> Any:
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ValueError(f"{value!r} is not {kind.__name__}")
+    return value
+
+
+def _read(source: Path) -> dict:
+    try:
+        with open(source, encoding="utf-8") as f:
+            data = json.load(f)
+    except FileNotFoundError as exc:
+        raise ImportRefused(f"{source}: no such file") from exc
+    except UnicodeDecodeError as exc:
+        raise ImportRefused(f"{source} is not a text file") from exc
+    except json.JSONDecodeError as exc:
+        raise ImportRefused(
+            f"{source} is not complete JSON (truncated or damaged at line {exc.lineno})"
+        ) from exc
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ImportRefused(f"{source} is not a follow-up tracker export")
+    if data.get("format_version") != FORMAT_VERSION:
+        raise ImportRefused(
+            f"{source} has format version {data.get('format_version')!r}; "
+            f"this tracker reads version {FORMAT_VERSION}"
+        )
+    return data
+
+
+def _decoded_rows(data: dict) -> dict[str, tuple[list[str], list[dict]]]:
+    """Check every table, column, row and value before anything is written."""
+    tables, counts = data.get("tables"), data.get("counts")
+    if not isinstance(tables, dict) or not isinstance(counts, dict):
+        raise ImportRefused("the file has no tables")
+    expected = {t.name for t in _tables()}
+    if set(tables) != expected:
+        missing, extra = expected - set(tables), set(tables) - expected
+        raise ImportRefused(
+            f"the file's tables do not match this schema (missing: {sorted(missing)}, "
+            f"unknown: {sorted(extra)})"
+        )
+    result = {}
+    for table in _tables():
+        entry = tables[table.name]
+        columns = entry.get("columns") if isinstance(entry, dict) else None
+        rows = entry.get("rows") if isinstance(entry, dict) else None
+        if columns != [c.name for c in table.columns] or not isinstance(rows, list):
+            raise ImportRefused(f"table {table.name}: its columns do not match this schema")
+        if counts.get(table.name) != len(rows):
+            raise ImportRefused(
+                f"table {table.name}: {len(rows)} rows where the file announces "
+                f"{counts.get(table.name)} (truncated?)"
+            )
+        decoders = [_decoder(c) for c in table.columns]
+        decoded = []
+        for n, row in enumerate(rows, 1):
+            if not isinstance(row, list) or len(row) != len(columns):
+                raise ImportRefused(f"table {table.name}, row {n}: wrong number of values")
+            try:
+                values = {
+                    name: (None if value is None else decode(value))
+                    for name, decode, value in zip(columns, decoders, row, strict=True)
+                }
+            except (ValueError, TypeError) as exc:
+                raise ImportRefused(f"table {table.name}, row {n}: {exc}") from exc
+            decoded.append(values)
+        result[table.name] = (columns, decoded)
+    return result
+
+
+def database_is_empty() -> bool:
+    return all(
+        db.session.scalar(select(func.count()).select_from(t)) == 0 for t in _tables()
+    )
+
+
+def import_database(source: Path, progress: Progress | None = None) -> dict[str, int]:
+    """Load an export into an empty database, all or nothing."""
+    data = _read(source)
+    rows_by_table = _decoded_rows(data)
+    if not database_is_empty():
+        raise ImportRefused("the database is not empty; import only restores into an empty one")
+    here = _schema_revision(db.session.connection())
+    if data.get("schema_revision") != here:
+        raise ImportRefused(
+            f"the file was exported at schema revision {data.get('schema_revision')!r}, "
+            f"this database is at {here!r}: run 'flask --app wsgi db upgrade' on a database "
+            "of the exporting version first, or export again with this version"
+        )
+    db.session.rollback()
+    counts = {}
+    try:
+        with db.engine.begin() as conn:
+            for table in _tables():
+                _columns, rows = rows_by_table[table.name]
+                _insert(conn, table, rows, progress)
+                counts[table.name] = len(rows)
+            if conn.dialect.name == "postgresql":
+                _reset_sequences(conn)
+    except (IntegrityError, DataError) as exc:
+        raise ImportRefused(f"the data breaks a rule of the schema: {exc.orig}") from exc
+    return counts
+
+
+def _self_references(table: Table) -> list[str]:
+    return [
+        fk.parent.name for fk in table.foreign_keys if fk.column.table is table
+    ]
+
+
+def _insert(conn, table: Table, rows: list[dict], progress: Progress | None) -> None:
+    """Insert in chunks; links within one table (follows_up_id) are set once all rows exist."""
+    own = _self_references(table)
+    first = [{**r, **dict.fromkeys(own, None)} for r in rows] if own else rows
+    for start in range(0, len(first), CHUNK):
+        conn.execute(insert(table), first[start : start + CHUNK])
+        if progress:
+            progress(table.name, min(start + CHUNK, len(rows)), len(rows))
+    for column in own:
+        linked = [{"_id": r["id"], "_v": r[column]} for r in rows if r[column] is not None]
+        if linked:
+            conn.execute(
+                table.update()
+                .where(table.c.id == bindparam("_id"))
+                .values({column: bindparam("_v")}),
+                linked,
+            )
+
+
+def _reset_sequences(conn) -> None:
+    for table in _tables():
+        if "id" in table.columns and isinstance(table.columns["id"].type, Integer):
+            conn.execute(
+                sql(
+                    "SELECT setval(pg_get_serial_sequence(:t, 'id'), "
+                    f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
+                ),
+                {"t": table.name},
+            )
