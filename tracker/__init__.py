@@ -21,7 +21,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from tracker import config as settings
     from tracker.cli import register_commands
     from tracker.core.database import configure_engine, engine_options
-    from tracker.extensions import db, migrate
+    from tracker.core.i18n import select_locale, select_timezone
+    from tracker.extensions import babel, csrf, db, login_manager, migrate
 
     app = Flask(
         __name__,
@@ -43,5 +44,21 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     configure_engine(app)
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    import tracker.accounts.auth  # noqa: F401  (registers the user loader)
+
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_translation_directories=str(PACKAGE_DIR / "translations"),
+    )
+    register_blueprints(app)
     register_commands(app)
     return app
+
+
+def register_blueprints(app: Flask) -> None:
+    """Each feature brings its own blueprint; this is the one list of them."""

@@ -1,0 +1,20 @@
+"""Which language a page speaks: the user's choice, else the browser's, else German."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_login import current_user
+
+from tracker.accounts.models import LOCALES
+
+
+def select_locale() -> str:
+    if getattr(current_user, "is_authenticated", False) and current_user.locale in LOCALES:
+        return current_user.locale
+    return request.accept_languages.best_match(LOCALES) or "de"
+
+
+def select_timezone() -> str:
+    from flask import current_app
+
+    return current_app.config["TRACKER_TIMEZONE"]
