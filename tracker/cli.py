@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from tracker.core.database import transaction
@@ -91,6 +91,7 @@ def api_token_command(email, name):
 @click.command("demo")
 @click.option("--force", is_flag=True, help="Load even though the database holds data.")
 @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) if there is data.")
+@with_appcontext
 @_schema_needed
 def demo_command(force, if_empty):
     """Load the demo data: the Rostock exchanges and what was agreed at them."""
@@ -113,6 +114,7 @@ def demo_command(force, if_empty):
 
 @click.command("export")
 @click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@with_appcontext
 @_schema_needed
 def export_command(file: Path):
     """Write the whole database to FILE as JSON ('-' for standard output)."""
@@ -125,6 +127,7 @@ def export_command(file: Path):
 
 @click.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
 @_schema_needed
 def import_command(file: Path):
     """Restore an export FILE into an empty database."""

@@ -236,13 +236,19 @@ def _insert(conn, table: Table, rows: list[dict], progress: Progress | None) -> 
         conn.execute(insert(table), first[start : start + CHUNK])
         if progress:
             progress(table.name, min(start + CHUNK, len(rows)), len(rows))
+    # Columns with an onupdate default (updated_at) keep their exported value.
+    kept = [c.name for c in table.columns if c.onupdate is not None]
     for column in own:
-        linked = [{"_id": r["id"], "_v": r[column]} for r in rows if r[column] is not None]
+        linked = [
+            {"_id": r["id"], "_v": r[column], **{f"_{k}": r[k] for k in kept}}
+            for r in rows
+            if r[column] is not None
+        ]
         if linked:
             conn.execute(
                 table.update()
                 .where(table.c.id == bindparam("_id"))
-                .values({column: bindparam("_v")}),
+                .values({column: bindparam("_v"), **{k: bindparam(f"_{k}") for k in kept}}),
                 linked,
             )
 
