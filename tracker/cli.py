@@ -95,11 +95,14 @@ def api_token_command(email, name):
 @_schema_needed
 def demo_command(force, if_empty):
     """Load the demo data: the Rostock exchanges and what was agreed at them."""
-    from tracker.transfer.demo import DEMO_PASSWORD, database_is_empty, load_demo
+    from tracker.accounts.services import user_by_email
+    from tracker.transfer.demo import DEMO_LOGIN, DEMO_PASSWORD, database_is_empty, load_demo
 
     if not database_is_empty():
         if if_empty:
             click.echo("The database holds data already; demo data not loaded.")
+            if user_by_email(DEMO_LOGIN) is not None:
+                click.echo(f"Demo login: {DEMO_LOGIN} / {DEMO_PASSWORD}")
             return
         if not force:
             _fail("the database is not empty; use --force to load the demo data anyway")
