@@ -1,0 +1,150 @@
+"""Benchmark the tracker at the size of a large network (1,000 exchanges, 10,000 tasks).
+
+    .venv/bin/python -m bench.run                       # SQLite in a temporary folder
+    .venv/bin/python -m bench.run --database-url postgresql+psycopg://postgres@127.0.0.1/bench
+
+Each figure is the median of --runs requests (after one warm-up) through the WSGI app in
+process, so it measures the app and the database, not a network. SQL statements per
+request are counted too: they must not grow with the data. Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import event, select, text
+
+from bench.data import seed_large
+from tracker import create_app
+from tracker.extensions import db
+
+
+def _app(url: str):
+    return create_app({
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": "bench",
+        "WTF_CSRF_ENABLED": False,
+        "TRACKER_BASE_URL": "https://tracker.bench",
+        "RATELIMIT_ENABLED": False,
+    })
+
+
+def _prepare(url: str) -> dict:
+    from flask_migrate import upgrade
+
+    app = _app(url)
+    with app.app_context():
+        if url.startswith("postgresql"):
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        upgrade()
+        info = seed_large()
+        db.engine.dispose()
+    return info
+
+
+class Counter:
+    def __init__(self, engine) -> None:
+        self.n = 0
+        event.listen(engine, "before_cursor_execute", self._count)
+
+    def _count(self, *args) -> None:
+        self.n += 1
+
+
+def measure(name: str, call: Callable[[], object], counter: Counter, runs: int) -> dict:
+    response = call()
+    status = getattr(response, "status_code", None)
+    times, queries = [], []
+    for _ in range(runs):
+        counter.n = 0
+        start = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - start) * 1000)
+        queries.append(counter.n)
+    return {"name": name, "status": status, "median_ms": statistics.median(times),
+            "queries": statistics.median(queries)}
+
+
+def scenarios(app, client, info: dict) -> list[tuple[str, Callable[[], object]]]:
+    from tracker.accounts.models import Person
+    from tracker.accounts.services import issue_api_token
+    from tracker.models import Task
+
+    with app.app_context():
+        admin = db.session.scalar(select(Person).where(Person.email == info["admin_email"]))
+        _, api_token = issue_api_token(admin, "bench")
+        task_id = db.session.scalar(
+            select(Task.id).where(Task.owner_id == admin.id, Task.status == "open")
+        )
+        feed_url = _feed_url(admin)
+        db.session.commit()
+    client.post("/login", data={"email": info["admin_email"], "password": info["password"]})
+    bearer = {"Authorization": f"Bearer {api_token}"}
+
+    def check_off_and_back():
+        client.post(f"/api/v1/tasks/{task_id}/complete", headers=bearer)
+        return client.post(f"/api/v1/tasks/{task_id}/reopen", headers=bearer)
+
+    found = [
+        ("home /", lambda: client.get("/")),
+        ("task list /tasks", lambda: client.get("/tasks")),
+        ("task list, filtered", lambda: client.get("/tasks?status=open&overdue=true")),
+        ("review /review", lambda: client.get("/review")),
+        ("review by partner", lambda: client.get("/review?group=organisation")),
+        ("exchange page", lambda: client.get("/exchanges/500")),
+        ("exchanges list", lambda: client.get("/exchanges")),
+        ("API task list", lambda: client.get("/api/v1/tasks?limit=50", headers=bearer)),
+        ("API check-off + reopen", check_off_and_back),
+    ]
+    if feed_url:
+        etag = client.get(feed_url).headers.get("ETag")
+        found.append(("personal feed (200)", lambda: client.get(feed_url)))
+        found.append(("personal feed (304)",
+                      lambda: client.get(feed_url, headers={"If-None-Match": etag})))
+    return found
+
+
+def _feed_url(person) -> str | None:
+    """The personal feed's path, if the calendar feature offers one."""
+    try:
+        from tracker.calendar import services as calendar
+    except ImportError:
+        return None
+    maker = getattr(calendar, "create_feed_token", None)
+    if maker is None:
+        return None
+    _token, plain = maker(person, "personal")
+    return f"/calendar/{plain}.ics"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url")
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+        info = _prepare(url)
+        app = _app(url)
+        with app.app_context():
+            counter = Counter(db.engine)
+        client = app.test_client()
+        rows = [measure(name, call, counter, args.runs)
+                for name, call in scenarios(app, client, info)]
+    print(f"\n{info['exchanges']} exchanges, {info['tasks']} tasks; "
+          f"{url.split(':')[0]}; median of {args.runs} runs\n")
+    print("| request | status | median ms | SQL queries |")
+    print("| --- | --- | ---: | ---: |")
+    for r in rows:
+        print(f"| {r['name']} | {r['status']} | {r['median_ms']:.1f} | {r['queries']:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
