@@ -22,6 +22,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from tracker.cli import register_commands
     from tracker.core.database import configure_engine, engine_options
     from tracker.core.i18n import select_locale, select_timezone
+    from tracker.core.security import init_security
     from tracker.extensions import babel, csrf, db, login_manager, migrate
 
     app = Flask(
@@ -44,6 +45,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     configure_engine(app)
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True)
+    init_security(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"

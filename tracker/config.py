@@ -47,6 +47,10 @@ def from_environment(instance_path: Path, environ: dict[str, str] | None = None)
         "TRACKER_BASE_URL": (env.get("TRACKER_BASE_URL") or "").rstrip("/") or None,
         "TRACKER_SMTP_URL": env.get("TRACKER_SMTP_URL") or None,
         "TRACKER_MAIL_FROM": env.get("TRACKER_MAIL_FROM") or None,
+        #: How many proxies in front set X-Forwarded-For/-Proto/-Host (0: trust none).
+        "TRACKER_PROXY_FIX": int(env.get("TRACKER_PROXY_FIX") or 0),
+        #: Where sign-in throttling counts; redis://… to share it between servers.
+        "TRACKER_RATELIMIT_STORAGE_URL": env.get("TRACKER_RATELIMIT_STORAGE_URL") or None,
     }
 
 

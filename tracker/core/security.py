@@ -1,0 +1,67 @@
+"""Security headers, cookies and rate limits, set up in one place.
+
+Flask-Talisman sends the strict Content-Security-Policy (no inline script or style),
+frame-ancestors 'none', nosniff and a Referrer-Policy on every answer. The session cookie
+is HttpOnly and SameSite=Lax always, and Secure whenever the request came over https
+(directly, or through a proxy trusted with TRACKER_PROXY_FIX). Flask-Limiter throttles
+sign-in; its counters live in memory, or in Redis for several servers
+(TRACKER_RATELIMIT_STORAGE_URL=redis://127.0.0.1:6379).
+"""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_talisman import Talisman
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": ["'self'", "data:"],
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+talisman = Talisman()
+
+
+class HttpsAwareSessionInterface(SecureCookieSessionInterface):
+    """Mark the session cookie Secure when the request was made over https."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
+
+
+def init_security(app: Flask) -> None:
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
+    app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
+    app.session_interface = HttpsAwareSessionInterface()
+    proxies = int(app.config.get("TRACKER_PROXY_FIX") or 0)
+    if proxies:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
+    talisman.init_app(
+        app,
+        force_https=False,  # TLS ends at the proxy; the app never redirects on its own
+        session_cookie_secure=False,  # decided per request, see HttpsAwareSessionInterface
+        strict_transport_security=True,
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        frame_options="DENY",
+        referrer_policy="strict-origin-when-cross-origin",
+        x_content_type_options=True,
+    )
+    app.config.setdefault(
+        "RATELIMIT_STORAGE_URI", app.config.get("TRACKER_RATELIMIT_STORAGE_URL") or "memory://"
+    )
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    limiter.init_app(app)
