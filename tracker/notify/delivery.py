@@ -1,0 +1,257 @@
+"""Sending the outbox: SMTP (STARTTLS or implicit TLS), or the log when none is configured.
+
+A message is claimed (attempts + 1, not before now + LEASE) in its own committed
+transaction before it is handed to the server, so two senders never send the same
+message. A failure leaves it queued with exponential back-off; nothing here raises.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from tracker.core.database import transaction
+from tracker.core.model import utcnow
+from tracker.extensions import db
+from tracker.notify.models import OutboxMessage
+
+log = logging.getLogger("tracker.notify")
+
+#: While one sender is handing a message to the server, others leave it alone this long.
+LEASE = timedelta(minutes=10)
+FIRST_RETRY = timedelta(minutes=1)
+LONGEST_RETRY = timedelta(hours=6)
+SMTP_TIMEOUT_SECONDS = 30
+
+#: The server or the connection failed: the rest of this run would fail the same way.
+_CONNECTION_ERRORS = (
+    OSError,  # refused, unreachable, timeout, TLS errors
+    smtplib.SMTPConnectError,
+    smtplib.SMTPServerDisconnected,
+    smtplib.SMTPHeloError,
+    smtplib.SMTPAuthenticationError,
+    smtplib.SMTPNotSupportedError,
+)
+
+
+class MailConfigError(ValueError):
+    """TRACKER_SMTP_URL cannot be used."""
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    scheme: str
+    host: str
+    port: int
+    username: str | None
+    password: str | None
+
+    @classmethod
+    def from_url(cls, url: str) -> SmtpSettings:
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps"):
+            raise MailConfigError("TRACKER_SMTP_URL must start with smtp:// or smtps://")
+        if not parts.hostname:
+            raise MailConfigError("TRACKER_SMTP_URL names no host")
+        try:
+            port = parts.port or (465 if parts.scheme == "smtps" else 25)
+        except ValueError as exc:
+            raise MailConfigError("TRACKER_SMTP_URL has an invalid port") from exc
+        return cls(
+            scheme=parts.scheme,
+            host=parts.hostname,
+            port=port,
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+        )
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4, 8 … minutes after the 1st, 2nd, 3rd, 4th … failure, at most six hours."""
+    delay = FIRST_RETRY * (2 ** max(attempts - 1, 0)) if attempts < 20 else LONGEST_RETRY
+    return min(delay, LONGEST_RETRY)
+
+
+class SmtpTransport:
+    """One connection for a run; opened on the first message."""
+
+    def __init__(self, settings: SmtpSettings, timeout: float = SMTP_TIMEOUT_SECONDS):
+        self.settings = settings
+        self.timeout = timeout
+        self._conn: smtplib.SMTP | None = None
+
+    def _open(self) -> smtplib.SMTP:
+        s = self.settings
+        context = ssl.create_default_context()
+        if s.scheme == "smtps":
+            conn: smtplib.SMTP = smtplib.SMTP_SSL(
+                s.host, s.port, timeout=self.timeout, context=context
+            )
+            encrypted = True
+        else:
+            conn = smtplib.SMTP(s.host, s.port, timeout=self.timeout)
+            conn.ehlo()
+            encrypted = False
+            if conn.has_extn("starttls"):
+                conn.starttls(context=context)
+                conn.ehlo()
+                encrypted = True
+        if s.username:
+            if not encrypted:
+                conn.close()
+                raise smtplib.SMTPNotSupportedError(
+                    "the server offers no STARTTLS; the password is not sent in clear text"
+                )
+            conn.login(s.username, s.password or "")
+        return conn
+
+    def send(self, message: EmailMessage) -> None:
+        if self._conn is None:
+            self._conn = self._open()
+        self._conn.send_message(message)
+
+    def close(self) -> None:
+        if self._conn is None:
+            return
+        try:
+            self._conn.quit()
+        except (smtplib.SMTPException, OSError):
+            self._conn.close()
+        self._conn = None
+
+
+def as_email(msg: OutboxMessage, sender: str) -> EmailMessage:
+    """The queued row as a multipart message: text, HTML and the optional .ics."""
+    email = EmailMessage()
+    email["From"] = sender
+    email["To"] = msg.recipient
+    email["Subject"] = msg.subject
+    email["Date"] = format_datetime(msg.created_at)
+    email["Message-ID"] = msg.message_id
+    email["Auto-Submitted"] = "auto-generated"
+    if msg.unsubscribe_url:
+        email["List-Unsubscribe"] = f"<{msg.unsubscribe_url}>"
+    email.set_content(msg.body_text)
+    email.add_alternative(msg.body_html, subtype="html")
+    if msg.ics:
+        email.add_attachment(
+            msg.ics,
+            subtype="calendar",
+            filename=msg.ics_filename or "task.ics",
+            params={"method": "PUBLISH"},
+        )
+    return email
+
+
+class _LogTransport:
+    """No server configured: the mail goes to the log and counts as sent."""
+
+    def send(self, message: EmailMessage) -> None:
+        body = message.get_body(("plain",))
+        log.info(
+            "mail not sent (no TRACKER_SMTP_URL): To: %s Subject: %s\n%s",
+            message["To"],
+            message["Subject"],
+            body.get_content() if body is not None else "",
+        )
+
+    def close(self) -> None:
+        pass
+
+
+def _transport():
+    url = current_app.config.get("TRACKER_SMTP_URL")
+    if not url:
+        return _LogTransport()
+    timeout = current_app.config.get("TRACKER_SMTP_TIMEOUT", SMTP_TIMEOUT_SECONDS)
+    return SmtpTransport(SmtpSettings.from_url(url), timeout=timeout)
+
+
+def _claim(message_id: int, now: datetime) -> bool:
+    """Take the message for this run; False if another sender has it or it went out."""
+    with transaction():
+        result = db.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == message_id,
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.next_attempt_at <= now,
+            )
+            .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + LEASE)
+            .execution_options(synchronize_session=False)
+        )
+    return result.rowcount == 1
+
+
+def pending_count() -> int:
+    """Messages not sent yet (queued, or waiting for a retry)."""
+    return db.session.scalar(
+        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.sent_at.is_(None))
+    )
+
+
+def deliver_outbox(now: datetime | None = None, limit: int = 500) -> dict[str, int]:
+    """Send what is due; returns how many went out, failed, and wait for a later run."""
+    from tracker.notify.services import mail_from
+
+    now = now or utcnow()
+    counts = {"sent": 0, "failed": 0}
+    try:
+        ids = list(
+            db.session.scalars(
+                select(OutboxMessage.id)
+                .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now)
+                .order_by(OutboxMessage.id)
+                .limit(limit)
+            )
+        )
+        db.session.commit()
+        transport = _transport()
+        sender = mail_from()
+    except Exception:
+        db.session.rollback()
+        log.exception("the outbox could not be read or the mail settings are unusable")
+        counts["pending"] = -1
+        return counts
+    try:
+        for message_id in ids:
+            if not _claim(message_id, now):
+                continue
+            msg = db.session.get(OutboxMessage, message_id, populate_existing=True)
+            try:
+                transport.send(as_email(msg, sender))
+            except Exception as exc:  # every failure keeps the mail queued
+                counts["failed"] += 1
+                retry_at = now + backoff(msg.attempts)
+                log.warning(
+                    "mail %s to %s not sent (attempt %s, next try %s): %s",
+                    msg.id, msg.recipient, msg.attempts, retry_at.isoformat(), exc,
+                )
+                with transaction():
+                    msg.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                    msg.next_attempt_at = retry_at
+                if isinstance(exc, _CONNECTION_ERRORS) or not isinstance(
+                    exc, smtplib.SMTPException
+                ):
+                    transport.close()
+                if isinstance(exc, _CONNECTION_ERRORS):
+                    break
+                continue
+            with transaction():
+                msg.sent_at = utcnow()
+                msg.last_error = None
+            counts["sent"] += 1
+    finally:
+        transport.close()
+    counts["pending"] = pending_count()
+    db.session.commit()
+    return counts
