@@ -25,7 +25,7 @@ def _notes() -> list[OutboxMessage]:
 def people(make):
     anna = make.user(name="Anna Schmidt", email="anna@rostock.example", locale="de")
     jonas = make.user(name="Jonas Becker", email="jonas@rostock.example", locale="de")
-    lea = make.person(name="Lea Hoffmann", email="lea@rostock.example", locale="en")
+    lea = make.user(role="viewer", name="Lea Hoffmann", email="lea@rostock.example", locale="en")
     return anna, jonas, lea
 
 

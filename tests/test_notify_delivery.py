@@ -125,6 +125,26 @@ def test_an_unusable_smtp_url_is_logged_and_nothing_is_lost(app, make, caplog):
     assert _row(message_id).sent_at is None
 
 
+def test_sent_mail_is_purged_after_thirty_days(make, smtp_server):  # noqa: F811
+    from tracker.notify.services import purge_sent
+
+    old, fresh, queued = (_queue(make.person()) for _ in range(3))
+    with transaction():
+        _row(old).sent_at = T0 - timedelta(days=31)
+        _row(fresh).sent_at = T0 - timedelta(days=29)
+    assert purge_sent(T0) == 1
+    remaining = set(db.session.scalars(select(OutboxMessage.id)))
+    assert remaining == {fresh, queued}
+
+
+def test_the_command_fails_loudly_when_the_smtp_url_is_unusable(app, runner, make):
+    app.config["TRACKER_SMTP_URL"] = "mailto:ops@rostock.example"
+    _queue(make.person())
+    result = runner.invoke(args=["notify", "send"])
+    assert result.exit_code != 0
+    assert "TRACKER_SMTP_URL" in result.output
+
+
 def test_smtp_urls():
     s = SmtpSettings.from_url("smtp://user%40rostock.de:p%3Ass@mail.rostock.de:587")
     assert (s.scheme, s.host, s.port, s.username, s.password) == (
@@ -146,7 +166,7 @@ def test_back_off_doubles_up_to_six_hours():
 def test_the_commands_send_once_however_often_they_run(app, make, runner, smtp_server):  # noqa: F811
     from tracker.core.timeutil import today
 
-    person = make.person(digest="daily")
+    person = make.user(role="viewer", digest="daily")
     make.task(owner_id=person.id, due_date=today() - timedelta(days=2))
     make.task(owner_id=person.id, due_date=today() + timedelta(days=1))
 
@@ -169,7 +189,7 @@ def test_the_commands_send_once_however_often_they_run(app, make, runner, smtp_s
 def test_digests_without_sending_leaves_them_to_notify_send(app, make, runner, smtp_server):  # noqa: F811
     from tracker.core.timeutil import today
 
-    person = make.person(digest="daily")
+    person = make.user(role="viewer", digest="daily")
     make.task(owner_id=person.id, due_date=today() - timedelta(days=2))
     result = runner.invoke(args=["notify", "digests", "--no-send"])
     assert result.exit_code == 0 and "Sent" not in result.output

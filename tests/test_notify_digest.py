@@ -29,7 +29,9 @@ def _outbox_count() -> int:
 @pytest.fixture
 def anna(make):
     """Anna (German), with one overdue task, two due this week, one far off, one workshop."""
-    person = make.person(name="Anna Schmidt", email="anna@rostock.example", locale="de")
+    person = make.user(
+        role="viewer", name="Anna Schmidt", email="anna@rostock.example", locale="de"
+    )
     exchange = make.exchange(
         title="Städtenetzwerk Werkstatt",
         starts_at=datetime(2026, 12, 3, 9, tzinfo=UTC),
@@ -79,7 +81,7 @@ def test_digest_in_german_groups_overdue_the_week_and_exchanges(anna):
 
 
 def test_digest_in_english(make):
-    lea = make.person(name="Lea Hoffmann", locale="en", digest="daily")
+    lea = make.user(role="viewer", name="Lea Hoffmann", locale="en", digest="daily")
     make.task(title="Send the minutes", owner_id=lea.id, due_date=date(2026, 11, 29))
     make.task(title="Book the room", owner_id=lea.id, due_date=date(2026, 12, 1))
 
@@ -96,7 +98,7 @@ def test_digest_in_english(make):
 
 
 def test_html_part_escapes_titles(make):
-    person = make.person()
+    person = make.user(role="viewer", )
     make.task(title="<script>alert(1)</script> & Co", owner_id=person.id,
               due_date=date(2026, 12, 1))
     mail = build_digest(person, MONDAY, "weekly")
@@ -106,8 +108,8 @@ def test_html_part_escapes_titles(make):
 
 
 def test_nothing_to_report_means_no_mail(make):
-    person = make.person(digest="daily")
-    other = make.person()
+    person = make.user(role="viewer", digest="daily")
+    other = make.user(role="viewer", )
     make.task(owner_id=other.id, due_date=date(2026, 11, 20))  # someone else's
     make.task(owner_id=person.id, due_date=date(2026, 12, 24))  # beyond the week
     make.task(owner_id=person.id, due_date=None)  # no due date
@@ -127,7 +129,7 @@ def test_nothing_to_report_means_no_mail(make):
 
 
 def test_an_exchange_alone_is_worth_a_digest_and_recurring_ones_count(make):
-    person = make.person(locale="en")
+    person = make.user(role="viewer", locale="en")
     make.exchange(
         title="Monthly Werkstatt",
         starts_at=datetime(2026, 1, 7, 15, tzinfo=UTC),
@@ -141,9 +143,9 @@ def test_an_exchange_alone_is_worth_a_digest_and_recurring_ones_count(make):
 
 
 def test_digests_go_out_daily_or_on_mondays_per_setting(make):
-    daily = make.person(digest="daily")
-    weekly = make.person(digest="weekly")
-    never = make.person(digest="never")
+    daily = make.user(role="viewer", digest="daily")
+    weekly = make.user(role="viewer", digest="weekly")
+    never = make.user(role="viewer", digest="never")
     for person in (daily, weekly, never):
         make.task(owner_id=person.id, due_date=date(2026, 11, 20))
 
@@ -153,8 +155,21 @@ def test_digests_go_out_daily_or_on_mondays_per_setting(make):
     assert sorted(recipients) == sorted([daily.id, daily.id, weekly.id])
 
 
+def test_people_without_a_login_get_no_digest_and_no_note(make):
+    """Partners recorded as owners never chose a digest and cannot follow the links."""
+    from tracker.tasks.services import create_task
+
+    partner = make.person(name="Jan Thomsen", email="jan@kiel.example", digest="daily")
+    editor = make.user()
+    make.task(owner_id=partner.id, due_date=date(2026, 11, 20))
+    with transaction():
+        create_task(editor, title="Bericht schicken", owner_id=partner.id)
+    assert send_due_digests(TUESDAY_MORNING)["queued"] == 0
+    assert _outbox_count() == 0
+
+
 def test_a_second_run_in_the_same_period_sends_nothing(make, smtp_server):  # noqa: F811
-    person = make.person(digest="weekly")
+    person = make.user(role="viewer", digest="weekly")
     make.task(owner_id=person.id, due_date=date(2026, 12, 1))
 
     first = send_due_digests(MONDAY_MORNING)
@@ -176,7 +191,7 @@ def test_a_second_run_in_the_same_period_sends_nothing(make, smtp_server):  # no
 
 
 def test_the_database_refuses_a_second_digest_run_for_the_same_period(make):
-    person = make.person()
+    person = make.user(role="viewer", )
     with transaction():
         db.session.add(DigestRun(person_id=person.id, period="weekly:2026-W49"))
     with pytest.raises(IntegrityError):
@@ -189,7 +204,7 @@ def test_a_run_that_loses_the_race_queues_nothing(make, monkeypatch):
     """Another run inserted the digest row between our check and our insert."""
     import tracker.notify.services as services
 
-    person = make.person(digest="daily")
+    person = make.user(role="viewer", digest="daily")
     make.task(owner_id=person.id, due_date=date(2026, 12, 1))
     original = services.build_digest
 

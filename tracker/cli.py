@@ -160,6 +160,8 @@ def _log_to_stderr() -> None:
 
 
 def _report_delivery(counts: dict[str, int]) -> None:
+    if counts.get("pending", 0) < 0:
+        _fail("the outbox could not be read or TRACKER_SMTP_URL is unusable (see the log)")
     click.echo(
         f"Sent {counts['sent']} mail(s); {counts['failed']} failed and stay queued; "
         f"{max(counts.get('pending', 0), 0)} waiting in the outbox."
@@ -172,10 +174,12 @@ def _report_delivery(counts: dict[str, int]) -> None:
 def notify_digests_command(no_send):
     """Queue and send the digests due today (daily; weekly on Mondays). Safe to run again."""
     from tracker.core.model import utcnow
-    from tracker.notify.services import deliver_outbox, send_due_digests
+    from tracker.notify.services import deliver_outbox, purge_sent, send_due_digests
 
     _log_to_stderr()
-    counts = send_due_digests(utcnow())
+    now = utcnow()
+    counts = send_due_digests(now)
+    purge_sent(now)
     click.echo(
         f"Digests: {counts['queued']} queued, {counts['nothing_due']} with nothing to report, "
         f"{counts['already_sent']} already sent in this period."

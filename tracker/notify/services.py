@@ -25,7 +25,7 @@ from dateutil.rrule import rrulestr
 from flask import current_app, has_request_context, render_template, request
 from flask_babel import force_locale
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from tracker.accounts.models import Person
@@ -47,6 +47,8 @@ __all__ = [
     "send_due_digests",
     "settings_token",
     "person_for_settings_token",
+    "purge_sent",
+    "receives_mail",
 ]
 
 log = logging.getLogger("tracker.notify")
@@ -79,7 +81,9 @@ def base_url() -> str:
         return configured.rstrip("/")
     if has_request_context():
         return request.url_root.rstrip("/")
-    log.warning("TRACKER_BASE_URL is not set; links in mail point to http://localhost")
+    if not current_app.extensions.get("notify_warned_base_url"):
+        current_app.extensions["notify_warned_base_url"] = True
+        log.warning("TRACKER_BASE_URL is not set; links in mail point to http://localhost")
     return "http://localhost"
 
 
@@ -89,6 +93,13 @@ def mail_host() -> str:
 
 def mail_from() -> str:
     return current_app.config.get("TRACKER_MAIL_FROM") or f"tracker@{mail_host()}"
+
+
+def receives_mail(person: Person) -> bool:
+    """Users of the tracker only: they chose their digest on the account page and can
+    follow the links. Partners recorded as task owners (no login) get no mail from it.
+    send_due_digests filters the same way in its query."""
+    return bool(person.active and person.email and person.is_user)
 
 
 def _serializer() -> URLSafeSerializer:
@@ -225,7 +236,7 @@ def note_task_change(
     if not created and not ({"owner_id", "due_date"} & diff.keys()):
         return None
     owner = db.session.get(Person, task.owner_id)
-    if owner is None or not owner.active or not owner.email:
+    if owner is None or not receives_mail(owner):
         return None
     assigned = created or "owner_id" in diff
     lang = language(owner.locale)
@@ -421,6 +432,8 @@ def send_due_digests(now: datetime) -> dict[str, int]:
             .where(
                 Person.active.is_(True),
                 Person.email.is_not(None),
+                Person.password_hash.is_not(None),
+                Person.role.is_not(None),
                 Person.digest.in_(("daily", "weekly")),
             )
             .order_by(Person.id)
@@ -453,3 +466,18 @@ def send_due_digests(now: datetime) -> dict[str, int]:
             continue
         counts["queued"] += 1
     return counts
+
+
+#: Sent mail is kept this long (for questions like "did the note go out?"), then deleted.
+KEEP_SENT = timedelta(days=30)
+
+
+def purge_sent(now: datetime, keep: timedelta = KEEP_SENT) -> int:
+    """Delete mail sent before now - keep: the outbox holds personal data, not an archive."""
+    with transaction():
+        result = db.session.execute(
+            delete(OutboxMessage)
+            .where(OutboxMessage.sent_at.is_not(None), OutboxMessage.sent_at < now - keep)
+            .execution_options(synchronize_session=False)
+        )
+    return result.rowcount

@@ -38,7 +38,7 @@ def settings(token: str):
         with force_locale(lang):
             page = render_template("notify/settings_invalid.html", t=translator(lang), lang=lang)
         return _private(make_response(page, 404))
-    lang = language(person.locale)
+    lang = language(person.locale or request.accept_languages.best_match(LOCALES))
     form = DigestForm(digest=person.digest)
     if form.validate_on_submit():
         with transaction():
