@@ -54,6 +54,17 @@ def test_a_refusing_server_leaves_the_mail_queued_and_a_later_run_delivers_it_on
     assert row.sent_at is not None and row.last_error is None and row.attempts == 2
 
 
+def test_a_refused_recipient_does_not_hold_up_the_others(make, smtp_server):  # noqa: F811
+    smtp_server.unknown = {"gone@rostock.example"}
+    refused = _queue(make.person(email="gone@rostock.example"))
+    fine = _queue(make.person(email="here@rostock.example"))
+
+    assert deliver_outbox(T0) == {"sent": 1, "failed": 1, "pending": 1}
+    assert "550" in _row(refused).last_error and _row(refused).sent_at is None
+    assert _row(fine).sent_at is not None
+    assert smtp_server.recipients == [["here@rostock.example"]]
+
+
 def test_a_server_that_is_down_leaves_the_mail_queued_with_growing_back_off(
     app, make, caplog
 ):

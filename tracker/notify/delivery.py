@@ -32,15 +32,16 @@ FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=6)
 SMTP_TIMEOUT_SECONDS = 30
 
-#: The server or the connection failed: the rest of this run would fail the same way.
-_CONNECTION_ERRORS = (
-    OSError,  # refused, unreachable, timeout, TLS errors
-    smtplib.SMTPConnectError,
-    smtplib.SMTPServerDisconnected,
-    smtplib.SMTPHeloError,
-    smtplib.SMTPAuthenticationError,
-    smtplib.SMTPNotSupportedError,
-)
+def _whole_run_fails(exc: Exception) -> bool:
+    """The server or the connection failed, so the rest of this run would fail the same way.
+
+    (smtplib's errors are OSErrors too; a refused recipient or message is not such a failure.)
+    """
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return False
+    if isinstance(exc, smtplib.SMTPDataError):
+        return exc.smtp_code == 421  # the server is closing the connection
+    return isinstance(exc, OSError)
 
 
 class MailConfigError(ValueError):
@@ -239,11 +240,8 @@ def deliver_outbox(now: datetime | None = None, limit: int = 500) -> dict[str, i
                 with transaction():
                     msg.last_error = f"{type(exc).__name__}: {exc}"[:2000]
                     msg.next_attempt_at = retry_at
-                if isinstance(exc, _CONNECTION_ERRORS) or not isinstance(
-                    exc, smtplib.SMTPException
-                ):
+                if _whole_run_fails(exc):
                     transport.close()
-                if isinstance(exc, _CONNECTION_ERRORS):
                     break
                 continue
             with transaction():

@@ -226,7 +226,7 @@ def note_task_change(
 
     Called by create_task/update_task inside their transaction. Nothing for the owner's
     own changes, for changes made by the system (actor None: commands, imports), for
-    closed tasks, or for owners without an email address.
+    closed tasks, or for owners who get no mail (no login, no address, deactivated).
     """
     if _suppressed.get() or actor is None or task.status != "open":
         return None
