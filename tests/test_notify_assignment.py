@@ -55,7 +55,7 @@ def test_a_task_given_by_someone_else_brings_one_note_with_a_parseable_ics(
     found = parts(message)
     plain = found["text/plain"]
     assert "Anna Schmidt hat Ihnen eine Aufgabe gegeben:" in plain
-    assert "Fällig: fällig am 10.12.2026 um 09:30 Uhr" in plain
+    assert "Fällig: 10.12.2026, 09:30 Uhr" in plain
     assert "Organisation: Landeshauptstadt Kiel" in plain
     assert "Mit Lübeck und Kiel abstimmen." in plain
     assert f"https://tracker.test/tasks/{task.id}" in plain
@@ -86,7 +86,7 @@ def test_the_note_speaks_the_owners_language(people):
     [note] = _notes()
     assert note.subject == "New task for you: Send the minutes"
     assert "Anna Schmidt gave you a task:" in note.body_text
-    assert "Due: due 10 Dec 2026" in note.body_text
+    assert "Due: 10 Dec 2026\n" in note.body_text
     assert "The task is attached as a calendar entry (.ics)." in note.body_text
 
 

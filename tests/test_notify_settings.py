@@ -65,20 +65,32 @@ def test_posting_changes_only_the_digest_of_that_person(make, client):
         assert "_user_id" not in session
 
 
+def payload_of(person) -> dict:
+    return URLSafeSerializer("test-secret", salt="notify-settings").loads(settings_token(person))
+
+
+def test_the_token_does_not_show_the_address(make):
+    person = make.person(email="anna@rostock.example")
+    assert "anna" not in str(payload_of(person))
+
+
 def test_a_tampered_or_foreign_token_is_refused(make, client, app):
     person = make.person(digest="weekly")
     token = settings_token(person)
     payload, signature = token.rsplit(".", 1)
-    forged_for_someone_else = URLSafeSerializer("test-secret", salt="other-salt").dumps(
-        {"p": person.id, "e": person.email}
-    )
+    other = make.person()
+    [forged_for_someone_else, for_another_person] = [
+        URLSafeSerializer("test-secret", salt="other-salt").dumps(payload_of(person)),
+        URLSafeSerializer("test-secret", salt="notify-settings").dumps(
+            {**payload_of(person), "p": other.id}
+        ),
+    ]
     for bad in (
         payload + "." + signature[:-2] + ("AA" if not signature.endswith("AA") else "BB"),
         payload,
         forged_for_someone_else,
-        URLSafeSerializer("another-key", salt="notify-settings").dumps(
-            {"p": person.id, "e": person.email}
-        ),
+        for_another_person,
+        URLSafeSerializer("another-key", salt="notify-settings").dumps(payload_of(person)),
     ):
         assert client.get(f"/notify/settings/{bad}").status_code == 404
         assert client.post(f"/notify/settings/{bad}", data={"digest": "never"}).status_code in (

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -106,9 +108,14 @@ def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SETTINGS_SALT)
 
 
+def _address_tag(email: str | None) -> str:
+    """Ties a token to the address it was mailed to, without putting the address in URLs."""
+    return hashlib.sha256((email or "").encode()).hexdigest()[:16]
+
+
 def settings_token(person: Person) -> str:
-    """Signed (person, email): a link mailed to an old address stops working when it changes."""
-    return _serializer().dumps({"p": person.id, "e": person.email})
+    """Signed (person, address): a link mailed to an old address stops working when it changes."""
+    return _serializer().dumps({"p": person.id, "e": _address_tag(person.email)})
 
 
 def person_for_settings_token(token: str) -> Person | None:
@@ -120,7 +127,9 @@ def person_for_settings_token(token: str) -> Person | None:
     if not isinstance(data, dict) or not isinstance(data.get("p"), int):
         return None
     person = db.session.get(Person, data["p"])
-    if person is None or not person.active or not person.email or person.email != data.get("e"):
+    if person is None or not person.active or not person.email:
+        return None
+    if not hmac.compare_digest(_address_tag(person.email), str(data.get("e"))):
         return None
     return person
 
@@ -205,6 +214,16 @@ def _time(at: time, lang: str) -> str:
     return format_time(at, format="HH:mm", locale=_babel_locale(lang))
 
 
+def _due_value(task: Task, lang: str) -> str:
+    """The due date (and time) alone, for a "Due:" line."""
+    if task.due_date is None:
+        return text(lang, "no_due_date")
+    day = _short_date(task.due_date, lang)
+    if task.due_time is None:
+        return day
+    return text(lang, "date_time", date=day, time=_time(task.due_time, lang))
+
+
 def _due_phrase(task: Task, lang: str) -> str:
     if task.due_date is None:
         return text(lang, "no_due_date")
@@ -262,7 +281,7 @@ def note_task_change(
         person=owner,
         task=task,
         intro=intro,
-        due=_due_phrase(task, lang),
+        due=_due_value(task, lang),
         task_url=url,
         ics=ics is not None,
         settings_url=settings_url(owner),
