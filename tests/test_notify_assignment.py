@@ -86,7 +86,7 @@ def test_the_note_speaks_the_owners_language(people):
     [note] = _notes()
     assert note.subject == "New task for you: Send the minutes"
     assert "Anna Schmidt gave you a task:" in note.body_text
-    assert "Due: 10 Dec 2026\n" in note.body_text
+    assert "Due: Dec 10, 2026\n" in note.body_text
     assert "The task is attached as a calendar entry (.ics)." in note.body_text
 
 

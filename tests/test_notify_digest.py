@@ -87,12 +87,12 @@ def test_digest_in_english(make):
 
     mail = build_digest(lea, MONDAY, "daily")
 
-    assert mail.subject == "Your follow-ups on 30 Nov 2026"
+    assert mail.subject == "Your follow-ups on Nov 30, 2026"
     assert mail.text.startswith("Hello Lea Hoffmann,\n\nhere is your daily overview.")
     assert "1 overdue, 1 due in the next 7 days." in mail.text
     assert mail.text.index("== Overdue ==") < mail.text.index("Send the minutes")
     assert "1 day overdue" in mail.text
-    assert "Tuesday, 1 December 2026 (tomorrow)" in mail.text
+    assert "Tuesday, December 1, 2026 (tomorrow)" in mail.text
     assert "Überfällig" not in mail.text and "Overdue" in mail.html
     assert '<html lang="en">' in mail.html
 
@@ -138,7 +138,7 @@ def test_an_exchange_alone_is_worth_a_digest_and_recurring_ones_count(make):
     )
     mail = build_digest(person, MONDAY, "weekly")
     assert mail is not None
-    assert "Wednesday, 2 December 2026" in mail.text
+    assert "Wednesday, December 2, 2026" in mail.text
     assert "Monthly Werkstatt (16:00)" in mail.text
 
 

@@ -196,22 +196,19 @@ def _text_environment():
     return env
 
 
-def _babel_locale(lang: str) -> str:
-    """English mail for a European team: day before month (30 Nov 2026), 24-hour clock."""
-    return "en_GB" if lang == "en" else lang
+# Dates as the web pages show them (Babel's formats for de and en); times on a 24-hour clock.
 
 
 def _date(day: date, lang: str) -> str:
-    pattern = "EEEE, d. MMMM y" if lang == "de" else "EEEE, d MMMM y"
-    return format_date(day, format=pattern, locale=_babel_locale(lang))
+    return format_date(day, format="full", locale=lang)
 
 
 def _short_date(day: date, lang: str) -> str:
-    return format_date(day, format="medium", locale=_babel_locale(lang))
+    return format_date(day, format="medium", locale=lang)
 
 
 def _time(at: time, lang: str) -> str:
-    return format_time(at, format="HH:mm", locale=_babel_locale(lang))
+    return format_time(at, format="HH:mm", locale=lang)
 
 
 def _due_value(task: Task, lang: str) -> str:
