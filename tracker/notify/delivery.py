@@ -82,6 +82,11 @@ def backoff(attempts: int) -> timedelta:
     return min(delay, LONGEST_RETRY)
 
 
+def tls_context() -> ssl.SSLContext:
+    """The system's trusted CAs, certificate and host name checked (tests trust their own)."""
+    return ssl.create_default_context()
+
+
 class SmtpTransport:
     """One connection for a run; opened on the first message."""
 
@@ -92,27 +97,30 @@ class SmtpTransport:
 
     def _open(self) -> smtplib.SMTP:
         s = self.settings
-        context = ssl.create_default_context()
+        context = tls_context()
         if s.scheme == "smtps":
             conn: smtplib.SMTP = smtplib.SMTP_SSL(
                 s.host, s.port, timeout=self.timeout, context=context
             )
-            encrypted = True
         else:
             conn = smtplib.SMTP(s.host, s.port, timeout=self.timeout)
-            conn.ehlo()
-            encrypted = False
-            if conn.has_extn("starttls"):
-                conn.starttls(context=context)
-                conn.ehlo()
-                encrypted = True
-        if s.username:
+        try:
+            encrypted = s.scheme == "smtps"
             if not encrypted:
-                conn.close()
-                raise smtplib.SMTPNotSupportedError(
-                    "the server offers no STARTTLS; the password is not sent in clear text"
-                )
-            conn.login(s.username, s.password or "")
+                conn.ehlo()
+                if conn.has_extn("starttls"):
+                    conn.starttls(context=context)
+                    conn.ehlo()
+                    encrypted = True
+            if s.username:
+                if not encrypted:
+                    raise smtplib.SMTPNotSupportedError(
+                        "the server offers no STARTTLS; the password is not sent in clear text"
+                    )
+                conn.login(s.username, s.password or "")
+        except BaseException:
+            conn.close()
+            raise
         return conn
 
     def send(self, message: EmailMessage) -> None:
