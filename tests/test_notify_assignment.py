@@ -107,6 +107,7 @@ def test_reassigning_and_moving_the_due_date_each_bring_one_note(people):
     with transaction():
         update_task(task, anna, {"owner_id": jonas.id, "due_date": date(2026, 12, 12)})
     [given] = _notes()
+    assert task.created_by_id == anna.id
     assert given.recipient == "jonas@rostock.example"
     assert given.subject.startswith("Neue Aufgabe für Sie")
 
@@ -125,8 +126,10 @@ def test_reassigning_and_moving_the_due_date_each_bring_one_note(people):
     assert len(_notes()) == 2
 
     with transaction():
-        update_task(task, anna, {"owner_id": lea.id})
+        update_task(task, jonas, {"owner_id": lea.id})
     assert _notes()[-1].recipient == "lea@rostock.example"
+    assert "Jonas Becker gave you a task:" in _notes()[-1].body_text
+    assert task.created_by_id == jonas.id
 
 
 def test_no_note_for_a_closed_task_and_no_ics_without_a_due_date(people):

@@ -95,6 +95,8 @@ def update_task(
     diff = audit.apply_changes(task, values)
     if diff:
         task.updated_at = utcnow()
+        if "owner_id" in diff:
+            task.created_by_id = getattr(actor, "id", None)  # who gave it to the new owner
         db.session.flush()
         audit.record("update", task, actor, diff)
         if "outcome_id" in diff:
