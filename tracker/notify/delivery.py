@@ -209,7 +209,11 @@ def pending_count() -> int:
 
 
 def deliver_outbox(now: datetime | None = None, limit: int = 500) -> dict[str, int]:
-    """Send what is due; returns how many went out, failed, and wait for a later run."""
+    """Send what is due; returns how many went out, failed, and still wait (`pending`).
+
+    `pending` is -1 when nothing could be tried: the outbox could not be read or
+    TRACKER_SMTP_URL is unusable (logged; the command exits non-zero).
+    """
     from tracker.notify.services import mail_from
 
     now = now or utcnow()
