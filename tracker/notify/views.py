@@ -36,7 +36,9 @@ def settings(token: str):
     if person is None:
         lang = request.accept_languages.best_match(LOCALES) or "de"
         with force_locale(lang):
-            page = render_template("notify/settings_invalid.html", t=translator(lang), lang=lang)
+            page = render_template(
+                "notify/settings_invalid.html", t=translator(lang), get_locale=lambda: lang
+            )
         return _private(make_response(page, 404))
     lang = language(person.locale or request.accept_languages.best_match(LOCALES))
     form = DigestForm(digest=person.digest)
@@ -52,7 +54,7 @@ def settings(token: str):
         saved = text(lang, "saved", choice=text(lang, f"digest_{person.digest}"))
     with force_locale(lang):
         page = render_template(
-            "notify/settings.html", t=translator(lang), lang=lang, person=person, form=form,
-            saved=saved, choices=DIGEST_FREQUENCIES,
+            "notify/settings.html", t=translator(lang), get_locale=lambda: lang, person=person,
+            form=form, saved=saved, choices=DIGEST_FREQUENCIES,
         )
     return _private(make_response(page))
