@@ -13,7 +13,7 @@ from tests.notify_support import Inbox, free_port, smtp_server, start_server  # 
 from tracker.core.database import transaction
 from tracker.extensions import db
 from tracker.notify.delivery import LEASE, MailConfigError, SmtpSettings, backoff
-from tracker.notify.models import OutboxMessage
+from tracker.notify.models import DigestRun, OutboxMessage
 from tracker.notify.services import Mail, deliver_outbox, queue_message
 
 T0 = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
@@ -143,9 +143,17 @@ def test_sent_mail_is_purged_after_thirty_days(make, smtp_server):  # noqa: F811
     with transaction():
         _row(old).sent_at = T0 - timedelta(days=31)
         _row(fresh).sent_at = T0 - timedelta(days=29)
+    with transaction():
+        person = make.person()
+        db.session.add_all([
+            DigestRun(person_id=person.id, period="daily:2026-10-01",
+                      created_at=T0 - timedelta(days=60)),
+            DigestRun(person_id=person.id, period="daily:2026-11-30", created_at=T0),
+        ])
     assert purge_sent(T0) == 1
     remaining = set(db.session.scalars(select(OutboxMessage.id)))
     assert remaining == {fresh, queued}
+    assert db.session.scalars(select(DigestRun.period)).all() == ["daily:2026-11-30"]
 
 
 def test_the_command_fails_loudly_when_the_smtp_url_is_unusable(app, runner, make):

@@ -489,8 +489,16 @@ KEEP_SENT = timedelta(days=30)
 
 
 def purge_sent(now: datetime, keep: timedelta = KEEP_SENT) -> int:
-    """Delete mail sent before now - keep: the outbox holds personal data, not an archive."""
+    """Delete mail sent before now - keep: the outbox holds personal data, not an archive.
+
+    Digest runs of periods long past go too; only the current period's row matters.
+    """
     with transaction():
+        db.session.execute(
+            delete(DigestRun)
+            .where(DigestRun.created_at < now - keep)
+            .execution_options(synchronize_session=False)
+        )
         result = db.session.execute(
             delete(OutboxMessage)
             .where(OutboxMessage.sent_at.is_not(None), OutboxMessage.sent_at < now - keep)
