@@ -230,9 +230,14 @@ def deliver_outbox(now: datetime | None = None, limit: int = 500) -> dict[str, i
         db.session.commit()
         transport = _transport()
         sender = mail_from()
+    except MailConfigError as exc:
+        db.session.rollback()
+        log.error("mail stays queued: %s", exc)
+        counts["pending"] = -1
+        return counts
     except Exception:
         db.session.rollback()
-        log.exception("the outbox could not be read or the mail settings are unusable")
+        log.exception("mail stays queued: the outbox could not be read")
         counts["pending"] = -1
         return counts
     try:
