@@ -164,6 +164,25 @@ def test_the_command_fails_loudly_when_the_smtp_url_is_unusable(app, runner, mak
     assert "TRACKER_SMTP_URL" in result.output
 
 
+def test_a_database_failure_mid_run_is_logged_not_raised(
+    make, smtp_server, monkeypatch, caplog  # noqa: F811
+):
+    from sqlalchemy.exc import OperationalError
+
+    from tracker.notify import delivery
+
+    message_id = _queue(make.person())
+
+    def database_gone(*args):
+        raise OperationalError("UPDATE notify_outbox", {}, Exception("server closed"))
+
+    monkeypatch.setattr(delivery, "_claim", database_gone)
+    with caplog.at_level(logging.ERROR, logger="tracker.notify"):
+        counts = deliver_outbox(T0)
+    assert counts["sent"] == 0 and "delivery stopped" in caplog.text
+    assert _row(message_id).sent_at is None and smtp_server.messages == []
+
+
 def test_smtp_urls():
     s = SmtpSettings.from_url("smtp://user%40rostock.de:p%3Ass@mail.rostock.de:587")
     assert (s.scheme, s.host, s.port, s.username, s.password) == (

@@ -265,8 +265,16 @@ def deliver_outbox(now: datetime | None = None, limit: int = 500) -> dict[str, i
                 msg.sent_at = utcnow()
                 msg.last_error = None
             counts["sent"] += 1
+    except Exception:  # the database failed mid-run: what was not marked sent stays queued
+        db.session.rollback()
+        log.exception("mail delivery stopped")
     finally:
         transport.close()
-    counts["pending"] = pending_count()
-    db.session.commit()
+    try:
+        counts["pending"] = pending_count()
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("the outbox could not be counted")
+        counts["pending"] = -1
     return counts
