@@ -64,3 +64,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def register_blueprints(app: Flask) -> None:
     """Each feature brings its own blueprint; this is the one list of them."""
+    from tracker.notify.views import bp as notify_bp
+
+    app.register_blueprint(notify_bp)

@@ -15,6 +15,7 @@ from tracker.core.database import transaction
 from tracker.core.errors import InvalidField
 
 users_cli = AppGroup("users", help="Manage the people who can sign in.")
+notify_cli = AppGroup("notify", help="Reminders by email: digests and the outbox.")
 
 
 def _fail(message: str) -> None:
@@ -106,7 +107,9 @@ def demo_command(force, if_empty):
             return
         if not force:
             _fail("the database is not empty; use --force to load the demo data anyway")
-    with transaction():
+    from tracker.notify.services import mail_suppressed
+
+    with transaction(), mail_suppressed():
         summary = load_demo()
     click.echo(
         f"Loaded {summary['exchanges']} exchanges, {summary['tasks']} tasks, "
@@ -143,10 +146,62 @@ def import_command(file: Path):
     click.echo(f"Imported {sum(counts.values())} rows from {file}.")
 
 
+def _log_to_stderr() -> None:
+    """Cron and systemd keep what a command logs (failed mail, mail logged instead of sent)."""
+    import logging
+
+    logger = logging.getLogger("tracker.notify")
+    if not logger.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.INFO)
+
+
+def _report_delivery(counts: dict[str, int]) -> None:
+    if counts.get("pending", 0) < 0:
+        _fail("the outbox could not be read or TRACKER_SMTP_URL is unusable (see the log)")
+    click.echo(
+        f"Sent {counts['sent']} mail(s); {counts['failed']} failed and stay queued; "
+        f"{max(counts.get('pending', 0), 0)} waiting in the outbox."
+    )
+
+
+@notify_cli.command("digests")
+@click.option("--no-send", is_flag=True, help="Only queue the digests; 'notify send' sends them.")
+@_schema_needed
+def notify_digests_command(no_send):
+    """Queue and send the digests due today (daily; weekly on Mondays). Safe to run again."""
+    from tracker.core.model import utcnow
+    from tracker.notify.services import deliver_outbox, purge_sent, send_due_digests
+
+    _log_to_stderr()
+    now = utcnow()
+    counts = send_due_digests(now)
+    purge_sent(now)
+    click.echo(
+        f"Digests: {counts['queued']} queued, {counts['nothing_due']} with nothing to report, "
+        f"{counts['already_sent']} already sent in this period."
+    )
+    if not no_send:
+        _report_delivery(deliver_outbox())
+
+
+@notify_cli.command("send")
+@_schema_needed
+def notify_send_command():
+    """Send the queued mail that is due (new, or due for a retry)."""
+    from tracker.notify.services import deliver_outbox
+
+    _log_to_stderr()
+    _report_delivery(deliver_outbox())
+
+
 def _progress(table: str, done: int, total: int) -> None:
     click.echo(f"  {table}: {done}/{total}", err=True)
 
 
 def register_commands(app: Flask) -> None:
-    for command in (users_cli, demo_command, export_command, import_command):
+    for command in (users_cli, notify_cli, demo_command, export_command, import_command):
         app.cli.add_command(command)

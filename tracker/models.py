@@ -9,14 +9,17 @@ from tracker.exchanges.models import (
     exchange_participants,
     outcome_organisations,
 )
+from tracker.notify.models import DigestRun, OutboxMessage
 from tracker.organisations.models import Organisation
 from tracker.tasks.models import Task
 
 __all__ = [
     "ApiToken",
     "AuditEntry",
+    "DigestRun",
     "Exchange",
     "Organisation",
+    "OutboxMessage",
     "Outcome",
     "Person",
     "Task",

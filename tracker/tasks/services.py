@@ -78,6 +78,7 @@ def create_task(actor: Person | None, **fields: Any) -> Task:
     db.session.flush()
     audit.record("create", task, actor, {k: (None, v) for k, v in values.items() if v})
     _refresh_outcome(task.outcome_id)
+    _note_owner(task, actor, created=True)
     return task
 
 
@@ -94,12 +95,22 @@ def update_task(
     diff = audit.apply_changes(task, values)
     if diff:
         task.updated_at = utcnow()
+        if "owner_id" in diff:
+            task.created_by_id = getattr(actor, "id", None)  # who gave it to the new owner
         db.session.flush()
         audit.record("update", task, actor, diff)
         if "outcome_id" in diff:
             _refresh_outcome(old_outcome)
         _refresh_outcome(task.outcome_id)
+        _note_owner(task, actor, diff=diff)
     return task
+
+
+def _note_owner(task: Task, actor: Person | None, **change: Any) -> None:
+    """Someone else gave the owner this task or moved it: queue the mail in this transaction."""
+    from tracker.notify.services import note_task_change
+
+    note_task_change(task, actor, **change)
 
 
 def _set_status(task: Task, actor: Person | None, action: str, status: str, **extra) -> Task:

@@ -1,0 +1,60 @@
+"""The settings page a mailed link opens: change or stop one person's digest, no sign-in."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, make_response, redirect, render_template, request
+from flask_babel import force_locale
+from flask_wtf import FlaskForm
+from wtforms import RadioField
+from wtforms.validators import InputRequired
+
+from tracker.accounts.models import DIGEST_FREQUENCIES, LOCALES
+from tracker.accounts.services import update_person
+from tracker.core.database import transaction
+from tracker.notify.services import person_for_settings_token
+from tracker.notify.texts import language, text, translator
+
+bp = Blueprint("notify", __name__, url_prefix="/notify")
+
+
+class DigestForm(FlaskForm):
+    digest = RadioField(choices=list(DIGEST_FREQUENCIES), validators=[InputRequired()])
+
+
+def _private(response):
+    """The URL holds the token: keep it out of caches, referrers and search engines."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@bp.route("/settings/<token>", methods=["GET", "POST"])
+def settings(token: str):
+    """Show or change how often the person the link was mailed to gets the digest."""
+    person = person_for_settings_token(token)
+    if person is None:
+        lang = request.accept_languages.best_match(LOCALES) or "de"
+        with force_locale(lang):
+            page = render_template(
+                "notify/settings_invalid.html", t=translator(lang), get_locale=lambda: lang
+            )
+        return _private(make_response(page, 404))
+    lang = language(person.locale or request.accept_languages.best_match(LOCALES))
+    form = DigestForm(digest=person.digest)
+    if form.validate_on_submit():
+        with transaction():
+            # The person acts on their own record, so the audit trail names them.
+            update_person(person, person, {"digest": form.digest.data})
+        return _private(redirect(request.path + "?saved=1", code=303))
+    if request.method == "POST":
+        abort(400)
+    saved = None
+    if request.args.get("saved"):
+        saved = text(lang, "saved", choice=text(lang, f"digest_{person.digest}"))
+    with force_locale(lang):
+        page = render_template(
+            "notify/settings.html", t=translator(lang), get_locale=lambda: lang, person=person,
+            form=form, saved=saved, choices=DIGEST_FREQUENCIES,
+        )
+    return _private(make_response(page))
