@@ -10,7 +10,7 @@ sign-in; its counters live in memory, or in Redis for several servers
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -50,6 +50,16 @@ def init_security(app: Flask) -> None:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
         )
+    # Pages that show a secret (feed tokens, settings links) send Referrer-Policy:
+    # no-referrer themselves; Talisman would overwrite it. After-request hooks run in
+    # reverse order: remember the page's own policy before Talisman, restore it after.
+    @app.after_request
+    def _restore_page_referrer_policy(response):
+        policy = g.pop("page_referrer_policy", None)
+        if policy:
+            response.headers["Referrer-Policy"] = policy
+        return response
+
     talisman.init_app(
         app,
         force_https=False,  # TLS ends at the proxy; the app never redirects on its own
@@ -60,6 +70,12 @@ def init_security(app: Flask) -> None:
         referrer_policy="strict-origin-when-cross-origin",
         x_content_type_options=True,
     )
+    @app.after_request
+    def _remember_page_referrer_policy(response):
+        if "Referrer-Policy" in response.headers:
+            g.page_referrer_policy = response.headers["Referrer-Policy"]
+        return response
+
     app.config.setdefault(
         "RATELIMIT_STORAGE_URI", app.config.get("TRACKER_RATELIMIT_STORAGE_URL") or "memory://"
     )
