@@ -15,7 +15,7 @@ from tracker.accounts.models import DIGEST_FREQUENCIES, LOCALES, ROLES, ApiToken
 from tracker.core import audit, validation
 from tracker.core.errors import InvalidField
 from tracker.core.model import utcnow
-from tracker.core.permissions import can_administer, require
+from tracker.core.permissions import can_administer, can_edit, require
 from tracker.core.validation import check_version
 from tracker.extensions import db
 from tracker.organisations.models import Organisation
@@ -80,8 +80,11 @@ def _validated(values: dict[str, Any], person_id: int | None) -> dict[str, Any]:
 
 
 def create_person(actor: Person | None, password: str | None = None, **fields: Any) -> Person:
-    """A person who owns tasks; with a password and a role, also a user who can sign in."""
-    require(can_administer(actor) or not fields.get("role"))
+    """A person who owns tasks; with a password and a role, also a user who can sign in.
+
+    Editors add people who own tasks (a contact in Kiel); only admins give out roles.
+    """
+    require(can_administer(actor) or (can_edit(actor) and not fields.get("role")))
     values = _validated(fields, None)
     if password is not None and values.get("role") is None:
         raise InvalidField("role", "a user with a password needs a role")
