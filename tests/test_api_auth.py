@@ -157,3 +157,24 @@ def test_an_admin_gives_roles(make, client):
                                          "role": "editor"})
     assert response.status_code == 201
     assert response.get_json()["role"] == "editor"
+
+
+def test_last_used_is_recorded_to_the_minute_not_on_every_request(make, client):
+    from datetime import timedelta
+
+    api = api_as(make, client, "viewer")
+    api.get("/me")
+
+    def last_used():
+        db.session.expire_all()
+        return db.session.scalar(
+            db.select(ApiToken.last_used_at).where(ApiToken.person_id == api.person.id)
+        )
+
+    first = last_used()
+    api.get("/me")
+    assert last_used() == first
+    with transaction():
+        db.session.execute(db.update(ApiToken).values(last_used_at=first - timedelta(minutes=5)))
+    api.get("/me")
+    assert last_used() > first - timedelta(minutes=5)

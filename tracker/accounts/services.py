@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -25,6 +26,9 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 #: Compared against when the email is unknown, so a failed sign-in takes as long either way.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-0")
 API_TOKEN_PREFIX = "trk_"
+#: "Last used" is shown to the minute; recording it more often would make every API read
+#: a write (and, on SQLite, contend for the one write lock).
+LAST_USED_PRECISION = timedelta(minutes=1)
 
 PERSON_FIELDS = (
     "name",
@@ -191,5 +195,7 @@ def person_for_api_token(plain: str) -> Person | None:
         return None
     if token.revoked_at is not None or not token.person.is_active:
         return None
-    token.last_used_at = utcnow()
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
+        token.last_used_at = now
     return token.person
