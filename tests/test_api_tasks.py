@@ -9,6 +9,7 @@ from tests.api_support import api_as, assert_problem
 from tracker.core import audit
 from tracker.extensions import db
 from tracker.models import Task
+from tracker.tasks import services as tasks_module
 
 
 def _fresh(task_id: int) -> Task:
@@ -210,3 +211,26 @@ def test_delete_is_soft_and_the_task_is_gone_from_the_api(make, client):
     assert _fresh(task.id).deleted_at is not None  # still on record
     assert_problem(api.delete("/tasks/999999"), 404)
     assert_problem(api.delete(f"/tasks/{task.id}?version=x"), 422, "version")
+
+
+def test_a_save_that_loses_a_race_gets_409_with_the_record(make, client, monkeypatch):
+    """Both read version 1; the other save lands between our check and our UPDATE, so the
+    database refuses ours (UPDATE … WHERE version = 1) and nothing of ours is kept."""
+    from sqlalchemy import update
+
+    api = api_as(make, client, "editor")
+    task = make.task(title="Entwurf")
+    original = tasks_module.update_task
+
+    def racing(task, actor, changes, expected_version=None):
+        table = Task.__table__
+        db.session.execute(
+            update(table).where(table.c.id == task.id).values(version=table.c.version + 1)
+        )
+        return original(task, actor, changes, expected_version)
+
+    monkeypatch.setattr(tasks_module, "update_task", racing)
+    body = assert_problem(api.patch(f"/tasks/{task.id}", json={"title": "Meins", "version": 1}),
+                          409)
+    assert body["current"]["id"] == task.id
+    assert _fresh(task.id).title == "Entwurf"
