@@ -180,3 +180,9 @@ def test_people(make, client):
                    "organisation_id")
     assert_problem(api.post("/people", json={"name": "Jan", "password": "secret-secret"}), 422,
                    "password")
+
+
+def test_an_organisation_name_with_capital_umlauts_cannot_be_taken_twice(make, client):
+    api = api_as(make, client, "editor")
+    assert api.post("/organisations", json={"name": "ÄRZTEKAMMER MV"}).status_code == 201
+    assert_problem(api.post("/organisations", json={"name": "ÄRZTEKAMMER MV"}), 422, "name")

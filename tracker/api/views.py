@@ -36,7 +36,8 @@ from tracker.tasks.models import Task
 
 bp.register_error_handler(Exception, handle_error)
 
-WRITE_ERRORS = (403,)
+#: 409 on a create: another request saved a clashing record (same name) at the same moment.
+WRITE_ERRORS = (403, 409)
 
 
 def _json(data, status: int = 200, location: str | None = None) -> Response:
