@@ -197,6 +197,9 @@ def test_complete_and_reopen(make, client):
     assert_problem(api.post("/tasks/999999/reopen"), 404)
     assert_problem(api.post(f"/tasks/{task.id}/complete", json={"version": 0}), 422, "version")
     assert_problem(api.post(f"/tasks/{task.id}/complete", json={"extra": 1}), 422, "extra")
+    # An optional body is absent or JSON; a vertical tab is neither.
+    assert_problem(api.post(f"/tasks/{task.id}/complete", data=b"\x0b"), 400)
+    assert api.post(f"/tasks/{task.id}/reopen", data=b" \n").status_code == 200
 
 
 def test_delete_is_soft_and_the_task_is_gone_from_the_api(make, client):

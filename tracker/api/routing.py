@@ -52,7 +52,7 @@ def _field_errors(exc: ValidationError) -> list[dict[str, str]]:
 def parse_body(model: type[BaseModel], required: bool) -> BaseModel:
     """The JSON body as `model`: 400 if it is not JSON at all, 422 naming each bad field."""
     raw = request.get_data(cache=True)  # 413 when longer than request.max_content_length
-    if not raw.strip():
+    if not raw.strip(b" \t\r\n"):  # JSON whitespace only; a stray \x0b is not JSON
         if not required:
             return model()
         raise ApiProblem(400, "this request needs a JSON object as its body")
