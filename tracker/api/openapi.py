@@ -240,7 +240,15 @@ def readable(doc: dict[str, Any]) -> dict[str, Any]:
                             "type": _type_label(p["schema"]),
                             "required": "yes" if p.get("required") else "",
                             "notes": " ".join(
-                                x for x in (p.get("description", ""), _limits(p["schema"])) if x
+                                x
+                                for x in (
+                                    p.get("description", ""),
+                                    _limits(p["schema"]),
+                                    f"default {p['schema']['default']}"
+                                    if "default" in p["schema"]
+                                    else "",
+                                )
+                                if x
                             ),
                         }
                         for p in item.get("parameters", ())
