@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -15,7 +16,7 @@ from tracker.accounts.models import DIGEST_FREQUENCIES, LOCALES, ROLES, ApiToken
 from tracker.core import audit, validation
 from tracker.core.errors import InvalidField
 from tracker.core.model import utcnow
-from tracker.core.permissions import can_administer, require
+from tracker.core.permissions import can_administer, can_edit, require
 from tracker.core.validation import check_version
 from tracker.extensions import db
 from tracker.organisations.models import Organisation
@@ -25,6 +26,9 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 #: Compared against when the email is unknown, so a failed sign-in takes as long either way.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-0")
 API_TOKEN_PREFIX = "trk_"
+#: "Last used" is shown to the minute; recording it more often would make every API read
+#: a write (and, on SQLite, contend for the one write lock).
+LAST_USED_PRECISION = timedelta(minutes=1)
 
 PERSON_FIELDS = (
     "name",
@@ -80,8 +84,11 @@ def _validated(values: dict[str, Any], person_id: int | None) -> dict[str, Any]:
 
 
 def create_person(actor: Person | None, password: str | None = None, **fields: Any) -> Person:
-    """A person who owns tasks; with a password and a role, also a user who can sign in."""
-    require(can_administer(actor) or not fields.get("role"))
+    """A person who owns tasks; with a password and a role, also a user who can sign in.
+
+    Editors add people who own tasks (a contact in Kiel); only admins give out roles.
+    """
+    require(can_administer(actor) or (can_edit(actor) and not fields.get("role")))
     values = _validated(fields, None)
     if password is not None and values.get("role") is None:
         raise InvalidField("role", "a user with a password needs a role")
@@ -188,5 +195,7 @@ def person_for_api_token(plain: str) -> Person | None:
         return None
     if token.revoked_at is not None or not token.person.is_active:
         return None
-    token.last_used_at = utcnow()
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
+        token.last_used_at = now
     return token.person

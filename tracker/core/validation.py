@@ -8,6 +8,16 @@ from tracker.core.errors import InvalidField, StaleVersion
 from tracker.extensions import db
 
 _CONTROL = {chr(c) for c in range(32)} - {"\n", "\r", "\t"}
+#: The largest id an INTEGER column holds on every database we run on (PostgreSQL int4).
+MAX_ID = 2**31 - 1
+#: Dates outside these years are typing errors, and near year 1 or 9999 they overflow
+#: once a time zone or an hour is added.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
+
+
+def _in_range(field: str, day: date) -> None:
+    if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+        raise InvalidField(field, f"must lie between the years {EARLIEST_YEAR} and {LATEST_YEAR}")
 
 
 def text(field: str, value, *, max_length: int, required: bool = False, single_line=False) -> str:
@@ -40,6 +50,7 @@ def a_date(field: str, value, *, required: bool = False) -> date | None:
         return None
     if isinstance(value, datetime) or not isinstance(value, date):
         raise InvalidField(field, "must be a date")
+    _in_range(field, value)
     return value
 
 
@@ -58,6 +69,7 @@ def aware(field: str, value, *, required: bool = False) -> datetime | None:
         return None
     if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
         raise InvalidField(field, "must be a date and time with a time zone")
+    _in_range(field, value.date())
     return value
 
 
@@ -69,7 +81,7 @@ def existing(field: str, model, ident, *, required: bool = False, live: bool = T
         return None
     if isinstance(ident, bool) or not isinstance(ident, int):
         raise InvalidField(field, "must be an id")
-    obj = db.session.get(model, ident) if 0 < ident < 2**63 else None
+    obj = db.session.get(model, ident) if 0 < ident <= MAX_ID else None
     if obj is None or (live and getattr(obj, "deleted_at", None) is not None):
         raise InvalidField(field, f"there is no {model.__name__.lower()} {ident}")
     return obj
@@ -80,6 +92,8 @@ def existing_all(field: str, model, idents) -> list:
         return []
     if not isinstance(idents, list | tuple | set):
         raise InvalidField(field, "must be a list of ids")
+    if len(idents) > 1000:
+        raise InvalidField(field, "lists more than 1000 ids")
     return [existing(field, model, i) for i in dict.fromkeys(idents)]
 
 

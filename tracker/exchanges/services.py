@@ -5,10 +5,11 @@ As with tasks: these flush, the caller commits through `transaction()`.
 
 from __future__ import annotations
 
+import warnings
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from dateutil.rrule import rrulestr
+from dateutil.rrule import DAILY, rrulestr
 from sqlalchemy import select
 
 from tracker.accounts.models import Person
@@ -63,14 +64,39 @@ def validate_rrule(value: str | None, start: date | datetime | None) -> str | No
         dtstart = datetime(start.year, start.month, start.day)
     if isinstance(dtstart, datetime) and dtstart.tzinfo is not None:
         dtstart = dtstart.replace(tzinfo=None)
-    try:
-        rule = rrulestr(f"RRULE:{value}", dtstart=dtstart, ignoretz=True)
-    except (ValueError, TypeError, OverflowError) as exc:
-        raise InvalidField("rrule", f"is not a valid recurrence rule ({exc})") from exc
     if "UNTIL=" in value.upper() and "COUNT=" in value.upper():
         raise InvalidField("rrule", "may have UNTIL or COUNT, not both")
-    del rule
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # dateutil warns where RFC 5545 forbids
+            rule = rrulestr(f"RRULE:{value}", dtstart=dtstart, ignoretz=True)
+    except Exception as exc:  # noqa: BLE001  (dateutil raises many kinds on odd input)
+        raise InvalidField("rrule", f"is not a valid recurrence rule ({exc})") from exc
+    if rule._freq > DAILY:  # dateutil numbers HOURLY, MINUTELY, SECONDLY above DAILY
+        raise InvalidField("rrule", "an exchange recurs at most daily")
+    if rule._interval < 1:
+        raise InvalidField("rrule", "INTERVAL must be 1 or more")
+    if rule._count is not None and rule._count < 1:
+        raise InvalidField("rrule", "COUNT must be 1 or more")
+    _check_rrule_ranges(value.upper())
     return value.upper()
+
+
+#: RFC 5545 ranges dateutil does not enforce; out of them a rule never occurs, and
+#: calendar clients (and dateutil) search up to the year 9999 for its first occurrence.
+_RRULE_RANGES = {"BYMONTHDAY": 31, "BYYEARDAY": 366, "BYWEEKNO": 53, "BYMONTH": 12}
+
+
+def _check_rrule_ranges(value: str) -> None:
+    for part in value.split(";"):
+        name, _, numbers = part.partition("=")
+        limit = _RRULE_RANGES.get(name)
+        if limit is None:
+            continue
+        for number in numbers.split(","):
+            n = int(number)  # dateutil has parsed it already
+            if n == 0 or abs(n) > limit or (name == "BYMONTH" and n < 0):
+                raise InvalidField("rrule", f"{name}={number} is out of range")
 
 
 def _validated(values: dict[str, Any], exchange_id: int | None) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from tracker.core import audit, validation
 from tracker.core.errors import InvalidField
@@ -34,9 +34,13 @@ def _validated(values: dict[str, Any], organisation_id: int | None) -> dict[str,
     v["country"] = country.upper() or None
     if not isinstance(v.get("active", True), bool):
         raise InvalidField("active", "must be true or false")
+    # The exact name too: SQLite's lower() folds only ASCII, so "ÄRZTEKAMMER" would slip by.
     clash = db.session.scalar(
         select(Organisation.id).where(
-            func.lower(Organisation.name) == v["name"].lower(),
+            or_(
+                Organisation.name == v["name"],
+                func.lower(Organisation.name) == v["name"].lower(),
+            ),
             Organisation.id != (organisation_id or 0),
         )
     )

@@ -1,0 +1,380 @@
+"""The shapes of the API: every request body, query and answer, as pydantic models.
+
+The same models validate requests, shape answers and produce the OpenAPI document, so the
+description cannot drift from what the API does. Rules about meaning (an owner must exist,
+an end comes after its start) stay in the services; the models check shape and type.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+
+from tracker.accounts.models import DIGEST_FREQUENCIES, LOCALES, ROLES, Person
+from tracker.core.validation import MAX_ID
+from tracker.exchanges.models import EXCHANGE_KINDS, EXCHANGE_STATUSES, OUTCOME_STATUSES, Exchange
+from tracker.organisations.models import ORGANISATION_KINDS, Organisation
+from tracker.tasks.models import TASK_STATUSES, Task
+
+DEFAULT_LIMIT, MAX_LIMIT = 50, 500
+
+
+def _column_length(attribute) -> int:
+    """The length of a String column, so the document states the same limit as the table."""
+    return attribute.property.columns[0].type.length
+
+
+def _utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("is out of range") from exc
+
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Moment = Annotated[
+    AwareDatetime,
+    AfterValidator(_utc),
+    Field(description="ISO 8601 date and time with an offset, e.g. 2026-12-03T09:00:00+01:00"),
+]
+LOCAL_TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+LocalTime = Annotated[
+    str,
+    Field(
+        pattern=LOCAL_TIME_PATTERN,
+        description="Wall-clock time in the team's time zone, HH:MM",
+        examples=["09:30"],
+    ),
+]
+Version = Annotated[
+    int, Field(ge=1, le=MAX_ID, description="The version you read; a stale one gets 409.")
+]
+
+TaskStatus = Literal[TASK_STATUSES]
+ExchangeKind = Literal[EXCHANGE_KINDS]
+ExchangeStatus = Literal[EXCHANGE_STATUSES]
+OutcomeStatus = Literal[OUTCOME_STATUSES]
+OrganisationKind = Literal[ORGANISATION_KINDS]
+Role = Literal[ROLES]
+Locale = Literal[LOCALES]
+Digest = Literal[DIGEST_FREQUENCIES]
+
+
+class Body(BaseModel):
+    """A request body: JSON only, strictly typed, no unknown fields."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Query(BaseModel):
+    """Query parameters arrive as text, so they are converted (not strict); unknown ones fail."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Answer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------- tasks
+
+_TASK_TITLE = _column_length(Task.title)
+
+
+class TaskFields(Body):
+    title: Annotated[str, Field(max_length=_TASK_TITLE)] = None  # type: ignore[assignment]
+    description: str = ""
+    exchange_id: Id | None = None
+    outcome_id: Annotated[
+        Id | None, Field(description="The outcome it follows; sets exchange_id to its exchange.")
+    ] = None
+    owner_id: Id = None  # type: ignore[assignment]
+    organisation_id: Annotated[
+        Id | None, Field(description="The organisation that committed to it.")
+    ] = None
+    due_date: date | None = None
+    due_time: LocalTime | None = None
+    due_exchange_id: Annotated[
+        Id | None,
+        Field(description="Due at that exchange: due_date follows it when it moves."),
+    ] = None
+
+
+class TaskCreate(TaskFields):
+    title: Annotated[str, Field(max_length=_TASK_TITLE)]
+    owner_id: Id
+
+
+class TaskPatch(TaskFields):
+    version: Version
+    title: Annotated[str, Field(max_length=_TASK_TITLE)] = None  # type: ignore[assignment]
+    owner_id: Id = None  # type: ignore[assignment]
+    status: Annotated[
+        TaskStatus | None,
+        Field(description="open reopens, done checks off, cancelled cancels the task."),
+    ] = None
+
+
+class VersionBody(Body):
+    version: Version | None = None
+
+
+class TaskOut(Answer):
+    id: int
+    title: str
+    description: str
+    exchange_id: int | None
+    outcome_id: int | None
+    owner_id: int
+    organisation_id: int | None
+    due_date: date | None
+    due_time: LocalTime | None
+    due_exchange_id: int | None
+    status: TaskStatus
+    completed_at: datetime | None
+    completed_by_id: int | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class TaskQuery(Query):
+    status: TaskStatus | None = None
+    owner_id: Id | None = None
+    organisation_id: Id | None = None
+    exchange_id: Id | None = None
+    due_before: Annotated[date | None, Field(description="Due on or before this day.")] = None
+    due_after: Annotated[date | None, Field(description="Due on or after this day.")] = None
+    overdue: Annotated[
+        bool | None,
+        Field(description="true: only open tasks whose due date has passed (team time zone)."),
+    ] = None
+    q: Annotated[
+        str | None, Field(max_length=200, description="Text in the title or description.")
+    ] = None
+    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT
+    cursor: Annotated[
+        str | None, Field(max_length=200, description="The `next` of the previous page.")
+    ] = None
+    next: Annotated[str | None, Field(max_length=200, description="Same as cursor.")] = None
+
+
+class TaskPage(Answer):
+    items: list[TaskOut]
+    next: Annotated[str | None, Field(description="Pass as `cursor` for the next page.")]
+
+
+# ---------------------------------------------------------------- exchanges
+
+_EXCHANGE_TITLE = _column_length(Exchange.title)
+
+
+class ExchangeFields(Body):
+    title: Annotated[str, Field(max_length=_EXCHANGE_TITLE)] = None  # type: ignore[assignment]
+    kind: ExchangeKind = "other"
+    status: ExchangeStatus = "planned"
+    all_day: Annotated[
+        bool, Field(description="true: start_date/end_date; false: starts_at/ends_at.")
+    ] = False
+    starts_at: Moment | None = None
+    ends_at: Annotated[Moment | None, Field(description="Default: an hour after the start.")] = (
+        None
+    )
+    start_date: date | None = None
+    end_date: Annotated[date | None, Field(description="Inclusive last day.")] = None
+    location: Annotated[str, Field(max_length=_column_length(Exchange.location))] = ""
+    description: Annotated[str, Field(description="Summary or minutes.")] = ""
+    rrule: Annotated[
+        str | None,
+        Field(max_length=_column_length(Exchange.rrule), examples=["FREQ=MONTHLY;BYDAY=1WE"]),
+    ] = None
+    follows_up_id: Annotated[Id | None, Field(description="The exchange this follows up.")] = None
+    organisation_ids: Annotated[list[Id], Field(max_length=1000)] = []
+    participant_ids: Annotated[list[Id], Field(max_length=1000)] = []
+
+
+class ExchangeCreate(ExchangeFields):
+    title: Annotated[str, Field(max_length=_EXCHANGE_TITLE)]
+
+
+class ExchangePatch(ExchangeFields):
+    version: Version
+
+
+class ExchangeOut(Answer):
+    id: int
+    title: str
+    kind: ExchangeKind
+    status: ExchangeStatus
+    all_day: bool
+    starts_at: datetime | None
+    ends_at: datetime | None
+    start_date: date | None
+    end_date: date | None
+    location: str
+    description: str
+    rrule: str | None
+    follows_up_id: int | None
+    organisation_ids: list[int]
+    participant_ids: list[int]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class ListQuery(Query):
+    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT
+    cursor: Annotated[
+        str | None, Field(max_length=200, description="The `next` of the previous page.")
+    ] = None
+    next: Annotated[str | None, Field(max_length=200, description="Same as cursor.")] = None
+
+
+class ExchangeQuery(ListQuery):
+    status: ExchangeStatus | None = None
+    kind: ExchangeKind | None = None
+    q: Annotated[
+        str | None, Field(max_length=200, description="Text in the title, place or summary.")
+    ] = None
+
+
+class ExchangePage(Answer):
+    items: list[ExchangeOut]
+    next: str | None
+
+
+# ---------------------------------------------------------------- outcomes
+
+
+class OutcomeCreate(Body):
+    text: Annotated[str, Field(description="What was agreed.")]
+    organisation_ids: Annotated[list[Id], Field(max_length=1000)] = []
+
+
+class OutcomeOut(Answer):
+    id: int
+    exchange_id: int
+    text: str
+    status: OutcomeStatus
+    organisation_ids: list[int]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class OutcomePage(Answer):
+    items: list[OutcomeOut]
+    next: str | None
+
+
+# ---------------------------------------------------------------- organisations
+
+
+class OrganisationCreate(Body):
+    name: Annotated[str, Field(max_length=_column_length(Organisation.name))]
+    short_name: Annotated[
+        str | None, Field(max_length=_column_length(Organisation.short_name))
+    ] = None
+    kind: OrganisationKind = "other"
+    country: Annotated[
+        str | None, Field(max_length=2, description="ISO 3166-1 alpha-2", examples=["DE"])
+    ] = None
+    active: bool = True
+
+
+class OrganisationOut(Answer):
+    id: int
+    name: str
+    short_name: str | None
+    kind: OrganisationKind
+    country: str | None
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class OrganisationPage(Answer):
+    items: list[OrganisationOut]
+    next: str | None
+
+
+# ---------------------------------------------------------------- people
+
+
+class PersonCreate(Body):
+    name: Annotated[str, Field(max_length=_column_length(Person.name))]
+    email: Annotated[str | None, Field(max_length=_column_length(Person.email))] = None
+    organisation_id: Id | None = None
+    role: Annotated[
+        Role | None, Field(description="Only admins give roles; a role alone is no login.")
+    ] = None
+    locale: Locale | None = None
+    active: bool = True
+    digest: Digest = "weekly"
+    reminder_minutes: Annotated[
+        int | None,
+        Field(ge=0, le=40_320, description="Default reminder, minutes before the due day."),
+    ] = 900
+
+
+class PersonOut(Answer):
+    id: int
+    name: str
+    email: str | None
+    organisation_id: int | None
+    role: Role | None
+    locale: Locale | None
+    active: bool
+    digest: Digest
+    reminder_minutes: int | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class PersonPage(Answer):
+    items: list[PersonOut]
+    next: str | None
+
+
+class MeOut(PersonOut):
+    calendar_feed_url: Annotated[
+        str | None, Field(description="Your personal calendar feed (secret URL).")
+    ]
+    team_feed_url: Annotated[str | None, Field(description="The team's calendar feed.")]
+
+
+# ---------------------------------------------------------------- errors
+
+
+class FieldError(Answer):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    model_config = ConfigDict(extra="allow", title="Problem")
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    field: Annotated[str | None, Field(description="422: the first invalid field.")] = None
+    errors: Annotated[
+        list[FieldError] | None, Field(description="422: every invalid field and why.")
+    ] = None
+    current: Annotated[
+        dict[str, Any] | None, Field(description="409: the record as it is now.")
+    ] = None
+
+
+class DeleteQuery(Query):
+    version: Annotated[
+        int | None, Field(ge=1, le=MAX_ID, description="If given, must be the current version.")
+    ] = None

@@ -1,0 +1,63 @@
+"""Records as the API shows them (the *Out models of schemas.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tracker.accounts.models import Person
+from tracker.api import schemas
+from tracker.exchanges.models import Exchange, Outcome
+from tracker.organisations.models import Organisation
+from tracker.tasks.models import Task
+
+_RECORD = ("id", "created_at", "updated_at", "version")
+
+
+def _pick(obj, names) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in names}
+
+
+def task(t: Task) -> dict[str, Any]:
+    values = _pick(t, schemas.TaskOut.model_fields)
+    if t.due_time is not None:
+        values["due_time"] = t.due_time.strftime("%H:%M" if not t.due_time.second else "%H:%M:%S")
+    return schemas.TaskOut.model_validate(values).model_dump(mode="json")
+
+
+def exchange(e: Exchange) -> dict[str, Any]:
+    names = set(schemas.ExchangeOut.model_fields) - {"organisation_ids", "participant_ids"}
+    values = _pick(e, names)
+    values["organisation_ids"] = sorted(o.id for o in e.organisations)
+    values["participant_ids"] = sorted(p.id for p in e.participants)
+    return schemas.ExchangeOut.model_validate(values).model_dump(mode="json")
+
+
+def outcome(o: Outcome) -> dict[str, Any]:
+    values = _pick(o, set(schemas.OutcomeOut.model_fields) - {"organisation_ids"})
+    values["organisation_ids"] = sorted(org.id for org in o.organisations)
+    return schemas.OutcomeOut.model_validate(values).model_dump(mode="json")
+
+
+def organisation(o: Organisation) -> dict[str, Any]:
+    return schemas.OrganisationOut.model_validate(
+        _pick(o, schemas.OrganisationOut.model_fields)
+    ).model_dump(mode="json")
+
+
+def person(p: Person) -> dict[str, Any]:
+    return schemas.PersonOut.model_validate(_pick(p, schemas.PersonOut.model_fields)).model_dump(
+        mode="json"
+    )
+
+
+_BY_TYPE = {
+    Task: task,
+    Exchange: exchange,
+    Outcome: outcome,
+    Organisation: organisation,
+    Person: person,
+}
+
+
+def serialize(record) -> dict[str, Any]:
+    return _BY_TYPE[type(record)](record)

@@ -1,0 +1,393 @@
+"""The routes of /api/v1. Each one validates, calls a domain operation, and shows the result.
+
+Every write goes through the same service functions as the pages, inside `transaction()`;
+roles, validity and versions are checked there, not here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import time
+
+from flask import Response, jsonify, render_template, url_for
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from tracker.accounts.models import Person
+from tracker.accounts.services import create_person
+from tracker.api import bp, schemas
+from tracker.api import serialize as show
+from tracker.api.auth import current_actor
+from tracker.api.feeds_link import feed_urls_for
+from tracker.api.pagination import page
+from tracker.api.problems import handle_error
+from tracker.api.routing import operation
+from tracker.core import timeutil, validation
+from tracker.core.database import transaction
+from tracker.core.errors import NotFound, StaleVersion
+from tracker.exchanges import services as exchanges
+from tracker.exchanges.models import Exchange, Outcome
+from tracker.extensions import db
+from tracker.organisations.models import Organisation
+from tracker.organisations.services import create_organisation
+from tracker.tasks import services as tasks
+from tracker.tasks.models import Task
+
+bp.register_error_handler(Exception, handle_error)
+
+#: 409 on a create: another request saved a clashing record (same name) at the same moment.
+WRITE_ERRORS = (403, 409)
+
+
+def _json(data, status: int = 200, location: str | None = None) -> Response:
+    response = jsonify(data)
+    response.status_code = status
+    if location:
+        response.headers["Location"] = location
+    return response
+
+
+def _live(model, ident: int):
+    """The record with this id, or 404 if there is none or it was deleted."""
+    obj = db.session.get(model, ident) if 0 < ident <= validation.MAX_ID else None
+    if obj is None or getattr(obj, "deleted_at", None) is not None:
+        raise NotFound(f"there is no {model.__name__.lower()} {ident}")
+    return obj
+
+
+@contextmanager
+def _saving(model, ident: int) -> Iterator[None]:
+    """transaction(), and a 409 that carries the record as it is now, even after a race."""
+    try:
+        with transaction():
+            yield
+    except StaleVersion as exc:
+        if exc.current is None:
+            exc.current = db.session.get(model, ident)
+        raise
+
+
+def _text_filter(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = validation.text("q", value, max_length=200, single_line=True)
+    return value or None
+
+
+def _contains(column, needle: str):
+    escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")
+
+
+def _no_content() -> Response:
+    response = Response(status=204)
+    del response.headers["Content-Type"]
+    return response
+
+
+def _cursor(query) -> str | None:
+    return query.cursor or query.next
+
+
+# ---------------------------------------------------------------- the description
+
+
+@operation("/openapi.json", "GET", tag="description", public=True)
+def openapi_document():
+    """The OpenAPI 3.1 description of this API."""
+    from tracker.api.openapi import document
+
+    return _json(document())
+
+
+@operation("/docs", "GET", tag="description", public=True, media_type="text/html")
+def docs():
+    """This API described for people to read."""
+    from tracker.api.openapi import document, readable
+
+    return render_template(
+        "api/docs.html", api=readable(document()), openapi_url=url_for("api.openapi_document")
+    )
+
+
+# ---------------------------------------------------------------- me, people, organisations
+
+
+@operation("/me", "GET", tag="people", answer=schemas.MeOut)
+def me():
+    """You: the user the token belongs to, with your calendar feed links."""
+    person = current_actor()
+    return _json({**show.person(person), **feed_urls_for(person)})
+
+
+@operation("/people", "GET", tag="people", query=schemas.ListQuery, answer=schemas.PersonPage)
+def list_people(query: schemas.ListQuery):
+    """Everyone who can own tasks or take part in exchanges, in id order."""
+    items, nxt = page(select(Person), Person, query.limit, _cursor(query))
+    return _json({"items": [show.person(p) for p in items], "next": nxt})
+
+
+@operation(
+    "/people", "POST", tag="people", body=schemas.PersonCreate, answer=schemas.PersonOut,
+    status=201, errors=WRITE_ERRORS,
+)
+def create_person_view(body: schemas.PersonCreate):
+    """Add a person (editors); give a role (admins only).
+
+    A role alone does not let anyone sign in: logins are made with `users create`.
+    """
+    with transaction():
+        person = create_person(current_actor(), **body.model_dump(exclude_unset=True))
+    return _json(show.person(person), 201)
+
+
+@operation(
+    "/organisations", "GET", tag="organisations", query=schemas.ListQuery,
+    answer=schemas.OrganisationPage,
+)
+def list_organisations(query: schemas.ListQuery):
+    """The cities, ministries, companies and others the team works with, in id order."""
+    items, nxt = page(select(Organisation), Organisation, query.limit, _cursor(query))
+    return _json({"items": [show.organisation(o) for o in items], "next": nxt})
+
+
+@operation(
+    "/organisations", "POST", tag="organisations", body=schemas.OrganisationCreate,
+    answer=schemas.OrganisationOut, status=201, errors=WRITE_ERRORS,
+)
+def create_organisation_view(body: schemas.OrganisationCreate):
+    """Add an organisation (editors and admins)."""
+    with transaction():
+        organisation = create_organisation(current_actor(), **body.model_dump(exclude_unset=True))
+    return _json(show.organisation(organisation), 201)
+
+
+# ---------------------------------------------------------------- exchanges
+
+
+def _exchanges_loaded():
+    return exchanges.live_exchanges().options(
+        selectinload(Exchange.organisations), selectinload(Exchange.participants)
+    )
+
+
+@operation(
+    "/exchanges", "GET", tag="exchanges", query=schemas.ExchangeQuery,
+    answer=schemas.ExchangePage,
+)
+def list_exchanges(query: schemas.ExchangeQuery):
+    """Exchanges nobody deleted, in id order, filtered by status, kind or text."""
+    stmt = _exchanges_loaded()
+    if query.status:
+        stmt = stmt.where(Exchange.status == query.status)
+    if query.kind:
+        stmt = stmt.where(Exchange.kind == query.kind)
+    needle = _text_filter(query.q)
+    if needle:
+        stmt = stmt.where(
+            or_(
+                _contains(Exchange.title, needle),
+                _contains(Exchange.location, needle),
+                _contains(Exchange.description, needle),
+            )
+        )
+    items, nxt = page(stmt, Exchange, query.limit, _cursor(query))
+    return _json({"items": [show.exchange(e) for e in items], "next": nxt})
+
+
+@operation(
+    "/exchanges", "POST", tag="exchanges", body=schemas.ExchangeCreate,
+    answer=schemas.ExchangeOut, status=201, errors=WRITE_ERRORS,
+)
+def create_exchange_view(body: schemas.ExchangeCreate):
+    """Record an exchange: timed (starts_at, ends_at) or all-day (start_date, end_date)."""
+    with transaction():
+        exchange = exchanges.create_exchange(current_actor(), **body.model_dump(exclude_unset=True))
+    return _json(
+        show.exchange(exchange), 201, url_for("api.get_exchange", exchange_id=exchange.id)
+    )
+
+
+@operation("/exchanges/<int:exchange_id>", "GET", tag="exchanges", answer=schemas.ExchangeOut)
+def get_exchange(exchange_id: int):
+    """One exchange."""
+    return _json(show.exchange(_live(Exchange, exchange_id)))
+
+
+@operation(
+    "/exchanges/<int:exchange_id>", "PATCH", tag="exchanges", body=schemas.ExchangePatch,
+    answer=schemas.ExchangeOut, errors=(403, 409),
+)
+def update_exchange_view(exchange_id: int, body: schemas.ExchangePatch):
+    """Change an exchange; send only the fields to change, and the version you read.
+
+    If it moves to another day, the tasks due at it move with it.
+    """
+    changes = body.model_dump(exclude_unset=True)
+    version = changes.pop("version")
+    with _saving(Exchange, exchange_id):
+        exchange = _live(Exchange, exchange_id)
+        exchanges.update_exchange(exchange, current_actor(), changes, version)
+    return _json(show.exchange(exchange))
+
+
+@operation(
+    "/exchanges/<int:exchange_id>", "DELETE", tag="exchanges", query=schemas.DeleteQuery,
+    status=204, errors=(403, 409),
+)
+def delete_exchange_view(exchange_id: int, query: schemas.DeleteQuery):
+    """Delete an exchange (it can be restored; its outcomes and tasks stay)."""
+    with _saving(Exchange, exchange_id):
+        exchange = _live(Exchange, exchange_id)
+        exchanges.delete_exchange(exchange, current_actor(), query.version)
+    return _no_content()
+
+
+@operation(
+    "/exchanges/<int:exchange_id>/outcomes", "GET", tag="exchanges", query=schemas.ListQuery,
+    answer=schemas.OutcomePage,
+)
+def list_outcomes(exchange_id: int, query: schemas.ListQuery):
+    """What was agreed at an exchange, in id order."""
+    _live(Exchange, exchange_id)
+    stmt = (
+        select(Outcome)
+        .where(Outcome.exchange_id == exchange_id, Outcome.deleted_at.is_(None))
+        .options(selectinload(Outcome.organisations))
+    )
+    items, nxt = page(stmt, Outcome, query.limit, _cursor(query))
+    return _json({"items": [show.outcome(o) for o in items], "next": nxt})
+
+
+@operation(
+    "/exchanges/<int:exchange_id>/outcomes", "POST", tag="exchanges",
+    body=schemas.OutcomeCreate, answer=schemas.OutcomeOut, status=201, errors=WRITE_ERRORS,
+)
+def create_outcome(exchange_id: int, body: schemas.OutcomeCreate):
+    """Write down something agreed at this exchange."""
+    with transaction():
+        exchange = _live(Exchange, exchange_id)
+        outcome = exchanges.record_outcome(
+            exchange, current_actor(), body.text, body.organisation_ids
+        )
+    return _json(show.outcome(outcome), 201)
+
+
+# ---------------------------------------------------------------- tasks
+
+
+def _task_values(changes: dict) -> dict:
+    if changes.get("due_time") is not None:
+        changes["due_time"] = time.fromisoformat(changes["due_time"])
+    return changes
+
+
+@operation("/tasks", "GET", tag="tasks", query=schemas.TaskQuery, answer=schemas.TaskPage)
+def list_tasks(query: schemas.TaskQuery):
+    """Tasks nobody deleted, in id order, with the filters of the task list."""
+    stmt = tasks.live_tasks()
+    for name in ("status", "owner_id", "organisation_id", "exchange_id"):
+        value = getattr(query, name)
+        if value is not None:
+            stmt = stmt.where(getattr(Task, name) == value)
+    if query.due_before is not None:
+        stmt = stmt.where(Task.due_date <= query.due_before)
+    if query.due_after is not None:
+        stmt = stmt.where(Task.due_date >= query.due_after)
+    if query.overdue:
+        stmt = stmt.where(Task.status == "open", Task.due_date < timeutil.today())
+    needle = _text_filter(query.q)
+    if needle:
+        stmt = stmt.where(or_(_contains(Task.title, needle), _contains(Task.description, needle)))
+    items, nxt = page(stmt, Task, query.limit, _cursor(query))
+    return _json({"items": [show.task(t) for t in items], "next": nxt})
+
+
+@operation(
+    "/tasks", "POST", tag="tasks", body=schemas.TaskCreate, answer=schemas.TaskOut,
+    status=201, errors=WRITE_ERRORS,
+)
+def create_task_view(body: schemas.TaskCreate):
+    """Record a follow-up: what, who, by when."""
+    with transaction():
+        values = _task_values(body.model_dump(exclude_unset=True))
+        task = tasks.create_task(current_actor(), **values)
+    return _json(show.task(task), 201, url_for("api.get_task", task_id=task.id))
+
+
+@operation("/tasks/<int:task_id>", "GET", tag="tasks", answer=schemas.TaskOut)
+def get_task(task_id: int):
+    """One task."""
+    return _json(show.task(_live(Task, task_id)))
+
+
+_STATUS_CHANGES = {
+    "done": tasks.complete_task,
+    "open": tasks.reopen_task,
+    "cancelled": tasks.cancel_task,
+}
+
+
+@operation(
+    "/tasks/<int:task_id>", "PATCH", tag="tasks", body=schemas.TaskPatch,
+    answer=schemas.TaskOut, errors=(403, 409),
+)
+def update_task_view(task_id: int, body: schemas.TaskPatch):
+    """Change a task; send only the fields to change, and the version you read.
+
+    A `status` is applied like the complete and reopen operations (viewers may do that
+    to their own tasks); `cancelled` needs an editor.
+    """
+    changes = _task_values(body.model_dump(exclude_unset=True))
+    version = changes.pop("version")
+    status = changes.pop("status", None)
+    actor = current_actor()
+    with _saving(Task, task_id):
+        task = _live(Task, task_id)
+        if changes:
+            tasks.update_task(task, actor, changes, version)
+            version = None
+        if status is not None:
+            _STATUS_CHANGES[status](task, actor, version)
+        elif version is not None:
+            validation.check_version(task, version)
+    return _json(show.task(task))
+
+
+@operation(
+    "/tasks/<int:task_id>", "DELETE", tag="tasks", query=schemas.DeleteQuery, status=204,
+    errors=(403, 409),
+)
+def delete_task_view(task_id: int, query: schemas.DeleteQuery):
+    """Delete a task (it disappears from every list and can be restored)."""
+    with _saving(Task, task_id):
+        task = _live(Task, task_id)
+        tasks.delete_task(task, current_actor(), query.version)
+    return _no_content()
+
+
+@operation(
+    "/tasks/<int:task_id>/complete", "POST", tag="tasks", body=schemas.VersionBody,
+    body_required=False, answer=schemas.TaskOut, errors=(403, 409),
+)
+def complete_task_view(task_id: int, body: schemas.VersionBody):
+    """Check a task off (its owner, or an editor). Checking off a done task changes nothing."""
+    with _saving(Task, task_id):
+        task = _live(Task, task_id)
+        tasks.complete_task(task, current_actor(), body.version)
+    return _json(show.task(task))
+
+
+@operation(
+    "/tasks/<int:task_id>/reopen", "POST", tag="tasks", body=schemas.VersionBody,
+    body_required=False, answer=schemas.TaskOut, errors=(403, 409),
+)
+def reopen_task_view(task_id: int, body: schemas.VersionBody):
+    """Undo a check-off or a cancellation (its owner, or an editor)."""
+    with _saving(Task, task_id):
+        task = _live(Task, task_id)
+        tasks.reopen_task(task, current_actor(), body.version)
+    return _json(show.task(task))
+
+
