@@ -62,3 +62,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def register_blueprints(app: Flask) -> None:
     """Each feature brings its own blueprint; this is the one list of them."""
+    from tracker.calendar.views import bp as calendar_bp
+
+    app.register_blueprint(calendar_bp)
