@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -13,10 +14,10 @@ class SubscriptionForm(FlaskForm):
     kind = RadioField(
         _l("What to show"),
         choices=[
-            ("personal", _l("My follow-ups and the exchanges I take part in")),
-            ("team", _l("All exchanges and open follow-ups of the team")),
-            ("exchange", _l("One exchange and its follow-ups")),
-            ("view", _l("A task list filter")),
+            SelectChoice("personal", _l("My follow-ups and the exchanges I take part in")),
+            SelectChoice("team", _l("All exchanges and open follow-ups of the team")),
+            SelectChoice("exchange", _l("One exchange and its follow-ups")),
+            SelectChoice("view", _l("A task list filter")),
         ],
         default="personal",
         validators=[DataRequired()],

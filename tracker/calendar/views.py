@@ -26,6 +26,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 from werkzeug.http import http_date, parse_date
 
 from tracker.calendar import feeds
@@ -104,7 +105,11 @@ def find_token(raw: str) -> FeedToken | None:
     if not _TOKEN_SHAPE.match(raw):
         return None
     digest = token_hash(raw)
-    token = db.session.scalar(select(FeedToken).where(FeedToken.token_hash == digest))
+    token = db.session.scalar(
+        select(FeedToken)
+        .options(joinedload(FeedToken.person))
+        .where(FeedToken.token_hash == digest)
+    )
     if token is None or not hmac.compare_digest(token.token_hash, digest):
         return None
     if token.revoked_at is not None or not token.person.is_active:

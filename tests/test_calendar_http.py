@@ -1,0 +1,328 @@
+"""The feed's HTTP rules, tokens, query counts, kept items, and the subscription pages."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import event, func, select
+from werkzeug.http import http_date
+
+from tests.calendar_support import issue, login, parse_both
+from tracker.calendar.models import FeedItem, FeedToken
+from tracker.core.database import transaction
+from tracker.extensions import db
+from tracker.tasks.models import Task
+
+
+@pytest.fixture
+def feed(client, make):
+    anna = make.user(name="Anna")
+    make.task(owner_id=anna.id)
+    token = issue(anna)
+    return client, f"/calendar/{token}.ics", anna
+
+
+def test_answers_text_calendar_with_validators_and_private_caching(feed):
+    client, url, _anna = feed
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    assert response.headers["ETag"].startswith('"')
+    assert response.headers["Last-Modified"]
+    assert response.headers["Cache-Control"].startswith("private")
+    parse_both(response.data)
+
+
+def test_head_works_like_get_without_a_body(feed):
+    client, url, _anna = feed
+    get, head = client.get(url), client.head(url)
+    assert head.status_code == 200 and head.data == b""
+    assert head.headers["ETag"] == get.headers["ETag"]
+    assert head.headers["Content-Type"] == "text/calendar; charset=utf-8"
+
+
+def test_matching_if_none_match_gets_304_without_building(feed, monkeypatch):
+    client, url, _anna = feed
+    etag = client.get(url).headers["ETag"]
+    monkeypatch.setattr(
+        "tracker.calendar.feeds.render_feed", lambda *a, **k: pytest.fail("built a feed")
+    )
+    response = client.get(url, headers={"If-None-Match": etag})
+    assert response.status_code == 304 and response.data == b""
+    assert response.headers["ETag"] == etag
+    assert client.get(url, headers={"If-None-Match": f'"other", {etag}'}).status_code == 304
+    assert client.get(url, headers={"If-None-Match": f"W/{etag}"}).status_code == 304
+
+
+def test_non_matching_etag_wins_over_a_fresh_date(feed):
+    client, url, _anna = feed
+    last_modified = client.get(url).headers["Last-Modified"]
+    response = client.get(url, headers={"If-None-Match": '"stale"',
+                                        "If-Modified-Since": last_modified})
+    assert response.status_code == 200
+
+
+def test_if_modified_since_rules(feed):
+    client, url, _anna = feed
+    last_modified = client.get(url).headers["Last-Modified"]
+    assert client.get(url, headers={"If-Modified-Since": last_modified}).status_code == 304
+    old = http_date(datetime.now(UTC) - timedelta(days=3650))
+    future = http_date(datetime.now(UTC) + timedelta(days=2))
+    for value in (old, future, "garbage", "", "Tue, 99 Foo 2026 99:99:99 GMT"):
+        assert client.get(url, headers={"If-Modified-Since": value}).status_code == 200, value
+
+
+def test_a_change_changes_the_etag_and_gets_200(feed, make):
+    client, url, anna = feed
+    first = client.get(url)
+    make.task(owner_id=anna.id, title="Neu")
+    again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 200
+    assert again.headers["ETag"] != first.headers["ETag"]
+    assert b"Neu" in again.data
+
+
+def test_a_task_leaving_the_feed_changes_the_etag(feed, make):
+    from tracker.tasks.services import update_task
+
+    client, url, anna = feed
+    ben = make.user()
+    first = client.get(url).headers["ETag"]
+    task = db.session.scalar(select(Task).where(Task.owner_id == anna.id))
+    with transaction():
+        update_task(task, None, {"owner_id": ben.id})
+    response = client.get(url, headers={"If-None-Match": first})
+    assert response.status_code == 200
+    assert parse_both(response.data)[2] == []
+
+
+def test_owner_reminder_change_changes_the_feed(feed):
+    client, url, anna = feed
+    first = client.get(url)
+    with transaction():
+        db.session.merge(anna).reminder_minutes = 60
+    second = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert second.status_code == 200 and b"TRIGGER;RELATED=START:-PT1H" in second.data
+
+
+def test_revoked_and_unknown_tokens_get_404_at_once(client, make):
+    anna = make.user()
+    token = issue(anna)
+    url = f"/calendar/{token}.ics"
+    assert client.get(url).status_code == 200
+    with transaction():
+        db.session.scalar(select(FeedToken)).revoked_at = datetime.now(UTC)
+    assert client.get(url).status_code == 404
+    assert client.get(url, headers={"If-None-Match": "*"}).status_code == 404
+    assert client.get("/calendar/" + "A" * 43 + ".ics").status_code == 404
+    assert client.get("/calendar/x.ics").status_code == 404
+    assert client.get("/calendar/%00%ff'--.ics").status_code == 404
+
+
+def test_a_deactivated_person_s_feed_is_gone(client, make):
+    anna = make.user()
+    token = issue(anna)
+    with transaction():
+        db.session.merge(anna).active = False
+    assert client.get(f"/calendar/{token}.ics").status_code == 404
+
+
+def test_a_failure_inside_is_never_a_5xx(feed, monkeypatch):
+    client, url, _anna = feed
+
+    def boom(*_a, **_k):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr("tracker.calendar.feeds.validators", boom)
+    response = client.get(url)
+    assert response.status_code == 404
+
+
+def test_one_bad_record_is_left_out_not_the_feed(feed, make, monkeypatch):
+    client, url, anna = feed
+    original = __import__("tracker.calendar.feeds", fromlist=["x"]).task_component
+    bad = make.task(owner_id=anna.id, title="kaputt")
+
+    def flaky(task, owner, ctx):
+        if task.id == bad.id:
+            raise ValueError("cannot render")
+        return original(task, owner, ctx)
+
+    monkeypatch.setattr("tracker.calendar.feeds.task_component", flaky)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert len(parse_both(response.data)[2]) == 1
+
+
+def _count_queries(client, url) -> int:
+    statements = []
+    engine = db.engine
+
+    def on_execute(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+    return len(statements)
+
+
+def test_query_count_does_not_grow_with_the_data(client, make):
+    anna = make.user()
+    token = issue(anna, "team")
+    url = f"/calendar/{token}.ics"
+    for _ in range(3):
+        make.task(owner_id=anna.id)
+        make.outcome(make.exchange(participant_ids=[anna.id]))
+    client.get(url)  # records the token's first use (a write done once an hour)
+    db.session.execute(FeedItem.__table__.delete())
+    db.session.commit()
+    cold_small = _count_queries(client, url)
+    warm_small = _count_queries(client, url)
+    for _ in range(30):
+        make.task(owner_id=make.person().id)
+        make.outcome(make.exchange())
+    cold_large = _count_queries(client, url)
+    warm_large = _count_queries(client, url)
+    assert cold_large == cold_small
+    assert warm_large == warm_small
+    assert warm_small <= 5
+
+
+def test_items_are_kept_and_only_a_changed_one_is_built_again(client, make, monkeypatch):
+    from tracker.calendar import feeds
+    from tracker.tasks.services import update_task
+
+    anna = make.user()
+    tasks = [make.task(owner_id=anna.id) for _ in range(5)]
+    url = f"/calendar/{issue(anna)}.ics"
+    first = client.get(url).data
+    assert db.session.scalar(select(func.count()).select_from(FeedItem)) == 5
+    built = []
+    original = feeds.task_component
+    monkeypatch.setattr(
+        feeds, "task_component", lambda t, o, c: built.append(t.id) or original(t, o, c)
+    )
+    assert client.get(url).data == first
+    assert built == []
+    with transaction():
+        update_task(db.session.get(Task, tasks[2].id), None, {"title": "Geändert"})
+    changed = client.get(url).data
+    assert built == [tasks[2].id]
+    assert "Geändert" in changed.decode()
+    # The same feed built without kept items is byte-for-byte the same.
+    db.session.execute(FeedItem.__table__.delete())
+    db.session.commit()
+    assert client.get(url).data == changed
+
+
+def test_feed_token_is_random_long_and_stored_only_as_hash(client, make):
+    anna = make.user()
+    token = issue(anna)
+    row = db.session.scalar(select(FeedToken))
+    assert len(token) >= 43  # 256 bits, base64
+    assert token not in (row.token_hash, row.nonce)
+    assert issue(anna) != token
+
+
+def test_feed_urls_are_not_written_to_the_access_log(caplog):
+    from tracker.calendar.views import RedactFeedTokens
+
+    record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1,
+                               '%s - - "%s" %s', ("127.0.0.1",
+                               "GET /calendar/abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG.ics"
+                               " HTTP/1.1", "200"), None)
+    RedactFeedTokens().filter(record)
+    assert "abcdefghij" not in record.getMessage()
+    assert "/calendar/<redacted>.ics" in record.getMessage()
+
+
+# --- subscription pages -----------------------------------------------------------------
+
+
+def test_subscription_page_shows_links_qr_and_sends_no_referrer(client, make):
+    anna = make.user()
+    token = issue(anna)
+    login(client, anna)
+    response = client.get("/calendar/subscriptions")
+    assert response.status_code == 200
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    page = response.data.decode()
+    assert f"https://tracker.test/calendar/{token}.ics" in page
+    assert f"webcal://tracker.test/calendar/{token}.ics" in page
+    assert "<svg" in page
+    assert "<script" not in page and "style=" not in page
+
+
+def test_create_and_revoke_a_subscription(client, make, app):
+    anna = make.user()
+    login(client, anna)
+    page = client.get("/calendar/subscriptions").data.decode()
+    import re
+
+    csrf = re.search(r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', page)
+    csrf = csrf.group(1)
+    assert client.post("/calendar/subscriptions", data={"kind": "team"}).status_code == 400
+    response = client.post("/calendar/subscriptions",
+                           data={"kind": "team", "csrf_token": csrf, "keep_done": "y"})
+    assert response.status_code == 303
+    row = db.session.scalar(select(FeedToken))
+    assert row.kind == "team" and row.keep_done and row.person_id == anna.id
+    url = f"/calendar/{row.token(app.config['SECRET_KEY'])}.ics"
+    assert client.get(url).status_code == 200
+    response = client.post(f"/calendar/subscriptions/{row.id}/revoke",
+                           data={"csrf_token": csrf})
+    assert response.status_code == 303
+    assert client.get(url).status_code == 404
+
+
+def test_view_feeds_validate_their_filter(client, make):
+    anna = make.user()
+    login(client, anna)
+    import re
+
+    page = client.get("/calendar/subscriptions?kind=view&query=status%3Dopen").data.decode()
+    csrf = re.search(r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', page)
+    assert 'value="status=open"' in page
+    bad = client.post("/calendar/subscriptions", data={
+        "kind": "view", "query": "owner_id=abc", "csrf_token": csrf.group(1)})
+    assert bad.status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(FeedToken)) == 0
+    good = client.post("/calendar/subscriptions", data={
+        "kind": "view", "query": "?overdue=true&page=3&status=open", "csrf_token": csrf.group(1)})
+    assert good.status_code == 303
+    assert db.session.scalar(select(FeedToken.query)) == "overdue=true&status=open"
+
+
+def test_nobody_sees_or_revokes_another_users_subscription(client, make):
+    anna, ben = make.user(), make.user()
+    annas = issue(anna)
+    login(client, ben)
+    page = client.get("/calendar/subscriptions").data.decode()
+    assert annas not in page
+    import re
+
+    csrf = re.search(r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', page)
+    row = db.session.scalar(select(FeedToken))
+    response = client.post(f"/calendar/subscriptions/{row.id}/revoke",
+                           data={"csrf_token": csrf.group(1)})
+    assert response.status_code == 404
+    assert client.get(f"/calendar/{annas}.ics").status_code == 200
+
+
+def test_the_account_partial_renders_on_its_own(app, client, make):
+    from flask import render_template_string
+
+    anna = make.user()
+    token = issue(anna)
+    login(client, anna)
+    with app.test_request_context("/account"):
+        from flask_login import login_user
+
+        login_user(anna)
+        html = render_template_string('{% include "calendar/_subscriptions.html" %}')
+    assert f"webcal://tracker.test/calendar/{token}.ics" in html
