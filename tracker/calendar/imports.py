@@ -62,6 +62,10 @@ class Candidate:
         return db.session.scalar(select(Exchange).where(Exchange.import_uid == self.uid))
 
 
+def _limit() -> int:
+    return MAX_IMPORT_BYTES
+
+
 def _decode(data: bytes) -> str:
     for encoding in ("utf-8-sig", "cp1252"):
         try:
@@ -73,15 +77,17 @@ def _decode(data: bytes) -> str:
 
 def parse_invitation(data: bytes) -> list[Candidate]:
     """Every importable VEVENT in `data`; raises InvitationError with a message otherwise."""
-    if len(data) > MAX_IMPORT_BYTES:
+    if len(data) > _limit():
         raise InvitationError(
-            _("The file is too large (at most %(kb)d KB).", kb=MAX_IMPORT_BYTES // 1024)
+            _("The file is too large (at most %(kb)d KB).", kb=_limit() // 1024)
         )
     if not data.strip():
         raise InvitationError(_("The file is empty."))
     text = _decode(data).lstrip()
     if not text.upper().startswith("BEGIN:VCALENDAR"):
         raise InvitationError(_("The file is not an iCalendar (.ics) file."))
+    if "END:VCALENDAR" not in text.upper():
+        raise InvitationError(_("The file is not a readable iCalendar (.ics) file."))
     try:
         calendars = Calendar.from_ical(text, multiple=True)
     except Exception as exc:  # icalendar raises ValueError, but also others on odd input
@@ -102,6 +108,8 @@ def _when(event, name: str):
         value = event.decoded(name)
     except Exception as exc:
         raise InvitationError(_("The event's %(name)s is not a valid date.", name=name)) from exc
+    if not isinstance(value, date):
+        raise InvitationError(_("The event's %(name)s is not a valid date.", name=name))
     if isinstance(value, datetime) and value.tzinfo is None:
         tzid = getattr(prop, "params", {}).get("TZID")
         if tzid:

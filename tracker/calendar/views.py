@@ -394,9 +394,9 @@ def import_invitation():
 
 
 def _limit() -> int:
-    from tracker.calendar.imports import MAX_IMPORT_BYTES
+    from tracker.calendar import imports
 
-    return MAX_IMPORT_BYTES
+    return imports.MAX_IMPORT_BYTES
 
 
 @bp.route("/calendar/import/save", methods=["POST"])
