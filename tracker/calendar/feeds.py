@@ -560,6 +560,26 @@ def _keep(rows: list[tuple]) -> None:
         log.warning("calendar items could not be kept", exc_info=True)
 
 
+# --- whole feeds, kept per token --------------------------------------------------------
+
+
+def kept_feed(token_id: int, etag: str) -> bytes | None:
+    """The feed last served for this token, if its ETag is still the current one."""
+    return db.session.scalar(
+        select(FeedItem.body).where(
+            FeedItem.record_kind == "feed",
+            FeedItem.record_id == token_id,
+            FeedItem.variant == "whole",
+            FeedItem.fingerprint == etag,
+        )
+    )
+
+
+def keep_feed(token_id: int, etag: str, body: bytes) -> None:
+    """Keep the assembled feed, so an unchanged one is read back rather than assembled."""
+    _keep([("feed", token_id, "whole", etag, body)])
+
+
 # --- one item, for downloads --------------------------------------------------------------
 
 

@@ -25,14 +25,14 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.http import http_date, parse_date
 
 from tracker.calendar import feeds
 from tracker.calendar.forms import ImportSaveForm, ImportUploadForm, RevokeForm, SubscriptionForm
 from tracker.calendar.imports import InvitationError, parse_invitation, pick
-from tracker.calendar.models import FeedToken, token_hash
+from tracker.calendar.models import FeedItem, FeedToken, token_hash
 from tracker.core import timeutil
 from tracker.core.database import transaction
 from tracker.core.errors import DomainError, InvalidField
@@ -177,6 +177,7 @@ def _serve_feed(raw: str) -> Response:
     token = find_token(raw)
     if token is None:
         return _not_found()
+    token_id = token.id
     ctx = feed_context(token)
     try:
         selection = selection_for(token, ctx)
@@ -192,7 +193,10 @@ def _serve_feed(raw: str) -> Response:
     }
     if not_modified(v):
         return Response(status=304, headers=headers)
-    body = feeds.render_feed(selection, ctx)
+    body = feeds.kept_feed(token_id, v.etag)
+    if body is None:
+        body = feeds.render_feed(selection, ctx)
+        feeds.keep_feed(token_id, v.etag, body)
     response = Response(body, 200, headers=headers, mimetype=FEED_MIMETYPE)
     response.headers["Content-Type"] = FEED_MIMETYPE
     response.headers["Content-Disposition"] = 'inline; filename="calendar.ics"'
@@ -356,6 +360,11 @@ def revoke(token_id: int):
     if token.revoked_at is None:
         with transaction():
             token.revoked_at = utcnow()
+            db.session.execute(
+                delete(FeedItem).where(
+                    FeedItem.record_kind == "feed", FeedItem.record_id == token.id
+                )
+            )
     target = request.form.get("next") or ""
     if not target.startswith("/") or target.startswith("//"):
         target = url_for("calendar.subscriptions")
