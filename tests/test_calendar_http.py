@@ -327,3 +327,40 @@ def test_the_account_partial_renders_on_its_own(app, client, make):
         login_user(anna)
         html = render_template_string('{% include "calendar/_subscriptions.html" %}')
     assert f"webcal://tracker.test/calendar/{token}.ics" in html
+
+
+def test_an_unchanged_feed_needs_no_aggregate_query(feed, monkeypatch):
+    client, url, _anna = feed
+    etag = client.get(url).headers["ETag"]
+    monkeypatch.setattr(
+        "tracker.calendar.feeds.validators", lambda *a, **k: pytest.fail("aggregated")
+    )
+    monkeypatch.setattr(
+        "tracker.calendar.feeds.render_feed", lambda *a, **k: pytest.fail("built a feed")
+    )
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+    assert client.get(url).status_code == 200
+
+
+def test_a_change_made_with_plain_sql_is_seen(feed):
+    from sqlalchemy import text
+
+    client, url, anna = feed
+    first = client.get(url)
+    db.session.execute(text("UPDATE tasks SET title = 'Per SQL geändert', version = version + 1"))
+    db.session.commit()
+    again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 200
+    assert "Per SQL geändert" in again.data.decode()
+
+
+def test_joining_an_exchange_shows_it_in_the_personal_feed(feed, make):
+    from tracker.exchanges.services import update_exchange
+
+    client, url, anna = feed
+    ex = make.exchange(title="Später dabei")
+    first = client.get(url)
+    with transaction():
+        update_exchange(ex, None, {"participant_ids": [anna.id]})
+    again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 200 and "Später dabei" in again.data.decode()

@@ -30,11 +30,11 @@ from zoneinfo import ZoneInfo
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from icalendar import Alarm, Calendar, Event, Timezone, Todo, vDuration, vRecur, vText
-from sqlalchemy import and_, case, func, literal, select, union_all
+from sqlalchemy import and_, case, func, literal, select, union_all, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.accounts.models import Person
-from tracker.calendar.models import FeedItem
+from tracker.calendar.models import CalendarState, FeedItem
 from tracker.exchanges.models import Exchange, Outcome, exchange_participants
 from tracker.extensions import db
 from tracker.tasks.models import Task
@@ -563,21 +563,78 @@ def _keep(rows: list[tuple]) -> None:
 # --- whole feeds, kept per token --------------------------------------------------------
 
 
-def kept_feed(token_id: int, etag: str) -> bytes | None:
-    """The feed last served for this token, if its ETag is still the current one."""
+@dataclass(frozen=True)
+class KeptFeed:
+    """What is remembered of the feed last served for a token (the body is read apart)."""
+
+    quick: str
+    validators: Validators
+    fingerprint: str
+
+
+def _kept_where(token_id: int):
+    return (
+        FeedItem.record_kind == "feed",
+        FeedItem.record_id == token_id,
+        FeedItem.variant == "whole",
+    )
+
+
+def quick_state(
+    token_id: int, ctx: FeedContext, dated: bool
+) -> tuple[str | None, KeptFeed | None]:
+    """The change counter (as a quick key for this context) and the kept feed's validators.
+
+    One small query. When the kept feed's quick key equals the current one, nothing a
+    feed shows has changed since it was validated, and its ETag stands.
+    """
+    counter = select(CalendarState.counter).where(CalendarState.id == 1).scalar_subquery()
+    kept = select(FeedItem.fingerprint).where(*_kept_where(token_id)).scalar_subquery()
+    row = db.session.execute(select(counter, kept)).one()
+    quick = None
+    if row[0] is not None:
+        quick = f"{row[0]}.{ctx.key}" + (f".{ctx.today.isoformat()}" if dated else "")
+    kept_feed = None
+    if row[1]:
+        try:
+            kept_quick, etag, changed = row[1].split("|")
+            kept_feed = KeptFeed(kept_quick, Validators(etag, datetime.fromisoformat(changed)),
+                                 row[1])
+        except ValueError:
+            kept_feed = None
+    return quick, kept_feed
+
+
+def kept_body(token_id: int, kept: KeptFeed) -> bytes | None:
     return db.session.scalar(
         select(FeedItem.body).where(
-            FeedItem.record_kind == "feed",
-            FeedItem.record_id == token_id,
-            FeedItem.variant == "whole",
-            FeedItem.fingerprint == etag,
+            *_kept_where(token_id), FeedItem.fingerprint == kept.fingerprint
         )
     )
 
 
-def keep_feed(token_id: int, etag: str, body: bytes) -> None:
+def feed_fingerprint(quick: str | None, v: Validators) -> str:
+    return f"{quick or '-'}|{v.etag}|{v.last_modified.isoformat()}"
+
+
+def keep_feed(token_id: int, quick: str | None, v: Validators, body: bytes) -> None:
     """Keep the assembled feed, so an unchanged one is read back rather than assembled."""
-    _keep([("feed", token_id, "whole", etag, body)])
+    _keep([("feed", token_id, "whole", feed_fingerprint(quick, v), body)])
+
+
+def restamp_feed(token_id: int, quick: str | None, v: Validators) -> None:
+    """The kept feed is still right at a newer counter: remember that, without the body."""
+    try:
+        db.session.commit()
+        db.session.execute(
+            update(FeedItem).where(*_kept_where(token_id)).values(
+                fingerprint=feed_fingerprint(quick, v)
+            )
+        )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.warning("kept feed could not be restamped", exc_info=True)
 
 
 # --- one item, for downloads --------------------------------------------------------------

@@ -107,3 +107,18 @@ class FeedItem(db.Model):
     variant: Mapped[str] = mapped_column(String(40), primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(64))
     body: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class CalendarState(db.Model):
+    """One row: a counter that database triggers bump on every change a feed can show.
+
+    Tasks, exchanges, outcomes, people and participants all bump it (migration
+    0002_calendar), whoever writes: the app, a command, an import, plain SQL. A kept
+    feed remembers the counter it was validated at; while it is unchanged the feed's
+    ETag is known without the aggregate query, so a conditional GET costs two lookups.
+    """
+
+    __tablename__ = "calendar_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    counter: Mapped[int] = mapped_column(default=0)

@@ -184,19 +184,30 @@ def _serve_feed(raw: str) -> Response:
     except InvalidField:
         return _not_found()
     _touch(token)
-    v = feeds.validators(selection, ctx)
+    dated = selection.by_date or ctx.options.overdue_today
+    quick, kept = feeds.quick_state(token_id, ctx, dated)
+    if kept is not None and quick is not None and kept.quick == quick:
+        v = kept.validators  # nothing changed since it was validated: no aggregate needed
+    else:
+        v = feeds.validators(selection, ctx)
     headers = {
         "ETag": f'"{v.etag}"',
         "Last-Modified": http_date(v.last_modified),
         "Cache-Control": "private, max-age=0, must-revalidate",
         "X-Content-Type-Options": "nosniff",
     }
+    still_right = kept is not None and kept.validators.etag == v.etag
+    restamp = still_right and quick is not None and kept.quick != quick
     if not_modified(v):
+        if restamp:
+            feeds.restamp_feed(token_id, quick, v)
         return Response(status=304, headers=headers)
-    body = feeds.kept_feed(token_id, v.etag)
+    body = feeds.kept_body(token_id, kept) if still_right else None
+    if body is not None and restamp:
+        feeds.restamp_feed(token_id, quick, v)
     if body is None:
         body = feeds.render_feed(selection, ctx)
-        feeds.keep_feed(token_id, v.etag, body)
+        feeds.keep_feed(token_id, quick, v, body)
     response = Response(body, 200, headers=headers, mimetype=FEED_MIMETYPE)
     response.headers["Content-Type"] = FEED_MIMETYPE
     response.headers["Content-Disposition"] = 'inline; filename="calendar.ics"'
