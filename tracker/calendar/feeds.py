@@ -23,7 +23,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -89,7 +89,7 @@ class FeedContext:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.tz_name)
 
-    @property
+    @cached_property
     def key(self) -> str:
         """What every item's bytes share: host, links, zone, item layout."""
         raw = f"{FORMAT_VERSION}|{self.base_url}|{self.tz_name}"
@@ -394,7 +394,7 @@ def render_feed(selection: Selection, ctx: FeedContext) -> bytes:
     """The feed's bytes: the head, each item kept or built once, END:VCALENDAR."""
     with force_locale(ctx.locale):
         head = calendar_head(ctx)
-        items: list[tuple[tuple, bytes]] = []
+        items: list[tuple[tuple, bytes]] = []  # ((day, kind, id), item bytes)
         misses: list[tuple] = []
         if selection.exchanges is not None:
             _collect_exchanges(selection.exchanges, ctx, items, misses)
@@ -440,12 +440,11 @@ def _collect_exchanges(conditions, ctx, items, misses) -> None:
         .where(*conditions)
     )
     wanted: dict[int, tuple] = {}
-    for ex_id, version, start_date, starts_at, n, changed, kept_fp, body in db.session.execute(
-        stmt
-    ):
-        fingerprint = f"{version}.{n or 0}.{changed}.{ctx.key}"
-        start = start_date.isoformat() if start_date else starts_at.astimezone(ctx.zone).date()
-        key = (str(start), 0, ex_id)
+    zone, ctx_key = ctx.zone, ctx.key
+    rows = db.session.connection().execute(stmt)  # plain rows: no ORM work per row
+    for ex_id, version, start_date, starts_at, n, changed, kept_fp, body in rows:
+        fingerprint = f"{version}.{n or 0}.{changed}.{ctx_key}"
+        key = (start_date or starts_at.astimezone(zone).date(), 0, ex_id)
         if kept_fp == fingerprint and body:
             items.append((key, body))
         else:
@@ -493,13 +492,14 @@ def _collect_tasks(conditions, ctx, items, misses) -> None:
         .where(*conditions)
     )
     wanted: dict[int, tuple] = {}
-    for task_id, version, due, owner_version, variant, kept_fp, body in db.session.execute(stmt):
+    ctx_key, today = ctx.key, ctx.today
+    shifted_suffix = f".{today.isoformat()}"
+    rows = db.session.connection().execute(stmt)  # plain rows: no ORM work per row
+    for task_id, version, due, owner_version, variant, kept_fp, body in rows:
         shifted = "-overdue" in variant
-        fingerprint = f"{version}.{owner_version}.{ctx.key}" + (
-            f".{ctx.today.isoformat()}" if shifted else ""
-        )
-        day = ctx.today if shifted else due
-        key = (day.isoformat() if day else "9999", 1, task_id)
+        fingerprint = f"{version}.{owner_version}.{ctx_key}" + (shifted_suffix if shifted else "")
+        day = today if shifted else due
+        key = (day or date.max, 1, task_id)
         if kept_fp == fingerprint and body:
             items.append((key, body))
         else:
