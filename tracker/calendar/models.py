@@ -105,7 +105,7 @@ class FeedItem(db.Model):
     record_id: Mapped[int] = mapped_column(primary_key=True)
     #: Component and presentation, e.g. "vevent:de", "vevent-overdue:en", "vtodo:de".
     variant: Mapped[str] = mapped_column(String(40), primary_key=True)
-    fingerprint: Mapped[str] = mapped_column(String(64))
+    fingerprint: Mapped[str] = mapped_column(String(200))
     body: Mapped[bytes] = mapped_column(LargeBinary)
 
 

@@ -67,7 +67,7 @@ def upgrade():
     sa.Column('record_kind', sa.String(length=10), nullable=False),
     sa.Column('record_id', sa.Integer(), nullable=False),
     sa.Column('variant', sa.String(length=40), nullable=False),
-    sa.Column('fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('fingerprint', sa.String(length=200), nullable=False),
     sa.Column('body', sa.LargeBinary(), nullable=False),
     sa.PrimaryKeyConstraint('record_kind', 'record_id', 'variant', name=op.f('pk_feed_items'))
     )
