@@ -364,3 +364,51 @@ def test_joining_an_exchange_shows_it_in_the_personal_feed(feed, make):
         update_exchange(ex, None, {"participant_ids": [anna.id]})
     again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 200 and "Später dabei" in again.data.decode()
+
+
+def test_a_deleted_exchange_s_feed_is_gone(client, make):
+    from tracker.exchanges.services import delete_exchange
+
+    anna = make.user()
+    ex = make.exchange()
+    token = issue(anna, "exchange", exchange_id=ex.id)
+    assert client.get(f"/calendar/{token}.ics").status_code == 200
+    with transaction():
+        delete_exchange(ex, None)
+    assert client.get(f"/calendar/{token}.ics").status_code == 404
+
+
+def test_a_view_feed_with_a_filter_gone_bad_is_404_not_500(client, make):
+    anna = make.user()
+    token = issue(anna, "view", query="owner_id=abc")
+    assert client.get(f"/calendar/{token}.ics").status_code == 404
+
+
+def test_standing_feeds_for_the_api(ctx, make):
+    from tracker.calendar.services import feed_url, revoke_feed, standing_feed
+
+    anna = make.user()
+    with transaction():
+        personal = standing_feed(anna)
+        again = standing_feed(anna)
+        team = standing_feed(anna, "team")
+    assert personal.id == again.id and team.id != personal.id
+    url = feed_url(personal, "https://tracker.test/")
+    assert url.startswith("https://tracker.test/calendar/") and url.endswith(".ics")
+    with transaction():
+        revoke_feed(personal)
+        fresh = standing_feed(anna)
+    assert fresh.id != personal.id
+
+
+def test_revoking_drops_the_kept_feed(client, make):
+    from tracker.calendar.services import revoke_feed
+
+    anna = make.user()
+    token = issue(anna)
+    client.get(f"/calendar/{token}.ics")
+    whole = select(func.count()).select_from(FeedItem).where(FeedItem.record_kind == "feed")
+    assert db.session.scalar(whole) == 1
+    with transaction():
+        revoke_feed(db.session.scalar(select(FeedToken)))
+    assert db.session.scalar(whole) == 0

@@ -25,14 +25,15 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.http import http_date, parse_date
 
 from tracker.calendar import feeds
 from tracker.calendar.forms import ImportSaveForm, ImportUploadForm, RevokeForm, SubscriptionForm
 from tracker.calendar.imports import InvitationError, parse_invitation, pick
-from tracker.calendar.models import FeedItem, FeedToken, token_hash
+from tracker.calendar.models import FeedToken, token_hash
+from tracker.calendar.services import issue_feed, revoke_feed
 from tracker.core import timeutil
 from tracker.core.database import transaction
 from tracker.core.errors import DomainError, InvalidField
@@ -164,7 +165,6 @@ def not_modified(v: feeds.Validators) -> bool:
 @bp.route("/calendar/<token>.ics")
 def feed(token: str):
     """A subscribed feed; 404 for unknown or revoked tokens and, never 5xx, if it fails."""
-    g.calendar_feed = True
     try:
         return _serve_feed(token)
     except Exception:
@@ -326,7 +326,6 @@ def subscriptions():
     error = None
     if request.method == "POST" and form.validate_on_submit():
         fields = {
-            "person_id": current_user.id,
             "kind": form.kind.data,
             "name": (form.name.data or "").strip(),
             "vtodo": form.vtodo.data,
@@ -342,8 +341,7 @@ def subscriptions():
             if form.kind.data == "view":
                 fields["query"] = _validate_view_query(form.query.data or "")
             with transaction():
-                token = FeedToken.issue(current_app.config["SECRET_KEY"], **fields)
-                db.session.add(token)
+                token = issue_feed(current_user, fields.pop("kind"), **fields)
             return redirect(url_for("calendar.subscriptions", _anchor=f"feed-{token.id}"), 303)
         except InvalidField as exc:
             error = exc.message
@@ -368,14 +366,8 @@ def revoke(token_id: int):
     token = db.session.get(FeedToken, token_id)
     if token is None or token.person_id != current_user.id:
         abort(404)
-    if token.revoked_at is None:
-        with transaction():
-            token.revoked_at = utcnow()
-            db.session.execute(
-                delete(FeedItem).where(
-                    FeedItem.record_kind == "feed", FeedItem.record_id == token.id
-                )
-            )
+    with transaction():
+        revoke_feed(token)
     target = request.form.get("next") or ""
     if not target.startswith("/") or target.startswith("//"):
         target = url_for("calendar.subscriptions")
