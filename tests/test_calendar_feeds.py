@@ -117,20 +117,14 @@ def test_tasks_are_all_day_or_timed_events_with_owner_and_reminder(client, make)
 
 
 def test_no_reminder_when_the_owner_wants_none(client, make):
-    anna = make.user(reminder_minutes=None) if _accepts_reminder() else None
-    if anna is None:
-        anna = make.user()
-        with transaction():
-            anna.reminder_minutes = None
+    anna = make.user()
+    with transaction():
+        # Set directly: create_person(reminder_minutes=None) still stores the column
+        # default 900 (a foundation issue, reported).
+        db.session.merge(anna).reminder_minutes = None
     make.task(owner_id=anna.id)
     (item,) = items_by_uid(fetch(client, issue(anna)).data).values()
     assert item.subcomponents == []
-
-
-def _accepts_reminder() -> bool:
-    from tracker.accounts import services
-
-    return "reminder_minutes" in services.create_person.__code__.co_varnames
 
 
 def test_personal_feed_holds_only_my_tasks_and_my_exchanges(client, make):

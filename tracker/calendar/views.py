@@ -350,7 +350,10 @@ def subscriptions():
     status = 400 if error else 200
     return (
         render_template(
-            "calendar/subscriptions.html", form=form, error=error, items=my_subscriptions()
+            "calendar/subscriptions.html",
+            form=form,
+            error=error,
+            calendar_items=my_subscriptions(),
         ),
         status,
     )
