@@ -54,18 +54,36 @@ def test_matching_if_none_match_gets_304_without_building(feed, monkeypatch):
     assert response.headers["ETag"] == etag
     assert client.get(url, headers={"If-None-Match": f'"other", {etag}'}).status_code == 304
     assert client.get(url, headers={"If-None-Match": f"W/{etag}"}).status_code == 304
+    assert client.get(url, headers={"If-None-Match": "*"}).status_code == 304
+
+
+def test_a_date_within_the_second_of_the_last_change_is_not_trusted(feed):
+    client, url, _anna = feed
+    last_modified = client.get(url).headers["Last-Modified"]
+    assert client.get(url, headers={"If-Modified-Since": last_modified}).status_code == 200
 
 
 def test_non_matching_etag_wins_over_a_fresh_date(feed):
     client, url, _anna = feed
+    _backdate_everything()
     last_modified = client.get(url).headers["Last-Modified"]
     response = client.get(url, headers={"If-None-Match": '"stale"',
                                         "If-Modified-Since": last_modified})
     assert response.status_code == 200
 
 
+def _backdate_everything() -> None:
+    from sqlalchemy import text
+
+    past = datetime.now(UTC) - timedelta(hours=1)
+    for table in ("tasks", "people", "exchanges", "outcomes"):
+        db.session.execute(text(f"UPDATE {table} SET updated_at = :t"), {"t": past})
+    db.session.commit()
+
+
 def test_if_modified_since_rules(feed):
     client, url, _anna = feed
+    _backdate_everything()
     last_modified = client.get(url).headers["Last-Modified"]
     assert client.get(url, headers={"If-Modified-Since": last_modified}).status_code == 304
     old = http_date(datetime.now(UTC) - timedelta(days=3650))

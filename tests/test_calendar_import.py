@@ -189,3 +189,34 @@ def test_a_tampered_save_is_refused(client, editor):
                            data={"csrf_token": csrf, "ics": "!!not base64!!", "uid": "x"})
     assert response.status_code == 400
     assert _exchanges() == 0
+
+
+def test_a_huge_upload_is_refused_while_reading(client, editor, monkeypatch):
+    monkeypatch.setattr("tracker.calendar.imports.MAX_IMPORT_BYTES", 16 * 1024)
+    csrf = _csrf(client)
+    response = _upload(client, b"BEGIN:VCALENDAR\r\n" + b"X" * 200 * 1024, csrf)
+    assert response.status_code == 413
+    assert "too large" in response.data.decode()
+    assert _exchanges() == 0
+
+
+def test_the_importer_takes_part_in_the_new_exchange(client, editor):
+    csrf = _csrf(client)
+    page = _upload(client, fixture("thunderbird.ics"), csrf).data.decode()
+    encoded = re.search(r'id="ics" name="ics" type="hidden" value="([^"]+)"', page).group(1)
+    client.post("/calendar/import/save", data={"csrf_token": csrf, "ics": encoded})
+    exchange = db.session.scalar(select(Exchange))
+    assert [p.id for p in exchange.participants] == [editor.id]
+
+
+def test_an_upload_without_csrf_token_is_refused(client, editor):
+    response = client.post(
+        "/calendar/import",
+        data={"file": (io.BytesIO(fixture("google.ics")), "invite.ics")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    response = client.post("/calendar/import/save", data={
+        "ics": base64.b64encode(fixture("google.ics")).decode()})
+    assert response.status_code == 400
+    assert _exchanges() == 0

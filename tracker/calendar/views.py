@@ -27,6 +27,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.http import http_date, parse_date
 
 from tracker.calendar import feeds
@@ -40,7 +41,7 @@ from tracker.core.errors import DomainError, InvalidField
 from tracker.core.model import utcnow
 from tracker.core.permissions import can_edit
 from tracker.exchanges.models import Exchange
-from tracker.extensions import db
+from tracker.extensions import csrf, db
 from tracker.tasks.models import Task
 
 bp = Blueprint("calendar", __name__)
@@ -146,18 +147,24 @@ def _not_found() -> Response:
 
 
 def not_modified(v: feeds.Validators) -> bool:
-    """304 only when the client's copy is this one: If-None-Match wins over the date."""
+    """304 only when the client's copy is this one: If-None-Match wins over the date.
+
+    A date is trusted only if it is neither in the future nor older than the last change,
+    and the last change is over a second ago (HTTP dates have whole seconds, so two
+    changes within one second would otherwise look the same).
+    """
     if_none_match = request.headers.get("If-None-Match")
     if if_none_match is not None:
         tags = [t.strip() for t in if_none_match.split(",")]
         ours = f'"{v.etag}"'
-        return any(t in (ours, f"W/{ours}") for t in tags)
+        return any(t in ("*", ours, f"W/{ours}") for t in tags)
     since = parse_date(request.headers.get("If-Modified-Since"))
     if since is None:
         return False
     if since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
-    if since > datetime.now(UTC):  # a clock from the future proves nothing
+    now = datetime.now(UTC)
+    if since > now or now - v.last_modified < timedelta(seconds=1):
         return False
     return since >= v.last_modified
 
@@ -386,11 +393,19 @@ def _require_editor() -> None:
 
 
 @bp.route("/calendar/import", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its own CSRF token, after the size limit is set
 @login_required
 def import_invitation():
     """Upload an invitation (.ics) and preview the exchange it would make."""
     _require_editor()
-    form = ImportUploadForm()
+    # Refuse a huge upload while reading it, not after; the limit has room for the form.
+    request.max_content_length = _limit() + 64 * 1024
+    try:
+        form = ImportUploadForm()
+    except RequestEntityTooLarge:
+        message = _("The file is too large (at most %(kb)d KB).", kb=_limit() // 1024)
+        form = ImportUploadForm(formdata=None)
+        return render_template("calendar/import.html", form=form, error=message), 413
     if request.method == "POST":
         if not form.validate_on_submit():
             return render_template("calendar/import.html", form=form,
@@ -415,14 +430,22 @@ def _limit() -> int:
 
 
 @bp.route("/calendar/import/save", methods=["POST"])
+@csrf.exempt  # the form checks its own CSRF token, after the size limit is set
 @login_required
 def import_save():
     """Create the exchange (or update the one an earlier import of it made)."""
     from tracker.exchanges.services import create_exchange, restore_exchange, update_exchange
 
     _require_editor()
-    form = ImportSaveForm()
+    # The previewed file comes back base64-encoded in a form field.
+    request.max_form_memory_size = _limit() * 2 + 64 * 1024
+    request.max_content_length = _limit() * 2 + 64 * 1024
     upload = ImportUploadForm(formdata=None)
+    try:
+        form = ImportSaveForm()
+    except RequestEntityTooLarge:
+        return render_template("calendar/import.html", form=upload,
+                               error=_("Please upload the file again.")), 413
     if not form.validate_on_submit():
         return render_template("calendar/import.html", form=upload,
                                error=_("The form expired; please upload the file again.")), 400
@@ -445,7 +468,10 @@ def import_save():
         with transaction():
             exchange = candidate.existing()
             if exchange is None:
-                exchange = create_exchange(current_user, **candidate.fields())
+                # The one importing was invited: they take part (and see it in their feed).
+                exchange = create_exchange(
+                    current_user, participant_ids=[current_user.id], **candidate.fields()
+                )
             else:
                 if exchange.deleted_at is not None:
                     restore_exchange(exchange, current_user)
