@@ -430,3 +430,34 @@ def test_revoking_drops_the_kept_feed(client, make):
     with transaction():
         revoke_feed(db.session.scalar(select(FeedToken)))
     assert db.session.scalar(whole) == 0
+
+
+def test_partials_for_the_exchange_task_and_list_pages(app, make):
+    from flask import render_template_string
+
+    ex, task = make.exchange(), make.task()
+    with app.test_request_context("/tasks?status=open&owner_id=3"):
+        html = render_template_string(
+            '{% include "calendar/_add_to_calendar.html" %}', exchange=ex
+        )
+        assert f'href="/exchanges/{ex.id}.ics"' in html
+        assert f"kind=exchange&amp;exchange_id={ex.id}" in html
+        html = render_template_string('{% include "calendar/_add_to_calendar.html" %}', task=task)
+        assert f'href="/tasks/{task.id}.ics"' in html
+        html = render_template_string('{% include "calendar/_subscribe_view.html" %}')
+        assert "kind=view&amp;query=status%3Dopen%26owner_id%3D3" in html
+
+
+def test_an_exchange_subscription_needs_a_live_exchange(client, make):
+    import re
+
+    anna = make.user()
+    ex = make.exchange()
+    login(client, anna)
+    page = client.get(f"/calendar/subscriptions?kind=exchange&exchange_id={ex.id}").data.decode()
+    csrf = re.search(r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', page)
+    data = {"kind": "exchange", "exchange_id": "999999", "csrf_token": csrf.group(1)}
+    assert client.post("/calendar/subscriptions", data=data).status_code == 400
+    data["exchange_id"] = str(ex.id)
+    assert client.post("/calendar/subscriptions", data=data).status_code == 303
+    assert db.session.scalar(select(FeedToken.exchange_id)) == ex.id
