@@ -275,6 +275,7 @@ def test_subscription_page_shows_links_qr_and_sends_no_referrer(client, make):
     assert f"webcal://tracker.test/calendar/{token}.ics" in page
     assert "<svg" in page
     assert "<script" not in page and "style=" not in page
+    assert "+00:00" not in page  # dates are formatted for people
 
 
 def test_create_and_revoke_a_subscription(client, make, app):
