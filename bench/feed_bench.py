@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -186,6 +187,9 @@ def bench(n_tasks: int, n_exchanges: int, runs: int) -> dict:
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     out["peak_memory"] = peak
+    with app.app_context():
+        db.engine.dispose()
+    shutil.rmtree(workdir, ignore_errors=True)
     return out
 
 
