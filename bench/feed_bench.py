@@ -12,7 +12,8 @@ real feed URL of a team feed (all exchanges and open tasks):
 - unchanged: a fetch without validators (200, assembled from kept items);
 - 304: a conditional GET whose If-None-Match matches;
 - one changed: the fetch after one task changed (only that item is built again);
-- memory: tracemalloc peak of an unchanged fetch, against the feed's size.
+- memory: tracemalloc peak of an unchanged fetch and of one after a change, against the
+  feed's size.
 
 Medians of --runs runs; ratios are to the baseline measured in the same run.
 """
@@ -187,6 +188,21 @@ def bench(n_tasks: int, n_exchanges: int, runs: int) -> dict:
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     out["peak_memory"] = peak
+
+    with app.app_context():
+        db.session.execute(
+            update(Task).where(Task.id == n_tasks).values(
+                title="Noch einmal geändert", version=Task.version + 1,
+                updated_at=datetime.now(UTC))
+        )
+        db.session.commit()
+    gc.collect()
+    tracemalloc.start()
+    response = client.get(path)
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert response.status_code == 200
+    out["peak_memory_changed"] = peak
     with app.app_context():
         db.engine.dispose()
     shutil.rmtree(workdir, ignore_errors=True)
@@ -202,8 +218,9 @@ def main() -> None:
     rows = [bench(int(n), args.exchanges, args.runs) for n in args.tasks.split(",")]
     print()
     print("| tasks | exchanges | items | feed size | icalendar build | cold (first ever) "
-          "| after restart | unchanged 200 | 304 | one task changed | peak memory |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+          "| after restart | unchanged 200 | 304 | one task changed | peak memory unchanged "
+          "| peak memory one changed |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in rows:
         base = r["baseline"]
 
@@ -214,7 +231,9 @@ def main() -> None:
             f"| {r['tasks']:,} | {r['exchanges']:,} | {r['items']:,} "
             f"| {r['size'] / 2**20:.2f} MiB | {base * 1000:.0f} ms | {cell('cold')} "
             f"| {cell('restart')} | {cell('unchanged')} | {cell('304')} | {cell('one_changed')} "
-            f"| {r['peak_memory'] / 2**20:.1f} MiB ({r['peak_memory'] / r['size']:.1f}× feed) |"
+            f"| {r['peak_memory'] / 2**20:.1f} MiB ({r['peak_memory'] / r['size']:.1f}× feed) "
+            f"| {r['peak_memory_changed'] / 2**20:.1f} MiB "
+            f"({r['peak_memory_changed'] / r['size']:.1f}× feed) |"
         )
 
 

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from icalendar import Alarm, Calendar, Event, Timezone, Todo, vDuration, vRecur, vText
-from sqlalchemy import and_, case, func, literal, select, union_all, update
+from sqlalchemy import String, and_, case, cast, func, literal, select, union_all, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.accounts.models import Person
@@ -391,22 +391,26 @@ def _variant(component: str, shifted: bool, locale: str) -> str:
 
 
 def render_feed(selection: Selection, ctx: FeedContext) -> bytes:
-    """The feed's bytes: the head, each item kept or built once, END:VCALENDAR."""
+    """The feed's bytes: the head, each item kept or built once, END:VCALENDAR.
+
+    Exchanges come first by start, then tasks by due date (the database orders them).
+    Per item only its bytes are held (a slot is left for one to be built), so serving
+    needs little more than the feed's own size.
+    """
     with force_locale(ctx.locale):
-        head = calendar_head(ctx)
-        items: list[tuple[tuple, bytes]] = []  # ((day, kind, id), item bytes)
+        parts: list[bytes | None] = [calendar_head(ctx)]
         misses: list[tuple] = []
         if selection.exchanges is not None:
-            _collect_exchanges(selection.exchanges, ctx, items, misses)
+            _collect_exchanges(selection.exchanges, ctx, parts, misses)
         if selection.tasks is not None:
-            _collect_tasks(selection.tasks, ctx, items, misses)
+            _collect_tasks(selection.tasks, ctx, parts, misses)
         if misses:
             _keep(misses)
-    items.sort(key=lambda item: item[0])
-    return b"".join([head, *(body for _key, body in items), _END])
+    parts.append(_END)
+    return b"".join([p for p in parts if p is not None])
 
 
-def _collect_exchanges(conditions, ctx, items, misses) -> None:
+def _collect_exchanges(conditions, ctx, parts, misses) -> None:
     per_exchange = (
         select(
             Outcome.exchange_id.label("exchange_id"),
@@ -421,8 +425,6 @@ def _collect_exchanges(conditions, ctx, items, misses) -> None:
         select(
             Exchange.id,
             Exchange.version,
-            Exchange.start_date,
-            Exchange.starts_at,
             per_exchange.c.n,
             per_exchange.c.changed,
             FeedItem.fingerprint,
@@ -438,47 +440,51 @@ def _collect_exchanges(conditions, ctx, items, misses) -> None:
             ),
         )
         .where(*conditions)
+        .order_by(Exchange.start_date, Exchange.starts_at, Exchange.id)
     )
     wanted: dict[int, tuple] = {}
-    zone, ctx_key = ctx.zone, ctx.key
+    ctx_key = ctx.key
     rows = db.session.connection().execute(stmt)  # plain rows: no ORM work per row
-    for ex_id, version, start_date, starts_at, n, changed, kept_fp, body in rows:
+    for ex_id, version, n, changed, kept_fp, body in rows:
         fingerprint = f"{version}.{n or 0}.{changed}.{ctx_key}"
-        key = (start_date or starts_at.astimezone(zone).date(), 0, ex_id)
         if kept_fp == fingerprint and body:
-            items.append((key, body))
+            parts.append(body)
         else:
-            wanted[ex_id] = (key, fingerprint)
+            wanted[ex_id] = (len(parts), fingerprint)
+            parts.append(None)
     for chunk in _chunks(list(wanted)):
         loaded = db.session.scalars(
             select(Exchange).options(selectinload(Exchange.outcomes)).where(Exchange.id.in_(chunk))
         )
         for exchange in loaded:
-            key, fingerprint = wanted[exchange.id]
+            slot, fingerprint = wanted[exchange.id]
             body = _build(exchange_component, exchange, ctx)
             if body is not None:
-                items.append((key, body))
+                parts[slot] = body
                 misses.append(("exchange", exchange.id, variant, fingerprint, body))
 
 
-def _collect_tasks(conditions, ctx, items, misses) -> None:
+def _collect_tasks(conditions, ctx, parts, misses) -> None:
     component = "vtodo" if ctx.options.vtodo else "vevent"
     shifted_expr = literal(False)
     if ctx.options.overdue_today and not ctx.options.vtodo:
         shifted_expr = and_(Task.status == "open", Task.due_date < ctx.today)
-    variant_expr = case(
-        (shifted_expr, _variant(component, True, ctx.locale)),
-        else_=_variant(component, False, ctx.locale),
+    plain, shifted = _variant(component, False, ctx.locale), _variant(component, True, ctx.locale)
+    suffix = f".{ctx.today.isoformat()}"
+    # The fingerprint is compared in the database: a kept, current item costs one body.
+    fingerprint_expr = (
+        cast(Task.version, String)
+        + "."
+        + cast(Person.version, String)
+        + f".{ctx.key}"
+        + case((shifted_expr, suffix), else_="")
     )
     stmt = (
         select(
             Task.id,
-            Task.version,
-            Task.due_date,
-            Person.version,
-            variant_expr,
-            FeedItem.fingerprint,
-            FeedItem.body,
+            case((shifted_expr, True), else_=False),
+            case((FeedItem.fingerprint == fingerprint_expr, FeedItem.body), else_=None),
+            fingerprint_expr,
         )
         .join(Person, Person.id == Task.owner_id)
         .outerjoin(
@@ -486,33 +492,29 @@ def _collect_tasks(conditions, ctx, items, misses) -> None:
             and_(
                 FeedItem.record_kind == "task",
                 FeedItem.record_id == Task.id,
-                FeedItem.variant == variant_expr,
+                FeedItem.variant == case((shifted_expr, shifted), else_=plain),
             ),
         )
         .where(*conditions)
+        .order_by(Task.due_date, Task.id)
     )
     wanted: dict[int, tuple] = {}
-    ctx_key, today = ctx.key, ctx.today
-    shifted_suffix = f".{today.isoformat()}"
     rows = db.session.connection().execute(stmt)  # plain rows: no ORM work per row
-    for task_id, version, due, owner_version, variant, kept_fp, body in rows:
-        shifted = "-overdue" in variant
-        fingerprint = f"{version}.{owner_version}.{ctx_key}" + (shifted_suffix if shifted else "")
-        day = today if shifted else due
-        key = (day or date.max, 1, task_id)
-        if kept_fp == fingerprint and body:
-            items.append((key, body))
+    for task_id, is_shifted_row, body, fingerprint in rows:
+        if body:
+            parts.append(body)
         else:
-            wanted[task_id] = (key, variant, fingerprint)
+            wanted[task_id] = (len(parts), shifted if is_shifted_row else plain, fingerprint)
+            parts.append(None)
     for chunk in _chunks(list(wanted)):
         loaded = db.session.scalars(
             select(Task).options(joinedload(Task.owner)).where(Task.id.in_(chunk))
         )
         for task in loaded:
-            key, variant, fingerprint = wanted[task.id]
+            slot, variant, fingerprint = wanted[task.id]
             body = _build(task_component, task, ctx, owner=task.owner)
             if body is not None:
-                items.append((key, body))
+                parts[slot] = body
                 misses.append(("task", task.id, variant, fingerprint, body))
 
 
