@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 FEED_MIMETYPE = "text/calendar; charset=utf-8"
 #: Record a feed's last use at most this often (a write per poll would be wasteful).
 TOUCH_EVERY = timedelta(hours=1)
-_TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,100}")
 
 
 # --- context ------------------------------------------------------------------------------
@@ -104,7 +104,7 @@ def selection_for(token: FeedToken, ctx: feeds.FeedContext) -> feeds.Selection:
 
 def find_token(raw: str) -> FeedToken | None:
     """The live token `raw` names, or None; compared in constant time."""
-    if not _TOKEN_SHAPE.match(raw):
+    if not _TOKEN_SHAPE.fullmatch(raw):
         return None
     digest = token_hash(raw)
     token = db.session.scalar(
@@ -297,7 +297,7 @@ def my_subscriptions() -> list[dict]:
     )
     return [
         {"token": t, "label": t.name or default_name(t), "what": describe(t),
-         "links": feed_links(t), "revoke_form": RevokeForm()}
+         "links": feed_links(t)}
         for t in tokens
     ]
 
