@@ -390,12 +390,13 @@ def _variant(component: str, shifted: bool, locale: str) -> str:
     return f"{component}{'-overdue' if shifted else ''}:{locale}"
 
 
-def render_feed(selection: Selection, ctx: FeedContext) -> bytes:
+def render_feed(selection: Selection, ctx: FeedContext) -> bytearray:
     """The feed's bytes: the head, each item kept or built once, END:VCALENDAR.
 
     Exchanges come first by start, then tasks by due date (the database orders them).
-    Per item only its bytes are held (a slot is left for one to be built), so serving
-    needs little more than the feed's own size.
+    Per item only its bytes are held (a slot is left for one to be built), and each is
+    let go as it is copied into the result, so serving needs little more than the
+    feed's own size (a bytearray: the response and the database take it as it is).
     """
     with force_locale(ctx.locale):
         parts: list[bytes | None] = [calendar_head(ctx)]
@@ -406,8 +407,14 @@ def render_feed(selection: Selection, ctx: FeedContext) -> bytes:
             _collect_tasks(selection.tasks, ctx, parts, misses)
         if misses:
             _keep(misses)
+        misses.clear()
     parts.append(_END)
-    return b"".join([p for p in parts if p is not None])
+    feed = bytearray()
+    for index, part in enumerate(parts):
+        if part is not None:
+            feed += part
+            parts[index] = None
+    return feed
 
 
 def _collect_exchanges(conditions, ctx, parts, misses) -> None:
