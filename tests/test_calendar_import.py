@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -57,6 +57,28 @@ def test_thunderbird_all_day_invitation_keeps_its_days(rctx):
     (c,) = parse_invitation(fixture("thunderbird.ics"))
     assert c.all_day
     assert (c.start_date, c.end_date) == (date(2026, 11, 3), date(2026, 11, 5))
+
+
+def test_a_cancellation_and_an_event_with_a_duration(rctx):
+    data = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:CANCEL\r\nBEGIN:VEVENT\r\nUID:c-1\r\n"
+        b"SUMMARY:Abgesagt\r\nDTSTART:20260301T090000Z\r\nDURATION:PT90M\r\n"
+        b"END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    (c,) = parse_invitation(data)
+    assert c.cancelled and c.fields()["status"] == "cancelled"
+    assert c.ends_at - c.starts_at == timedelta(minutes=90)
+
+
+def test_floating_times_are_the_team_s_wall_clock(rctx):
+    data = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:f-1\r\n"
+        b"SUMMARY:Vor Ort\r\nDTSTART:20260701T100000\r\n"
+        b"END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    (c,) = parse_invitation(data)
+    assert c.starts_at == datetime(2026, 7, 1, 8, tzinfo=UTC)
+    assert c.ends_at == datetime(2026, 7, 1, 9, tzinfo=UTC)
 
 
 BAD_FILES = {

@@ -93,11 +93,16 @@ def parse_invitation(data: bytes) -> list[Candidate]:
     except Exception as exc:  # icalendar raises ValueError, but also others on odd input
         raise InvitationError(_("The file is not a readable iCalendar (.ics) file.")) from exc
     events = [event for cal in calendars for event in cal.walk("VEVENT")]
+    cancelling = any(str(cal.get("METHOD", "")).upper() == "CANCEL" for cal in calendars)
     # A series comes with its changed occurrences (RECURRENCE-ID): the series is what we keep.
     masters = [e for e in events if "RECURRENCE-ID" not in e]
     if not masters:
         raise InvitationError(_("The file holds no event (VEVENT)."))
-    return [_candidate(event, index) for index, event in enumerate(masters)]
+    candidates = [_candidate(event, index) for index, event in enumerate(masters)]
+    if cancelling:  # the organiser called it off (Outlook sends METHOD:CANCEL)
+        for candidate in candidates:
+            candidate.cancelled = True
+    return candidates
 
 
 def _when(event, name: str):
