@@ -99,6 +99,8 @@ class FeedItem(db.Model):
     """
 
     __tablename__ = "feed_items"
+    #: A cache: left out of export/import (tracker.transfer), rebuilt on the next fetch.
+    __table_args__ = {"info": {"transfer": False}}
 
     #: "task" or "exchange".
     record_kind: Mapped[str] = mapped_column(String(10), primary_key=True)
@@ -119,6 +121,8 @@ class CalendarState(db.Model):
     """
 
     __tablename__ = "calendar_state"
+    #: Derived: left out of export/import; the triggers recreate the row on the next write.
+    __table_args__ = {"info": {"transfer": False}}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     counter: Mapped[int] = mapped_column(default=0)
