@@ -57,10 +57,23 @@ def test_matching_if_none_match_gets_304_without_building(feed, monkeypatch):
     assert client.get(url, headers={"If-None-Match": "*"}).status_code == 304
 
 
-def test_a_date_within_the_second_of_the_last_change_is_not_trusted(feed):
+def test_a_date_within_the_second_of_the_last_change_is_not_trusted(feed, monkeypatch):
+    from werkzeug.http import parse_date
+
     client, url, _anna = feed
+    _backdate_everything()
     last_modified = client.get(url).headers["Last-Modified"]
+    changed = parse_date(last_modified)
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return changed + timedelta(milliseconds=500)
+
+    monkeypatch.setattr("tracker.calendar.views.datetime", Clock)
     assert client.get(url, headers={"If-Modified-Since": last_modified}).status_code == 200
+    monkeypatch.undo()
+    assert client.get(url, headers={"If-Modified-Since": last_modified}).status_code == 304
 
 
 def test_non_matching_etag_wins_over_a_fresh_date(feed):
