@@ -65,7 +65,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def register_blueprints(app: Flask) -> None:
     """Each feature brings its own blueprint; this is the one list of them."""
     from tracker.api import bp as api_bp
+    from tracker.calendar.views import bp as calendar_bp
     from tracker.notify.views import bp as notify_bp
 
-    for blueprint in (api_bp, notify_bp):
+    for blueprint in (api_bp, calendar_bp, notify_bp):
         app.register_blueprint(blueprint)

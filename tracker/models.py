@@ -1,6 +1,7 @@
 """Every model, imported in one place so the metadata (and Alembic) sees them all."""
 
 from tracker.accounts.models import ApiToken, Person
+from tracker.calendar.models import CalendarState, FeedItem, FeedToken
 from tracker.core.audit import AuditEntry
 from tracker.exchanges.models import (
     Exchange,
@@ -16,8 +17,11 @@ from tracker.tasks.models import Task
 __all__ = [
     "ApiToken",
     "AuditEntry",
+    "CalendarState",
     "DigestRun",
     "Exchange",
+    "FeedItem",
+    "FeedToken",
     "Organisation",
     "OutboxMessage",
     "Outcome",

@@ -44,7 +44,12 @@ class ImportRefused(Exception):
 
 
 def _tables() -> list[Table]:
-    return [t for t in db.metadata.sorted_tables if t.name != "alembic_version"]
+    """Every table that holds data; derived ones (info={"transfer": False}) are rebuilt."""
+    return [
+        t
+        for t in db.metadata.sorted_tables
+        if t.name != "alembic_version" and t.info.get("transfer", True)
+    ]
 
 
 def _encode(value: Any) -> Any:

@@ -1,0 +1,48 @@
+"""Helpers for the calendar tests: sign in, issue feed tokens, parse feeds twice."""
+
+from __future__ import annotations
+
+import icalendar
+import vobject
+from flask import current_app
+
+from tracker.calendar.models import FeedToken
+from tracker.core.database import transaction
+from tracker.extensions import db
+
+
+def login(client, person) -> None:
+    with client.session_transaction() as session:
+        session["_user_id"] = person.get_id()
+        session["_fresh"] = True
+
+
+def issue(person, kind: str = "personal", **fields) -> str:
+    """A live feed token for `person`; returns the secret as it appears in the URL."""
+    with transaction():
+        token = FeedToken.issue(
+            current_app.config["SECRET_KEY"], person_id=person.id, kind=kind, **fields
+        )
+        db.session.add(token)
+    return token.token(current_app.config["SECRET_KEY"])
+
+
+def parse_both(body: bytes):
+    """The feed read by icalendar and by vobject (an independent parser); both must agree."""
+    cal = icalendar.Calendar.from_ical(body)
+    vcal = vobject.readOne(body.decode("utf-8"))
+    ical_items = [c for c in cal.subcomponents if c.name in ("VEVENT", "VTODO")]
+    v_items = [c for c in vcal.getChildren() if c.name in ("VEVENT", "VTODO")]
+    assert len(ical_items) == len(v_items)
+    by_uid_v = {str(c.uid.value): c for c in v_items}
+    for item in ical_items:
+        twin = by_uid_v[str(item["UID"])]
+        assert str(item.get("SUMMARY", "")) == twin.summary.value
+        if "DESCRIPTION" in item:
+            assert str(item["DESCRIPTION"]) == twin.description.value
+    return cal, vcal, ical_items
+
+
+def items_by_uid(body: bytes) -> dict:
+    _cal, _vcal, items = parse_both(body)
+    return {str(i["UID"]): i for i in items}

@@ -1,0 +1,1 @@
+"""Calendar feeds, one-item downloads and invitation import."""

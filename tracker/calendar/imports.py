@@ -1,0 +1,168 @@
+"""Reading an invitation (.ics from Outlook, Google, Thunderbird) into exchange fields."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+from icalendar import Calendar
+from sqlalchemy import select
+
+from tracker.calendar.feeds import clean, one_line
+from tracker.core.timeutil import team_zone
+from tracker.exchanges.models import Exchange
+from tracker.extensions import db
+
+#: Invitations are a few KB; Outlook with an embedded logo stays well under this.
+MAX_IMPORT_BYTES = 512 * 1024
+
+
+class InvitationError(ValueError):
+    """The file can't become an exchange; the message says why, for the person uploading."""
+
+
+@dataclass
+class Candidate:
+    """One VEVENT of the file, as exchange fields, ready to preview and save."""
+
+    uid: str
+    title: str
+    all_day: bool
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    location: str = ""
+    description: str = ""
+    rrule: str | None = None
+    cancelled: bool = False
+    problems: list[str] = field(default_factory=list)
+
+    def fields(self) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            "title": self.title,
+            "all_day": self.all_day,
+            "location": self.location,
+            "description": self.description,
+            "rrule": self.rrule,
+            "import_uid": self.uid,
+        }
+        if self.all_day:
+            values.update(start_date=self.start_date, end_date=self.end_date)
+        else:
+            values.update(starts_at=self.starts_at, ends_at=self.ends_at)
+        if self.cancelled:
+            values["status"] = "cancelled"
+        return values
+
+    def existing(self) -> Exchange | None:
+        """The exchange an earlier import of this invitation made, if any."""
+        return db.session.scalar(select(Exchange).where(Exchange.import_uid == self.uid))
+
+
+def _limit() -> int:
+    return MAX_IMPORT_BYTES
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InvitationError(_("The file is not an iCalendar (.ics) file."))
+
+
+def parse_invitation(data: bytes) -> list[Candidate]:
+    """Every importable VEVENT in `data`; raises InvitationError with a message otherwise."""
+    if len(data) > _limit():
+        raise InvitationError(
+            _("The file is too large (at most %(kb)d KB).", kb=_limit() // 1024)
+        )
+    if not data.strip():
+        raise InvitationError(_("The file is empty."))
+    text = _decode(data).lstrip()
+    if not text.upper().startswith("BEGIN:VCALENDAR"):
+        raise InvitationError(_("The file is not an iCalendar (.ics) file."))
+    if "END:VCALENDAR" not in text.upper():
+        raise InvitationError(_("The file is not a readable iCalendar (.ics) file."))
+    try:
+        calendars = Calendar.from_ical(text, multiple=True)
+    except Exception as exc:  # icalendar raises ValueError, but also others on odd input
+        raise InvitationError(_("The file is not a readable iCalendar (.ics) file.")) from exc
+    events = [event for cal in calendars for event in cal.walk("VEVENT")]
+    cancelling = any(str(cal.get("METHOD", "")).upper() == "CANCEL" for cal in calendars)
+    # A series comes with its changed occurrences (RECURRENCE-ID): the series is what we keep.
+    masters = [e for e in events if "RECURRENCE-ID" not in e]
+    if not masters:
+        raise InvitationError(_("The file holds no event (VEVENT)."))
+    candidates = [_candidate(event, index) for index, event in enumerate(masters)]
+    if cancelling:  # the organiser called it off (Outlook sends METHOD:CANCEL)
+        for candidate in candidates:
+            candidate.cancelled = True
+    return candidates
+
+
+def _when(event, name: str):
+    prop = event.get(name)
+    if prop is None:
+        return None
+    try:
+        value = event.decoded(name)
+    except Exception as exc:
+        raise InvitationError(_("The event's %(name)s is not a valid date.", name=name)) from exc
+    if not isinstance(value, date):
+        raise InvitationError(_("The event's %(name)s is not a valid date.", name=name))
+    if isinstance(value, datetime) and value.tzinfo is None:
+        tzid = getattr(prop, "params", {}).get("TZID")
+        if tzid:
+            raise InvitationError(
+                _("The event uses an unknown time zone: %(tzid)s.", tzid=one_line(str(tzid))[:80])
+            )
+        value = value.replace(tzinfo=team_zone())  # floating time: the team's wall clock
+    return value
+
+
+def _candidate(event, index: int) -> Candidate:
+    uid = one_line(str(event.get("UID", ""))) or f"import-without-uid-{index}"
+    if len(uid) > 500:
+        raise InvitationError(_("The event's UID is too long."))
+    start = _when(event, "DTSTART")
+    if start is None:
+        raise InvitationError(_("The event has no start (DTSTART)."))
+    end = _when(event, "DTEND")
+    if end is None and "DURATION" in event:
+        end = start + event.decoded("DURATION")
+    title = one_line(str(event.get("SUMMARY", ""))) or _("Imported event")
+    candidate = Candidate(
+        uid=uid,
+        title=title[:300],
+        all_day=not isinstance(start, datetime),
+        location=one_line(str(event.get("LOCATION", "")))[:300],
+        description=clean(str(event.get("DESCRIPTION", ""))).strip()[:100_000],
+        cancelled=str(event.get("STATUS", "")).upper() == "CANCELLED",
+    )
+    if candidate.all_day:
+        candidate.start_date = start
+        last = (end - timedelta(days=1)) if isinstance(end, date) and end > start else start
+        candidate.end_date = last if not isinstance(last, datetime) else last.date()
+    else:
+        if isinstance(end, date) and not isinstance(end, datetime):
+            end = None
+        candidate.starts_at = start.astimezone(UTC)
+        candidate.ends_at = (end or start + timedelta(hours=1)).astimezone(UTC)
+        if candidate.ends_at < candidate.starts_at:
+            candidate.ends_at = candidate.starts_at
+    rules = event.get("RRULE")
+    if rules is not None:
+        rule = rules[0] if isinstance(rules, list) else rules
+        candidate.rrule = rule.to_ical().decode()
+    return candidate
+
+
+def pick(candidates: list[Candidate], uid: str | None) -> Candidate | None:
+    if len(candidates) == 1 and not uid:
+        return candidates[0]
+    return next((c for c in candidates if c.uid == uid), None)

@@ -1,0 +1,65 @@
+"""Every write to feed tokens, for the pages, the API (`/api/v1/me`) and commands alike.
+
+Like the other services these flush; the caller commits through `transaction()`.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import delete, select
+
+from tracker.calendar.models import FEED_KINDS, FeedItem, FeedToken
+from tracker.core.errors import InvalidField
+from tracker.core.model import utcnow
+from tracker.extensions import db
+
+
+def issue_feed(person, kind: str, **fields) -> FeedToken:
+    """A new feed link for `person` (the token is derived from the app's secret key)."""
+    if kind not in FEED_KINDS:
+        raise InvalidField("kind", f"must be one of {', '.join(FEED_KINDS)}")
+    token = FeedToken.issue(
+        current_app.config["SECRET_KEY"], person_id=person.id, kind=kind, **fields
+    )
+    db.session.add(token)
+    db.session.flush()
+    return token
+
+
+def standing_feed(person, kind: str = "personal") -> FeedToken:
+    """The person's plain personal or team feed, made on first use (for `/api/v1/me`)."""
+    if kind not in ("personal", "team"):
+        raise InvalidField("kind", "must be personal or team")
+    token = db.session.scalar(
+        select(FeedToken)
+        .where(
+            FeedToken.person_id == person.id,
+            FeedToken.kind == kind,
+            FeedToken.revoked_at.is_(None),
+            FeedToken.vtodo.is_(False),
+            FeedToken.keep_done.is_(False),
+            FeedToken.overdue_today.is_(False),
+        )
+        .order_by(FeedToken.id)
+        .limit(1)
+    )
+    return token or issue_feed(person, kind)
+
+
+def feed_url(token: FeedToken, base_url: str) -> str | None:
+    """The https URL of a feed, or None if it can't be shown again (secret key changed)."""
+    raw = token.token(current_app.config["SECRET_KEY"])
+    if raw is None:
+        return None
+    return f"{base_url.rstrip('/')}/calendar/{raw}.ics"
+
+
+def revoke_feed(token: FeedToken) -> FeedToken:
+    """The link answers 404 from now on; the feed kept for it is dropped."""
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.session.execute(
+            delete(FeedItem).where(FeedItem.record_kind == "feed", FeedItem.record_id == token.id)
+        )
+        db.session.flush()
+    return token
