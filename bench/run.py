@@ -111,17 +111,11 @@ def scenarios(app, client, info: dict) -> list[tuple[str, Callable[[], object]]]
     return found
 
 
-def _feed_url(person) -> str | None:
-    """The personal feed's path, if the calendar feature offers one."""
-    try:
-        from tracker.calendar import services as calendar
-    except ImportError:
-        return None
-    maker = getattr(calendar, "create_feed_token", None)
-    if maker is None:
-        return None
-    _token, plain = maker(person, "personal")
-    return f"/calendar/{plain}.ics"
+def _feed_url(person) -> str:
+    """The path of the person's standing personal feed."""
+    from tracker.calendar.services import feed_url, standing_feed
+
+    return feed_url(standing_feed(person, "personal"), "")
 
 
 def main() -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import types
 from datetime import date
 
 from tests.api_support import Api, api_as, assert_problem, token_for
@@ -59,26 +57,22 @@ def test_using_a_token_records_when_it_was_last_used(make, client):
     assert token.last_used_at is not None
 
 
-def test_me_shows_the_user_and_null_feed_links_while_there_is_no_calendar(make, client):
+def test_me_shows_the_user_and_their_feed_links(make, client):
     api = api_as(make, client, "viewer", name="Anna Schulz")
     body = api.get("/me").get_json()
     assert body["id"] == api.person.id and body["name"] == "Anna Schulz"
     assert body["role"] == "viewer"
     assert {"created_at", "updated_at", "version"} <= set(body)
-    assert body["calendar_feed_url"] is None and body["team_feed_url"] is None
-
-
-def test_me_takes_the_feed_links_from_the_calendar_feature(make, client, monkeypatch):
-    calendar = types.ModuleType("tracker.calendar")
-    calendar.feed_urls_for = lambda person: {
-        "calendar_feed_url": f"https://tracker.test/feeds/{person.id}.ics",
-        "team_feed_url": "https://tracker.test/feeds/team.ics",
-    }
-    monkeypatch.setitem(sys.modules, "tracker.calendar", calendar)
-    api = api_as(make, client, "viewer")
-    body = api.get("/me").get_json()
-    assert body["calendar_feed_url"] == f"https://tracker.test/feeds/{api.person.id}.ics"
-    assert body["team_feed_url"] == "https://tracker.test/feeds/team.ics"
+    assert body["calendar_feed_url"].startswith("https://tracker.test/calendar/")
+    assert body["team_feed_url"].startswith("https://tracker.test/calendar/")
+    assert body["calendar_feed_url"] != body["team_feed_url"]
+    # Asking again gives the same links, and they answer with a calendar.
+    again = api.get("/me").get_json()
+    assert again["calendar_feed_url"] == body["calendar_feed_url"]
+    for url in (body["calendar_feed_url"], body["team_feed_url"]):
+        feed = client.get(url.removeprefix("https://tracker.test"))
+        assert feed.status_code == 200
+        assert feed.headers["Content-Type"] == "text/calendar; charset=utf-8"
 
 
 def test_a_token_needs_no_session_cookie_and_no_csrf_token(app, make):
