@@ -62,3 +62,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def register_blueprints(app: Flask) -> None:
     """Each feature brings its own blueprint; this is the one list of them."""
+    from tracker.accounts.views import bp as accounts_bp
+    from tracker.exchanges.views import bp as exchanges_bp
+    from tracker.home.views import bp as home_bp
+    from tracker.organisations.views import bp as organisations_bp
+    from tracker.people.views import bp as people_bp
+    from tracker.review.views import bp as review_bp
+    from tracker.tasks.views import bp as tasks_bp
+    from tracker.web.setup import init_web
+
+    init_web(app)
+    for blueprint in (
+        accounts_bp, home_bp, exchanges_bp, tasks_bp, review_bp, people_bp, organisations_bp,
+    ):
+        app.register_blueprint(blueprint)
