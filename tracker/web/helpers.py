@@ -96,9 +96,11 @@ def relative_due(due: date | None, today: date | None = None) -> str:
     days = (due - today).days
     if days == 0:
         return _("due today")
-    span = format_timedelta(timedelta(days=abs(days)), granularity="day", threshold=1.5)
     if days > 0:
-        return _("in %(span)s", span=span)
+        # "in 3 days" / "in 3 Tagen": Babel knows each language's grammar for this.
+        return format_timedelta(timedelta(days=days), granularity="day", threshold=1.5,
+                                add_direction=True)
+    span = format_timedelta(timedelta(days=-days), granularity="day", threshold=1.5)
     return _("%(span)s overdue", span=span)
 
 
