@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy.orm import selectinload
 
 from tracker.extensions import db
 from tracker.review import chart, queries
@@ -71,7 +70,7 @@ def export_csv():
     stmt = (
         queries.open_tasks()
         .outerjoin(model, model.id == column)
-        .options(*row_options(), selectinload(Task.outcome))
+        .options(*row_options())
         .order_by(name.is_(None), name, Task.due_date.is_(None), Task.due_date, Task.id)
         .limit(50_000)
     )

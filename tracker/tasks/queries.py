@@ -29,7 +29,7 @@ def row_options():
         joinedload(Task.organisation),
         joinedload(Task.exchange),
         joinedload(Task.due_exchange),
-        selectinload(Task.outcome),
+        joinedload(Task.outcome),
     )
 
 
