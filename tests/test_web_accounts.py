@@ -89,7 +89,7 @@ def test_password_change_needs_the_current_one_and_ends_other_sessions(web, worl
 
 def test_api_token_is_shown_once_and_can_be_revoked(web, world):
     login(web, world.editor)
-    page = post(web, "/account/tokens", {"name": "Skript"}).get_data(as_text=True)
+    page = post(web, "/account/tokens", {"token-name": "Skript"}).get_data(as_text=True)
     plain = page.split('id="new-token">')[1].split("<")[0]
     assert plain.startswith("trk_")
     assert person_for_api_token(plain).id == world.editor.id

@@ -54,7 +54,7 @@ ROUTES = [
      lambda w: {"name": "Kiel", "kind": "city", "active": "y"}),
     ("own account", ALL, lambda w: "/account",
      lambda w: {"name": "Ich", "locale": "de", "digest": "weekly"}),
-    ("own API token", ALL, lambda w: "/account/tokens", lambda w: {"name": "x"}),
+    ("own API token", ALL, lambda w: "/account/tokens", lambda w: {"token-name": "x"}),
     ("language", ALL, lambda w: "/language", lambda w: {"locale": "en"}),
 ]
 

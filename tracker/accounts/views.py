@@ -85,7 +85,7 @@ def _render_account(form=None, password_form=None, token_form=None, new_token=No
         "accounts/account.html",
         form=form,
         password_form=password_form or PasswordForm(formdata=None),
-        token_form=token_form or TokenForm(formdata=None),
+        token_form=token_form or TokenForm(formdata=None, prefix="token"),
         tokens=_tokens(),
         new_token=new_token,
     ), code
@@ -154,7 +154,7 @@ def change_password():
 @login_required
 def create_token():
     """Issue a personal API token and show it once."""
-    form = TokenForm()
+    form = TokenForm(prefix="token")
     if form.validate_on_submit():
         try:
             with transaction():
