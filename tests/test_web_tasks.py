@@ -210,3 +210,30 @@ def test_plan_a_task_as_an_exchange(web, world):
     task = fresh(world.viewer_task)
     assert task.plans_exchange_id is not None
     assert response.location == f"/exchanges/{task.plans_exchange_id}"
+
+
+def test_a_cancelled_task_cannot_be_checked_off_and_says_why(web, world):
+    login(web, world.editor)
+    post(web, f"/tasks/{world.editor_task.id}/cancel")
+    response = post(web, f"/tasks/{world.editor_task.id}/complete", {"next": "/tasks"})
+    assert response.status_code == 302
+    page = web.get("/tasks").get_data(as_text=True)
+    assert "Eine abgesagte Aufgabe muss erst wieder geöffnet werden" in page
+    json = post(web, f"/tasks/{world.editor_task.id}/complete",
+                headers={"Accept": "application/json"})
+    assert json.status_code == 422 and json.get_json()["ok"] is False
+    assert fresh(world.editor_task).status == "cancelled"
+
+
+def test_server_errors_get_the_apps_error_page(web, world, app, monkeypatch):
+    from tracker.home import views
+
+    def broken(_person):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(views, "my_groups", broken)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    login(web, world.editor)
+    response = web.get("/")
+    assert response.status_code == 500
+    assert "Etwas ist schiefgegangen" in response.get_data(as_text=True)

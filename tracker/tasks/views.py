@@ -30,6 +30,7 @@ from tracker.tasks.queries import TaskFilter, outcomes_with_exchange, page_of_ta
 from tracker.web import choices
 from tracker.web.helpers import (
     csv_response,
+    domain_message,
     editor_required,
     labels,
     page_number,
@@ -186,11 +187,18 @@ def _after_status_change(task: Task, message: str):
 def complete(task_id: int):
     """Check a task off: a plain form POST, or fetch() from app.js without a reload."""
     task = get_task(task_id)
-    with transaction():
-        services.complete_task(task, current_user)
-    session["undo"] = {"ids": [task.id]}
-    if wants_json():
-        session.pop("undo")
+    try:
+        with transaction():
+            services.complete_task(task, current_user)
+    except InvalidField as exc:
+        message = domain_message(exc.message)
+        if wants_json():
+            return {"ok": False, "message": message}, 422
+        flash(message, "error")
+        return redirect(safe_next(request.form.get("next"),
+                                  url_for("tasks.show", task_id=task.id)))
+    if not wants_json():
+        session["undo"] = {"ids": [task.id]}
     return _after_status_change(task, _("Checked off: %(title)s", title=task.title))
 
 
