@@ -112,9 +112,13 @@ def exchange_when(exchange) -> str:
             return f"{fmt_date(exchange.start_date)} – {fmt_date(exchange.end_date)}"
         return fmt_date(exchange.start_date)
     start, end = exchange.starts_at, exchange.ends_at
+
+    def at(moment: datetime) -> str:
+        return f"{fmt_date(timeutil.local_date(moment))}, {fmt_time(moment)}"
+
     if end and timeutil.local_date(end) == timeutil.local_date(start):
-        return f"{fmt_datetime(start, 'medium')} – {fmt_time(end)}"
-    return f"{fmt_datetime(start, 'medium')} – {fmt_datetime(end, 'medium')}"
+        return f"{at(start)} – {fmt_time(end)}"
+    return f"{at(start)} – {at(end)}" if end else at(start)
 
 
 # -- labels for stored codes ---------------------------------------------------------------
