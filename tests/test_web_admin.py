@@ -73,3 +73,21 @@ def test_people_and_organisations_are_for_admins_only(web, world):
                      "/organisations", "/organisations/new"]:
             assert web.get(path).status_code == 403, (user.role, path)
         post(web, "/logout")
+
+
+def test_a_stale_organisation_save_shows_the_saved_version(web, world):
+    from tracker.core.database import transaction
+    from tracker.organisations.services import update_organisation
+
+    login(web, world.admin)
+    version = world.kiel.version
+    with transaction():
+        update_organisation(world.kiel, world.editor, {"short_name": "KI"})
+    response = post(web, f"/organisations/{world.kiel.id}/edit", {
+        "name": "Landeshauptstadt Kiel", "short_name": "Kiel (meins)", "kind": "city",
+        "active": "y", "version": str(version)})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "Inzwischen von jemand anderem geändert" in page
+    assert "(KI)" in page and 'value="Kiel (meins)"' in page
+    assert fresh(world.kiel).short_name == "KI"

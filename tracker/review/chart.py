@@ -28,7 +28,7 @@ def _legend(x: int, y: int) -> list[str]:
 def over_time_svg(points: list[dict]) -> Markup:
     """Lines of open, done and overdue commitments at each month's end."""
     width, height, left, bottom, top = 640, 260, 44, 40, 30
-    plot_w, plot_h = width - left - 16, height - top - bottom
+    plot_w, plot_h = width - left - 40, height - top - bottom
     peak = max([1] + [p[k] for p in points for k in COLOURS])
     step = plot_w / max(1, len(points) - 1)
 
