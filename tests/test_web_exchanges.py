@@ -137,3 +137,14 @@ def test_deleting_an_exchange(web, world):
     assert web.get(f"/exchanges/{world.later.id}").status_code == 404
     assert fresh(world.later).deleted_at is not None
     assert timedelta(0) is not None
+
+
+def test_an_outcome_can_be_dropped_and_taken_up_again(web, world):
+    login(web, world.editor)
+    path = f"/exchanges/{world.exchange.id}/outcomes/{world.outcome.id}/drop"
+    assert post(web, path, {"dropped": "1"}).status_code == 302
+    assert fresh(world.outcome).status == "dropped"
+    page = web.get(f"/exchanges/{world.exchange.id}").get_data(as_text=True)
+    assert "verworfen" in page and "Wieder aufnehmen" in page
+    post(web, path, {"dropped": "0"})
+    assert fresh(world.outcome).status == "agreed"

@@ -43,6 +43,8 @@ ROUTES = [
      lambda w: {"text": "Vereinbart"}),
     ("task add in place", EDITORS, lambda w: f"/exchanges/{w.exchange.id}/tasks",
      lambda w: {"x-title": "Neu", "x-owner_id": w.viewer.id}),
+    ("outcome drop", EDITORS, lambda w: f"/exchanges/{w.exchange.id}/outcomes/{w.outcome.id}/drop",
+     lambda w: {"dropped": "1"}),
     ("exchange delete", EDITORS, lambda w: f"/exchanges/{w.later.id}/delete", None),
     ("person create", ADMINS, lambda w: "/people/new",
      lambda w: {"name": "Neue Person", "role": "", "active": "y"}),

@@ -194,6 +194,23 @@ def add_task(exchange_id: int):
     return render_page(exchange, task_forms={outcome_id: form}, code=400)
 
 
+@bp.post("/exchanges/<int:exchange_id>/outcomes/<int:outcome_id>/drop")
+@editor_required
+def drop_outcome(exchange_id: int, outcome_id: int):
+    """Mark an outcome as dropped (no longer pursued), or take that back."""
+    exchange = get_exchange(exchange_id)
+    outcome = db.session.get(Outcome, outcome_id)
+    if outcome is None or outcome.exchange_id != exchange.id or outcome.deleted_at:
+        abort(404)
+    dropped = request.form.get("dropped") == "1"
+    with transaction():
+        services.update_outcome(outcome, current_user, {"dropped": dropped})
+    flash(_("Outcome marked as dropped.") if dropped else _("Outcome taken up again."),
+          "success")
+    return redirect(url_for("exchanges.show", exchange_id=exchange.id,
+                            _anchor=f"outcome-{outcome.id}"))
+
+
 @bp.post("/exchanges/<int:exchange_id>/delete")
 @editor_required
 def delete(exchange_id: int):
