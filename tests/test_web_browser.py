@@ -238,3 +238,18 @@ def test_keyboard_focus_is_visible(browser, live_server, team, scanned):
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline == "solid"
     context.close()
+
+
+def test_the_review_prints_without_navigation_and_forms(browser, live_server, team, scanned):
+    context = _new_context(browser)
+    page = context.new_page()
+    _sign_in(page, live_server, team["email"])
+    page.goto(f"{live_server}/review")
+    page.emulate_media(media="print")
+    assert not page.locator(".site-header").is_visible()
+    assert not page.get_by_role("button", name="Abhaken").first.is_visible()
+    assert page.get_by_role("link", name="Angebot einholen").is_visible()
+    assert page.locator(".print-only").is_visible()  # "Stand: <date>"
+    pdf = page.pdf()
+    assert pdf.startswith(b"%PDF")
+    context.close()
