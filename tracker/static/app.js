@@ -46,7 +46,20 @@
     });
   }
 
+  // On the exchange form, show either the timed or the all-day fields.
+  function toggleWhen() {
+    var box = document.getElementById("all_day");
+    if (!box) { return; }
+    function apply() {
+      document.querySelectorAll(".when-timed").forEach(function (el) { el.hidden = box.checked; });
+      document.querySelectorAll(".when-all-day").forEach(function (el) { el.hidden = !box.checked; });
+    }
+    box.addEventListener("change", apply);
+    apply();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form.js-status").forEach(enhance);
+    toggleWhen();
   });
 }());
