@@ -125,3 +125,14 @@ def test_not_found_pages_are_in_the_apps_style(web, world, path):
     response = web.get(path)
     assert response.status_code == 404
     assert "Nicht gefunden" in response.get_data(as_text=True)
+
+
+def test_signed_out_visitors_can_switch_the_language(web, world):
+    page = web.get("/login", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert "Anmelden" in page
+    token = csrf_token(web, "/login")
+    response = web.post("/language", data={"locale": "en", "next": "/login",
+                                           "csrf_token": token})
+    assert response.location == "/login"
+    page = web.get("/login", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert "Sign in" in page and '<html lang="en">' in page

@@ -253,3 +253,28 @@ def test_the_review_prints_without_navigation_and_forms(browser, live_server, te
     pdf = page.pdf()
     assert pdf.startswith(b"%PDF")
     context.close()
+
+
+def test_admin_and_sign_in_pages_pass_the_accessibility_scan(browser, live_server, make):
+    from axe_playwright_python.sync_playwright import Axe
+
+    admin = make.user("admin", name="Anna Schmidt", email="anna@rostock.example")
+    kiel = make.organisation(name="Landeshauptstadt Kiel", short_name="Kiel")
+    ids = {"person": admin.id, "organisation": kiel.id, "email": admin.email}
+    db.session.rollback()
+    axe = Axe()
+    context = _new_context(browser, viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    problems = {}
+    page.goto(f"{live_server}/login")
+    if (results := axe.run(page)).violations_count:
+        problems["/login"] = results.generate_report()
+    _sign_in(page, live_server, ids["email"])
+    for path in ["/people", "/people/new", f"/people/{ids['person']}/edit", "/organisations",
+                 "/organisations/new", f"/organisations/{ids['organisation']}/edit",
+                 "/no-such-page"]:
+        page.goto(live_server + path)
+        if (results := axe.run(page)).violations_count:
+            problems[path] = results.generate_report()
+    context.close()
+    assert not problems, "\n".join(f"{k}:\n{v}" for k, v in problems.items())
