@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import time
+from datetime import date, time
 
 from flask import Response, jsonify, render_template, url_for
 from sqlalchemy import or_, select
@@ -23,7 +23,7 @@ from tracker.api.feeds_link import feed_urls_for
 from tracker.api.pagination import page
 from tracker.api.problems import handle_error
 from tracker.api.routing import operation
-from tracker.core import timeutil, validation
+from tracker.core import validation
 from tracker.core.database import transaction
 from tracker.core.errors import NotFound, StaleVersion
 from tracker.exchanges import services as exchanges
@@ -33,6 +33,7 @@ from tracker.organisations.models import Organisation
 from tracker.organisations.services import create_organisation
 from tracker.tasks import services as tasks
 from tracker.tasks.models import Task
+from tracker.tasks.queries import FILTER_PARAMS, filter_tasks
 
 bp.register_error_handler(Exception, handle_error)
 
@@ -286,20 +287,14 @@ def _task_values(changes: dict) -> dict:
 @operation("/tasks", "GET", tag="tasks", query=schemas.TaskQuery, answer=schemas.TaskPage)
 def list_tasks(query: schemas.TaskQuery):
     """Tasks nobody deleted, in id order, with the filters of the task list."""
-    stmt = tasks.live_tasks()
-    for name in ("status", "owner_id", "organisation_id", "exchange_id"):
-        value = getattr(query, name)
-        if value is not None:
-            stmt = stmt.where(getattr(Task, name) == value)
-    if query.due_before is not None:
-        stmt = stmt.where(Task.due_date <= query.due_before)
-    if query.due_after is not None:
-        stmt = stmt.where(Task.due_date >= query.due_after)
-    if query.overdue:
-        stmt = stmt.where(Task.status == "open", Task.due_date < timeutil.today())
-    needle = _text_filter(query.q)
-    if needle:
-        stmt = stmt.where(or_(_contains(Task.title, needle), _contains(Task.description, needle)))
+    params = {
+        name: value.isoformat() if isinstance(value, date) else str(value).lower()
+        if isinstance(value, bool) else str(value)
+        for name in FILTER_PARAMS
+        if (value := getattr(query, name)) is not None
+    }
+    params["q"] = _text_filter(query.q) or ""
+    stmt = filter_tasks(tasks.live_tasks(), params)
     items, nxt = page(stmt, Task, query.limit, _cursor(query))
     return _json({"items": [show.task(t) for t in items], "next": nxt})
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import request, session
 from flask_login import current_user
 
 from tracker.accounts.models import LOCALES
@@ -11,6 +11,8 @@ from tracker.accounts.models import LOCALES
 def select_locale() -> str:
     if getattr(current_user, "is_authenticated", False) and current_user.locale in LOCALES:
         return current_user.locale
+    if session.get("locale") in LOCALES:
+        return session["locale"]
     return request.accept_languages.best_match(LOCALES) or "de"
 
 

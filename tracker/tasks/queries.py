@@ -1,19 +1,25 @@
-"""The task-list filter that the web list, the CSV export, the API and calendar feeds share.
+"""Read-side task queries, shared by the web list, the CSV export, the API and the feeds.
 
 `filter_tasks(select(Task), request.args)` narrows a select by the contract's filters:
 status, owner_id, organisation_id, exchange_id, due_before, due_after, overdue=true, q.
 Unknown parameters are ignored (pages carry others: page, sort, ...); a malformed value of
-a known one raises InvalidField naming it, so a page shows a message and the API a 422.
+a known one raises InvalidField naming it, so the API answers 422. The web list reads its
+parameters leniently first (TaskFilter), so a hand-edited URL still shows a list; a row
+loads everything it shows up front, so a page costs the same queries at 10 rows as at 10,000.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Select, or_
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.core.errors import InvalidField
+from tracker.exchanges.models import Exchange, Outcome
+from tracker.extensions import db
 from tracker.tasks.models import TASK_STATUSES, Task
 
 FILTER_PARAMS = (
@@ -50,13 +56,13 @@ def _like_escaped(text: str) -> str:
 def filter_tasks(select_stmt: Select, params: Mapping[str, str], today: date | None = None):
     """`select_stmt` narrowed by `params`; deleted tasks are always left out.
 
-    status: one or several, comma-separated (open,done); overdue=true: open and due
+    status: one or several, comma-separated (open,done), or all; overdue=true: open and due
     before `today` (the team's today unless given); due_before/due_after: inclusive;
     q: case-insensitive text in title or description.
     """
     stmt = select_stmt.where(Task.deleted_at.is_(None))
     value = (params.get("status") or "").strip()
-    if value:
+    if value and value != "all":
         statuses = [s.strip() for s in value.split(",") if s.strip()]
         bad = [s for s in statuses if s not in TASK_STATUSES]
         if bad or not statuses:
@@ -65,11 +71,15 @@ def filter_tasks(select_stmt: Select, params: Mapping[str, str], today: date | N
     for name, column in (
         ("owner_id", Task.owner_id),
         ("organisation_id", Task.organisation_id),
-        ("exchange_id", Task.exchange_id),
     ):
         value = (params.get(name) or "").strip()
         if value:
             stmt = stmt.where(column == _id(name, value))
+    value = (params.get("exchange_id") or "").strip()
+    if value:
+        # The exchange's own follow-ups and those due at it ("report at SCCON").
+        exchange_id = _id("exchange_id", value)
+        stmt = stmt.where(or_(Task.exchange_id == exchange_id, Task.due_exchange_id == exchange_id))
     value = (params.get("due_before") or "").strip()
     if value:
         stmt = stmt.where(Task.due_date <= _day("due_before", value))
@@ -102,3 +112,108 @@ def filter_tasks(select_stmt: Select, params: Mapping[str, str], today: date | N
 def depends_on_today(params: Mapping[str, str]) -> bool:
     """Whether the filter's result changes with the date alone (overdue=true)."""
     return (params.get("overdue") or "").strip().lower() in _TRUE
+
+
+SORTS = {
+    "due": (Task.due_date.is_(None), Task.due_date, Task.due_time, Task.id),
+    "-due": (Task.due_date.is_(None), Task.due_date.desc(), Task.id.desc()),
+    "title": (Task.title, Task.id),
+    "updated": (Task.updated_at.desc(), Task.id.desc()),
+}
+
+
+def row_options():
+    """What a task row shows, loaded with the page instead of one query per row."""
+    return (
+        joinedload(Task.owner),
+        joinedload(Task.organisation),
+        joinedload(Task.exchange),
+        joinedload(Task.due_exchange),
+        joinedload(Task.outcome),
+    )
+
+
+def _int(value) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**63 else None
+
+
+def _date(value) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@dataclass
+class TaskFilter:
+    """The task list's filters as query parameters; unknown or bad values are ignored."""
+
+    status: str = "open"
+    owner_id: int | None = None
+    organisation_id: int | None = None
+    exchange_id: int | None = None
+    due_after: date | None = None
+    due_before: date | None = None
+    overdue: bool = False
+    q: str = ""
+    sort: str = "due"
+    ids: list[int] = field(default_factory=list)
+
+    @classmethod
+    def from_args(cls, args) -> TaskFilter:
+        status = args.get("status", "open")
+        sort = args.get("sort", "due")
+        return cls(
+            status=status if status in (*TASK_STATUSES, "all") else "open",
+            owner_id=_int(args.get("owner_id")),
+            organisation_id=_int(args.get("organisation_id")),
+            exchange_id=_int(args.get("exchange_id")),
+            due_after=_date(args.get("due_after")),
+            due_before=_date(args.get("due_before")),
+            overdue=args.get("overdue") in ("1", "true", "on"),
+            q=(args.get("q") or "").strip()[:200],
+            sort=sort if sort in SORTS else "due",
+        )
+
+    def args(self) -> dict[str, str]:
+        """The filter as query parameters again (for links, pagination, CSV)."""
+        out = {
+            "status": self.status,
+            "owner_id": self.owner_id,
+            "organisation_id": self.organisation_id,
+            "exchange_id": self.exchange_id,
+            "due_after": self.due_after.isoformat() if self.due_after else None,
+            "due_before": self.due_before.isoformat() if self.due_before else None,
+            "overdue": "1" if self.overdue else None,
+            "q": self.q or None,
+            "sort": self.sort if self.sort != "due" else None,
+        }
+        return {k: str(v) for k, v in out.items() if v is not None}
+
+    def apply(self, stmt: Select) -> Select:
+        """The same filter the API and the "subscribe to this view" feed apply."""
+        return filter_tasks(stmt, self.args())
+
+    def statement(self) -> Select:
+        stmt = self.apply(select(Task))
+        return stmt.options(*row_options()).order_by(*SORTS[self.sort])
+
+
+def page_of_tasks(flt: TaskFilter, page: int, per_page: int = 50):
+    return db.paginate(flt.statement(), page=page, per_page=per_page, error_out=False,
+                       max_per_page=500)
+
+
+def outcomes_with_exchange():
+    return db.session.scalars(
+        select(Outcome)
+        .join(Outcome.exchange)
+        .where(Outcome.deleted_at.is_(None), Exchange.deleted_at.is_(None))
+        .options(selectinload(Outcome.exchange))
+        .order_by(Exchange.id.desc(), Outcome.id)
+        .limit(500)
+    )

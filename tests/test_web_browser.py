@@ -1,0 +1,280 @@
+"""The user's story in real headless Chromium against a live server, and axe-core scans.
+
+Skipped when /usr/bin/chromium is missing, unless CI=true (then a missing browser fails).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.web import PASSWORD, a_date
+from tracker.extensions import db
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists() and os.environ.get("CI") != "true",
+        reason="needs Debian's chromium at /usr/bin/chromium",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+    server.server_close()
+
+
+@pytest.fixture
+def team(make):
+    """Jonas (editor) signs in; Lübeck and Kiel; Jan from Kiel; a later workshop."""
+    jonas = make.user("editor", name="Jonas Becker", email="jonas@rostock.example")
+    luebeck = make.organisation(name="Hansestadt Lübeck", short_name="Lübeck")
+    kiel = make.organisation(name="Landeshauptstadt Kiel", short_name="Kiel")
+    jan = make.person(name="Jan Thomsen", email="jan@kiel.example", organisation_id=kiel.id)
+    later = make.exchange(title="Governance-Workshop", all_day=True, start_date=a_date(30),
+                          organisation_ids=[luebeck.id, kiel.id], participant_ids=[jonas.id])
+    values = {"email": jonas.email, "jan": jan.name, "later_id": later.id,
+              "later_day": later.start_date}
+    # The live server writes from another thread: the test's session must not hold a lock.
+    db.session.rollback()
+    return values
+
+
+def _sign_in(page, base: str, email: str) -> None:
+    page.goto(f"{base}/login")
+    page.get_by_label("E-Mail").fill(email)
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.wait_for_url(f"{base}/")
+
+
+def _new_context(browser, **kwargs):
+    return browser.new_context(locale="de-DE", extra_http_headers={"Accept-Language": "de"},
+                               accept_downloads=True, **kwargs)
+
+
+def test_the_users_story(browser, live_server, team, tmp_path):
+    base = live_server
+    context = _new_context(browser)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+
+    # Sign in.
+    _sign_in(page, base, team["email"])
+    assert page.get_by_role("heading", level=1).inner_text() == "Meine Aufgaben"
+
+    # Create an exchange with two organisations.
+    page.get_by_role("link", name="Austausche").click()
+    page.get_by_role("link", name="Neuer Austausch").click()
+    page.get_by_label("Titel").fill("Besuch in Lübeck: Smart-City-Austausch")
+    page.get_by_label("Art").select_option("visit")
+    page.get_by_label("Ganztägig (Daten ohne Uhrzeit)").check()
+    page.get_by_label("Erster Tag").fill(str(a_date(0)))
+    page.get_by_label("Ort").fill("Lübeck, Rathaus")
+    page.get_by_label("Lübeck", exact=True).check()
+    page.get_by_label("Kiel", exact=True).check()
+    page.get_by_role("button", name="Austausch speichern").click()
+    page.wait_for_url(f"{base}/exchanges/*")
+    exchange_url = page.url
+    assert "Hansestadt Lübeck, Landeshauptstadt Kiel" in page.content()
+
+    # Record an outcome.
+    page.get_by_label("Was vereinbart wurde").fill(
+        "Lübeck, Kiel und Rostock halten einen Governance-Workshop in Rostock ab")
+    page.get_by_role("button", name="Ergebnis festhalten").click()
+    outcome = page.locator("article.outcome").first
+    assert "Governance-Workshop in Rostock" in outcome.inner_text()
+
+    # Two tasks with owners and due dates, one of them due at a later exchange.
+    outcome.get_by_text("Aufgabe zu diesem Ergebnis hinzufügen").click()
+    outcome.get_by_label("Aufgabe", exact=True).fill("Protokoll an alle verschicken")
+    outcome.get_by_label("Verantwortlich").select_option(label="Jonas Becker")
+    outcome.get_by_label("Fällig am").fill(str(a_date(2)))
+    outcome.get_by_role("button", name="Aufgabe hinzufügen").click()
+    outcome = page.locator("article.outcome").first
+    outcome.get_by_text("Aufgabe zu diesem Ergebnis hinzufügen").click()
+    outcome.get_by_label("Aufgabe", exact=True).fill("Ergebnisse der Persona-Arbeit vorstellen")
+    outcome.get_by_label("Verantwortlich").select_option(label=team["jan"])
+    outcome.get_by_label("Zugesagt von Organisation").select_option(label="Kiel")
+    outcome.get_by_label("Oder fällig zu einem späteren Austausch").select_option(
+        str(team["later_id"]))
+    outcome.get_by_role("button", name="Aufgabe hinzufügen").click()
+    outcome = page.locator("article.outcome").first
+    text = outcome.inner_text()
+    assert "Protokoll an alle verschicken" in text
+    assert "fällig zu Governance-Workshop" in text
+
+    # Check one off from the home page, with JavaScript: no reload.
+    page.get_by_role("link", name="Meine Aufgaben").click()
+    page.evaluate("window.__noReload = true")
+    row = page.locator("li.task", has_text="Protokoll an alle verschicken")
+    row.get_by_role("button", name="Abhaken").click()
+    row = page.locator("li.task", has_text="Protokoll an alle verschicken")
+    row.get_by_role("button", name="Wieder öffnen").wait_for()
+    assert page.evaluate("window.__noReload") is True
+    assert "Abgehakt: Protokoll an alle verschicken" in page.locator("#messages").inner_text()
+    row.get_by_role("button", name="Wieder öffnen").click()
+    page.locator("li.task", has_text="Protokoll an alle verschicken").get_by_role(
+        "button", name="Abhaken").wait_for()
+
+    # ... and without JavaScript: a plain form POST, then the page again with an undo.
+    plain = _new_context(browser, java_script_enabled=False)
+    nojs = plain.new_page()
+    _sign_in(nojs, base, team["email"])
+    nojs.locator("li.task", has_text="Protokoll an alle verschicken").get_by_role(
+        "button", name="Abhaken").click()
+    nojs.wait_for_load_state()
+    assert "Abgehakt: Protokoll an alle verschicken" in nojs.locator("#messages").inner_text()
+    assert nojs.get_by_role("button", name="Rückgängig").is_visible()
+    assert "Protokoll an alle verschicken" not in nojs.locator("main ul.tasks").all_inner_texts()
+    plain.close()
+
+    # Find the other on the review page, grouped by partner.
+    page.get_by_role("link", name="Rückschau").click()
+    page.get_by_role("link", name="Partnerorganisation").click()
+    kiel = page.locator("section.review-group", has=page.get_by_role(
+        "heading", name="Landeshauptstadt Kiel"))
+    assert "Ergebnisse der Persona-Arbeit vorstellen" in kiel.inner_text()
+    assert "in 4 Wochen" in kiel.inner_text()
+
+    # Export the CSV.
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Als CSV exportieren").click()
+    path = tmp_path / "review.csv"
+    info.value.save_as(path)
+    raw = path.read_bytes()
+    assert raw.startswith("\ufeff".encode())
+    assert "Landeshauptstadt Kiel;" in raw.decode("utf-8-sig")
+
+    # Switch to English and back.
+    page.get_by_role("button", name="English").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Open commitments"
+    page.get_by_role("button", name="Deutsch").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Offene Zusagen"
+
+    page.goto(exchange_url)
+    assert errors == [], errors  # no CSP violations or script errors on the way
+    context.close()
+
+
+PAGES = ["/", "/exchanges/{exchange}", "/tasks", "/review", "/review?by=organisation",
+         "/account", "/exchanges", "/exchanges/new", "/tasks/new", "/tasks/{task}"]
+
+
+@pytest.fixture
+def scanned(make, team):
+    from tracker.accounts.models import Person
+
+    owner = db.session.scalar(db.select(Person).where(Person.email == team["email"]))
+    exchange = make.exchange(title="Werkstatt Rostock", all_day=True, start_date=a_date(1),
+                             participant_ids=[owner.id])
+    outcome = make.outcome(exchange, text="Gemeinsame Datenplattform prüfen")
+    task = make.task(title="Angebot einholen", owner_id=owner.id, exchange_id=exchange.id,
+                     outcome_id=outcome.id, due_date=a_date(-2))
+    make.task(title="Termin abstimmen", owner_id=owner.id, exchange_id=exchange.id,
+              due_date=a_date(3))
+    ids = {"exchange": exchange.id, "task": task.id}
+    db.session.rollback()
+    return ids
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_accessibility_scan_finds_no_violations(browser, live_server, team, scanned, width):
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    context = _new_context(browser, viewport={"width": width, "height": 900})
+    page = context.new_page()
+    _sign_in(page, live_server, team["email"])
+    problems = {}
+    for path in PAGES:
+        page.goto(live_server + path.format(**scanned))
+        results = axe.run(page)
+        if results.violations_count:
+            problems[path] = results.generate_report()
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        if overflow > 0:
+            problems[path + " (width)"] = f"{overflow}px wider than {width}px"
+    context.close()
+    assert not problems, "\n".join(f"{k}:\n{v}" for k, v in problems.items())
+
+
+def test_keyboard_focus_is_visible(browser, live_server, team, scanned):
+    context = _new_context(browser)
+    page = context.new_page()
+    _sign_in(page, live_server, team["email"])
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.className")
+    assert "skip-link" in focused
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid"
+    context.close()
+
+
+def test_the_review_prints_without_navigation_and_forms(browser, live_server, team, scanned):
+    context = _new_context(browser)
+    page = context.new_page()
+    _sign_in(page, live_server, team["email"])
+    page.goto(f"{live_server}/review")
+    page.emulate_media(media="print")
+    assert not page.locator(".site-header").is_visible()
+    assert not page.get_by_role("button", name="Abhaken").first.is_visible()
+    assert page.get_by_role("link", name="Angebot einholen").is_visible()
+    assert page.locator(".print-only").is_visible()  # "Stand: <date>"
+    pdf = page.pdf()
+    assert pdf.startswith(b"%PDF")
+    context.close()
+
+
+def test_admin_and_sign_in_pages_pass_the_accessibility_scan(browser, live_server, make):
+    from axe_playwright_python.sync_playwright import Axe
+
+    admin = make.user("admin", name="Anna Schmidt", email="anna@rostock.example")
+    kiel = make.organisation(name="Landeshauptstadt Kiel", short_name="Kiel")
+    ids = {"person": admin.id, "organisation": kiel.id, "email": admin.email}
+    db.session.rollback()
+    axe = Axe()
+    context = _new_context(browser, viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    problems = {}
+    page.goto(f"{live_server}/login")
+    if (results := axe.run(page)).violations_count:
+        problems["/login"] = results.generate_report()
+    _sign_in(page, live_server, ids["email"])
+    for path in ["/people", "/people/new", f"/people/{ids['person']}/edit", "/organisations",
+                 "/organisations/new", f"/organisations/{ids['organisation']}/edit",
+                 "/no-such-page"]:
+        page.goto(live_server + path)
+        if (results := axe.run(page)).violations_count:
+            problems[path] = results.generate_report()
+    context.close()
+    assert not problems, "\n".join(f"{k}:\n{v}" for k, v in problems.items())

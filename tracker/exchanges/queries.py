@@ -1,0 +1,118 @@
+"""Read-side exchange queries: lists with their organisations, the exchange page's tasks."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from tracker.core import timeutil
+from tracker.exchanges.models import Exchange, Outcome, exchange_organisations
+from tracker.extensions import db
+from tracker.tasks.models import Task
+from tracker.tasks.queries import row_options
+
+
+def _upcoming_condition():
+    today = timeutil.today()
+    start_of_today = timeutil.from_local(today, time(0))
+    return or_(
+        and_(Exchange.all_day.is_(True), Exchange.end_date >= today),
+        and_(Exchange.all_day.is_(False), Exchange.ends_at >= start_of_today),
+    )
+
+
+def sort_key():
+    """All-day and timed exchanges on one time line (start date, else start time)."""
+    return func.coalesce(Exchange.start_date, func.date(Exchange.starts_at))
+
+
+def exchanges_page(when: str, page: int, q: str = "", per_page: int = 30):
+    stmt = select(Exchange).where(Exchange.deleted_at.is_(None))
+    if when == "past":
+        stmt = stmt.where(~_upcoming_condition()).order_by(sort_key().desc(), Exchange.id.desc())
+    else:
+        stmt = stmt.where(_upcoming_condition()).order_by(sort_key(), Exchange.id)
+    if q:
+        stmt = stmt.where(func.lower(Exchange.title).contains(q.lower(), autoescape=True))
+    stmt = stmt.options(selectinload(Exchange.organisations))
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+def open_counts(exchange_ids: list[int]) -> dict[int, int]:
+    if not exchange_ids:
+        return {}
+    rows = db.session.execute(
+        select(Task.exchange_id, func.count())
+        .where(Task.exchange_id.in_(exchange_ids), Task.status == "open",
+               Task.deleted_at.is_(None))
+        .group_by(Task.exchange_id)
+    )
+    return dict(rows.all())
+
+
+def exchange_for_page(exchange_id: int) -> Exchange | None:
+    return db.session.scalar(
+        select(Exchange)
+        .where(Exchange.id == exchange_id, Exchange.deleted_at.is_(None))
+        .options(
+            selectinload(Exchange.organisations),
+            selectinload(Exchange.participants),
+            selectinload(Exchange.outcomes).selectinload(Outcome.organisations),
+            selectinload(Exchange.follows_up),
+        )
+    )
+
+
+def tasks_of(exchange: Exchange) -> list[Task]:
+    return list(
+        db.session.scalars(
+            select(Task)
+            .where(Task.exchange_id == exchange.id, Task.deleted_at.is_(None))
+            .options(*row_options())
+            .order_by(Task.due_date.is_(None), Task.due_date, Task.id)
+        )
+    )
+
+
+def tasks_due_at(exchange: Exchange) -> list[Task]:
+    return list(
+        db.session.scalars(
+            select(Task)
+            .where(Task.due_exchange_id == exchange.id, Task.deleted_at.is_(None))
+            .options(*row_options())
+            .order_by(Task.status, Task.id)
+        )
+    )
+
+
+def carried_over(exchange: Exchange, limit: int = 50) -> list[Task]:
+    """Open tasks from earlier exchanges this one follows up or shares partners with."""
+    org_ids = [o.id for o in exchange.organisations]
+    earlier = select(Exchange.id).where(
+        Exchange.id != exchange.id,
+        Exchange.deleted_at.is_(None),
+        sort_key() <= (exchange.first_day or datetime.max.date()),
+    )
+    related = [Exchange.id == exchange.follows_up_id] if exchange.follows_up_id else []
+    if org_ids:
+        related.append(
+            Exchange.id.in_(
+                select(exchange_organisations.c.exchange_id).where(
+                    exchange_organisations.c.organisation_id.in_(org_ids)
+                )
+            )
+        )
+    if not related:
+        return []
+    ids = earlier.where(or_(*related))
+    return list(
+        db.session.scalars(
+            select(Task)
+            .where(Task.exchange_id.in_(ids), Task.status == "open", Task.deleted_at.is_(None))
+            .options(*row_options())
+            .order_by(Task.due_date.is_(None), Task.due_date, Task.id)
+            .limit(limit)
+        )
+    )

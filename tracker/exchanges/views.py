@@ -1,0 +1,221 @@
+"""Exchanges: upcoming and past lists, create/edit, and the exchange page where outcomes
+and their tasks are recorded in place."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from tracker.core.database import transaction
+from tracker.core.errors import InvalidField, StaleVersion
+from tracker.exchanges import queries, services
+from tracker.exchanges.forms import ExchangeForm, OutcomeForm
+from tracker.exchanges.models import Outcome
+from tracker.extensions import db
+from tracker.tasks import services as task_services
+from tracker.tasks.forms import QuickTaskForm
+from tracker.web import choices
+from tracker.web.choices import optional_int
+from tracker.web.helpers import editor_required, page_number, show_on_form
+
+bp = Blueprint("exchanges", __name__)
+
+
+@bp.before_request
+@login_required
+def _signed_in():
+    """Every exchange page needs a signed-in user."""
+
+
+def get_exchange(exchange_id: int):
+    exchange = queries.exchange_for_page(exchange_id)
+    if exchange is None:
+        abort(404)
+    return exchange
+
+
+@bp.get("/exchanges")
+def index():
+    """Upcoming exchanges (soonest first) or past ones (latest first), paginated."""
+    when = "past" if request.args.get("when") == "past" else "upcoming"
+    q = (request.args.get("q") or "").strip()[:200]
+    pagination = queries.exchanges_page(when, page_number(), q)
+    counts = queries.open_counts([e.id for e in pagination.items])
+    return render_template("exchanges/index.html", pagination=pagination, when=when, q=q,
+                           counts=counts)
+
+
+@bp.route("/exchanges/new", methods=["GET", "POST"])
+@editor_required
+def create():
+    """Record a new exchange (timed or all-day, with organisations and participants)."""
+    form = ExchangeForm()
+    form.set_choices()
+    if request.method == "GET":
+        form.follows_up_id.data = optional_int(request.args.get("follows_up_id"))
+        form.participant_ids.data = [current_user.id]
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                exchange = services.create_exchange(current_user, **form.values())
+        except InvalidField as exc:
+            show_on_form(form, exc, form.ALIASES)
+        else:
+            flash(_("Exchange created."), "success")
+            return redirect(url_for("exchanges.show", exchange_id=exchange.id))
+    code = 400 if form.errors or form.form_errors else 200
+    return render_template("exchanges/form.html", form=form, exchange=None), code
+
+
+@bp.route("/exchanges/<int:exchange_id>/edit", methods=["GET", "POST"])
+@editor_required
+def edit(exchange_id: int):
+    """Change an exchange; tasks due at it move with it. Stale saves show both versions."""
+    exchange = get_exchange(exchange_id)
+    form = ExchangeForm()
+    form.set_choices(exclude_id=exchange.id)
+    if request.method == "GET":
+        form.fill(exchange)
+    conflict = None
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                services.update_exchange(exchange, current_user, form.values(),
+                                         expected_version=optional_int(form.version.data))
+        except InvalidField as exc:
+            show_on_form(form, exc, form.ALIASES)
+        except StaleVersion:
+            db.session.expire_all()
+            conflict = get_exchange(exchange_id)
+            form.version.data = str(conflict.version)
+        else:
+            flash(_("Exchange saved."), "success")
+            return redirect(url_for("exchanges.show", exchange_id=exchange.id))
+    code = 409 if conflict else (400 if form.errors or form.form_errors else 200)
+    return render_template("exchanges/form.html", form=form, exchange=exchange,
+                           conflict=conflict), code
+
+
+def _task_form(outcome_id=None, formdata=None) -> QuickTaskForm:
+    prefix = f"o{outcome_id}" if outcome_id else "x"
+    form = QuickTaskForm(prefix=prefix, formdata=formdata)
+    form.outcome_id.data = str(outcome_id or "")
+    return form
+
+
+def render_page(exchange, outcome_form=None, task_forms=None, code=200):
+    tasks = queries.tasks_of(exchange)
+    by_outcome: dict[int | None, list] = {}
+    for task in tasks:
+        by_outcome.setdefault(task.outcome_id, []).append(task)
+    task_forms = dict(task_forms or {})
+    if current_user.can_edit():
+        people = choices.people()
+        orgs = choices.organisations()
+        exchanges = choices.exchanges()
+        for key in [None, *[o.id for o in exchange.outcomes]]:
+            form = task_forms.get(key) or _task_form(key)
+            form.set_choices(exchanges, people, orgs)
+            task_forms[key] = form
+        if outcome_form is None:
+            outcome_form = OutcomeForm(formdata=None)
+            outcome_form.organisation_ids.data = [o.id for o in exchange.organisations]
+        outcome_form.organisation_ids.choices = [(o.id, o.label) for o in exchange.organisations]
+    return render_template(
+        "exchanges/show.html",
+        exchange=exchange,
+        by_outcome=by_outcome,
+        due_here=queries.tasks_due_at(exchange),
+        carried=queries.carried_over(exchange),
+        outcome_form=outcome_form,
+        task_forms=task_forms,
+    ), code
+
+
+@bp.get("/exchanges/<int:exchange_id>")
+def show(exchange_id: int):
+    """The exchange, what was agreed, each outcome's tasks, and what is still open."""
+    return render_page(get_exchange(exchange_id))
+
+
+@bp.post("/exchanges/<int:exchange_id>/outcomes")
+@editor_required
+def add_outcome(exchange_id: int):
+    """Record something agreed at the exchange, in place."""
+    exchange = get_exchange(exchange_id)
+    form = OutcomeForm()
+    form.organisation_ids.choices = choices.organisations(include_none=False)
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                outcome = services.record_outcome(exchange, current_user, form.text.data,
+                                                  form.organisation_ids.data or [])
+        except InvalidField as exc:
+            show_on_form(form, exc)
+        else:
+            flash(_("Outcome recorded. Add its tasks below it."), "success")
+            return redirect(url_for("exchanges.show", exchange_id=exchange.id,
+                                    _anchor=f"outcome-{outcome.id}"))
+    return render_page(exchange, outcome_form=form, code=400)
+
+
+@bp.post("/exchanges/<int:exchange_id>/tasks")
+@editor_required
+def add_task(exchange_id: int):
+    """Add a task to the exchange (or one of its outcomes), in place."""
+    exchange = get_exchange(exchange_id)
+    outcome_id = optional_int(request.args.get("outcome_id"))
+    if outcome_id is not None:
+        outcome = db.session.get(Outcome, outcome_id)
+        if outcome is None or outcome.exchange_id != exchange.id or outcome.deleted_at:
+            abort(404)
+    form = _task_form(outcome_id, formdata=request.form)
+    form.set_choices()
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                task_services.create_task(
+                    current_user,
+                    title=form.title.data,
+                    owner_id=form.owner_id.data,
+                    organisation_id=form.organisation_id.data,
+                    exchange_id=exchange.id,
+                    outcome_id=outcome_id,
+                    due_date=form.due_date.data,
+                    due_exchange_id=form.due_exchange_id.data,
+                )
+        except InvalidField as exc:
+            show_on_form(form, exc)
+        else:
+            flash(_("Task added."), "success")
+            anchor = f"outcome-{outcome_id}" if outcome_id else "tasks"
+            return redirect(url_for("exchanges.show", exchange_id=exchange.id, _anchor=anchor))
+    return render_page(exchange, task_forms={outcome_id: form}, code=400)
+
+
+@bp.post("/exchanges/<int:exchange_id>/outcomes/<int:outcome_id>/drop")
+@editor_required
+def drop_outcome(exchange_id: int, outcome_id: int):
+    """Mark an outcome as dropped (no longer pursued), or take that back."""
+    exchange = get_exchange(exchange_id)
+    outcome = db.session.get(Outcome, outcome_id)
+    if outcome is None or outcome.exchange_id != exchange.id or outcome.deleted_at:
+        abort(404)
+    dropped = request.form.get("dropped") == "1"
+    with transaction():
+        services.update_outcome(outcome, current_user, {"dropped": dropped})
+    flash(_("Outcome marked as dropped.") if dropped else _("Outcome taken up again."),
+          "success")
+    return redirect(url_for("exchanges.show", exchange_id=exchange.id,
+                            _anchor=f"outcome-{outcome.id}"))
+
+
+@bp.post("/exchanges/<int:exchange_id>/delete")
+@editor_required
+def delete(exchange_id: int):
+    exchange = get_exchange(exchange_id)
+    with transaction():
+        services.delete_exchange(exchange, current_user)
+    flash(_("Exchange deleted."), "success")
+    return redirect(url_for("exchanges.index"))

@@ -1,0 +1,1 @@
+"""My follow-ups."""

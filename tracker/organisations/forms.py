@@ -1,0 +1,33 @@
+"""The organisation form."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, SelectField, StringField
+from wtforms.validators import DataRequired, Length
+
+from tracker.organisations.models import ORGANISATION_KINDS
+from tracker.web.helpers import labels
+
+
+class OrganisationForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    short_name = StringField(_l("Short name"), validators=[Length(max=50)])
+    kind = SelectField(_l("Kind"))
+    country = StringField(_l("Country (two letters, e.g. DE)"), validators=[Length(max=2)])
+    active = BooleanField(_l("Active"), default=True)
+    version = HiddenField()
+
+    def set_choices(self) -> None:
+        names = labels()["organisation_kind"]
+        self.kind.choices = [(k, names[k]) for k in ORGANISATION_KINDS]
+
+    def values(self) -> dict:
+        return {
+            "name": self.name.data,
+            "short_name": self.short_name.data or None,
+            "kind": self.kind.data,
+            "country": self.country.data or None,
+            "active": bool(self.active.data),
+        }

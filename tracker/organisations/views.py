@@ -1,0 +1,80 @@
+"""The organisations the team works with (admins)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from tracker.core.database import transaction
+from tracker.core.errors import InvalidField, StaleVersion
+from tracker.extensions import db
+from tracker.organisations import services
+from tracker.organisations.forms import OrganisationForm
+from tracker.organisations.models import Organisation
+from tracker.web.choices import optional_int
+from tracker.web.helpers import admin_required, page_number, show_on_form
+
+bp = Blueprint("organisations", __name__)
+
+
+@bp.before_request
+@login_required
+@admin_required
+def _admins_only():
+    """Organisations are managed by administrators."""
+
+
+@bp.get("/organisations")
+def index():
+    q = (request.args.get("q") or "").strip()[:200]
+    stmt = select(Organisation).order_by(Organisation.active.desc(), Organisation.name)
+    if q:
+        stmt = stmt.where(func.lower(Organisation.name).contains(q.lower(), autoescape=True))
+    pagination = db.paginate(stmt, page=page_number(), per_page=50, error_out=False)
+    return render_template("organisations/index.html", pagination=pagination, q=q)
+
+
+@bp.route("/organisations/new", methods=["GET", "POST"])
+def create():
+    form = OrganisationForm()
+    form.set_choices()
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                org = services.create_organisation(current_user, **form.values())
+        except InvalidField as exc:
+            show_on_form(form, exc)
+        else:
+            flash(_("%(name)s added.", name=org.name), "success")
+            return redirect(url_for("organisations.index"))
+    code = 400 if form.errors or form.form_errors else 200
+    return render_template("organisations/form.html", form=form, organisation=None), code
+
+
+@bp.route("/organisations/<int:organisation_id>/edit", methods=["GET", "POST"])
+def edit(organisation_id: int):
+    org = db.session.get(Organisation, organisation_id) or abort(404)
+    form = OrganisationForm(obj=org) if request.method == "GET" else OrganisationForm()
+    form.set_choices()
+    if request.method == "GET":
+        form.version.data = str(org.version)
+    conflict = None
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                services.update_organisation(org, current_user, form.values(),
+                                             expected_version=optional_int(form.version.data))
+        except InvalidField as exc:
+            show_on_form(form, exc)
+        except StaleVersion:
+            db.session.expire_all()
+            conflict = db.session.get(Organisation, organisation_id)
+            form.version.data = str(conflict.version)
+        else:
+            flash(_("%(name)s saved.", name=org.name), "success")
+            return redirect(url_for("organisations.index"))
+    code = 409 if conflict else (400 if form.errors or form.form_errors else 200)
+    return render_template("organisations/form.html", form=form, organisation=org,
+                           conflict=conflict), code

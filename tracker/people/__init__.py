@@ -1,0 +1,1 @@
+"""People admin pages."""

@@ -1,0 +1,35 @@
+"""The admin's person form."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from tracker.web import choices
+from tracker.web.choices import optional_int
+
+
+class PersonForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("Email"), validators=[Optional(), Length(max=254)])
+    organisation_id = SelectField(_l("Organisation"), coerce=optional_int)
+    role = SelectField(_l("Role"))
+    password = PasswordField(_l("New password"), validators=[Optional(), Length(min=10)])
+    active = BooleanField(_l("Active"), default=True)
+    version = HiddenField()
+
+    def set_choices(self) -> None:
+        self.organisation_id.choices = choices.organisations()
+        self.role.choices = [("", _l("no login")), ("viewer", _l("Viewer")),
+                             ("editor", _l("Editor")), ("admin", _l("Administrator"))]
+
+    def values(self) -> dict:
+        return {
+            "name": self.name.data,
+            "email": self.email.data or None,
+            "organisation_id": self.organisation_id.data,
+            "role": self.role.data or None,
+            "active": bool(self.active.data),
+        }

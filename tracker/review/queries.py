@@ -1,0 +1,123 @@
+"""The review's read side: open tasks grouped, counts per group, and the chart's figures.
+
+Each is one query whatever the number of tasks, so the page costs the same at any scale.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, time, timedelta
+
+from sqlalchemy import and_, case, func, select
+
+from tracker.accounts.models import Person
+from tracker.core import timeutil
+from tracker.exchanges.models import Exchange
+from tracker.extensions import db
+from tracker.organisations.models import Organisation
+from tracker.tasks.models import Task
+from tracker.tasks.queries import row_options
+
+GROUPINGS = {
+    "exchange": (Task.exchange_id, Exchange, Exchange.title),
+    "owner": (Task.owner_id, Person, Person.name),
+    "organisation": (Task.organisation_id, Organisation, Organisation.name),
+}
+
+
+def open_tasks():
+    return select(Task).where(Task.status == "open", Task.deleted_at.is_(None))
+
+
+def grouped_page(by: str, page: int, per_page: int = 100):
+    column, model, name = GROUPINGS[by]
+    stmt = (
+        open_tasks()
+        .outerjoin(model, model.id == column)
+        .options(*row_options())
+        .order_by(name.is_(None), name, column, Task.due_date.is_(None), Task.due_date, Task.id)
+    )
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+def group_counts(by: str, keys: list[int | None]) -> dict[int | None, tuple[int, int]]:
+    """(open, overdue) per group key, for the groups on this page."""
+    column = GROUPINGS[by][0]
+    if not keys:
+        return {}
+    real = [k for k in keys if k is not None]
+    condition = column.in_(real) if real else False
+    if None in keys:
+        condition = column.is_(None) if not real else (column.in_(real) | column.is_(None))
+    rows = db.session.execute(
+        select(column, func.count(), func.sum(case((Task.due_date < timeutil.today(), 1),
+                                                   else_=0)))
+        .where(Task.status == "open", Task.deleted_at.is_(None), condition)
+        .group_by(column)
+    )
+    return {key: (count, int(overdue or 0)) for key, count, overdue in rows}
+
+
+def group_key(task: Task, by: str):
+    return {"exchange": task.exchange_id, "owner": task.owner_id,
+            "organisation": task.organisation_id}[by]
+
+
+def month_ends(count: int = 12) -> list[date]:
+    """The last day of each of the past `count` months, this month ending today."""
+    today = timeutil.today()
+    ends = [today]
+    first = today.replace(day=1)
+    for _ in range(count - 1):
+        ends.append(first - timedelta(days=1))
+        first = (first - timedelta(days=1)).replace(day=1)
+    return list(reversed(ends))
+
+
+def over_time(ends: list[date]) -> list[dict]:
+    """Open, done and overdue commitments as they stood at the end of each month."""
+    live = Task.deleted_at.is_(None)
+    columns = []
+    for day in ends:
+        cutoff = timeutil.from_local(day + timedelta(days=1), time(0)).astimezone(UTC)
+        created = Task.created_at < cutoff
+        done = and_(Task.completed_at.is_not(None), Task.completed_at < cutoff)
+        still_open = and_(created, Task.status != "cancelled", ~done)
+        columns += [
+            func.sum(case((and_(still_open, Task.status.is_not(None)), 1), else_=0)),
+            func.sum(case((done, 1), else_=0)),
+            func.sum(case((and_(still_open, Task.due_date < day), 1), else_=0)),
+        ]
+    row = db.session.execute(select(*columns).where(live)).one()
+    values = [int(v or 0) for v in row]
+    return [
+        {"day": day, "open": values[3 * i], "done": values[3 * i + 1],
+         "overdue": values[3 * i + 2]}
+        for i, day in enumerate(ends)
+    ]
+
+
+def per_partner(limit: int = 8) -> list[dict]:
+    """Open, done and overdue commitments per organisation, most open first."""
+    today = timeutil.today()
+    open_ = func.sum(case((Task.status == "open", 1), else_=0))
+    rows = db.session.execute(
+        select(
+            Organisation.name,
+            Organisation.short_name,
+            open_,
+            func.sum(case((Task.status == "done", 1), else_=0)),
+            func.sum(case((and_(Task.status == "open", Task.due_date < today), 1), else_=0)),
+        )
+        .join(Task, Task.organisation_id == Organisation.id)
+        .where(Task.deleted_at.is_(None))
+        .group_by(Organisation.id, Organisation.name, Organisation.short_name)
+        .order_by(open_.desc(), Organisation.name)
+        .limit(limit)
+    )
+    return [
+        {"name": short or name, "open": int(o or 0), "done": int(d or 0),
+         "overdue": int(od or 0)}
+        for name, short, o, d, od in rows
+    ]
+
+

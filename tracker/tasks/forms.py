@@ -1,0 +1,76 @@
+"""The task form (also used in place on the exchange page) and the bulk check-off form."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+
+from tracker.web import choices
+from tracker.web.choices import optional_int
+
+
+class TaskForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=500)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=20_000)])
+    owner_id = SelectField(_l("Owner"), coerce=optional_int, validators=[DataRequired()])
+    organisation_id = SelectField(_l("Committed by organisation"), coerce=optional_int)
+    exchange_id = SelectField(_l("Agreed at exchange"), coerce=optional_int)
+    outcome_id = SelectField(_l("Outcome"), coerce=optional_int)
+    due_date = DateField(_l("Due date"), validators=[Optional()])
+    due_time = TimeField(_l("Due time"), validators=[Optional()])
+    due_exchange_id = SelectField(_l("Or due at a later exchange"), coerce=optional_int)
+    version = HiddenField()
+
+    def set_choices(self, outcomes=()) -> None:
+        self.owner_id.choices = [("", _l("— choose —")), *choices.people()]
+        self.organisation_id.choices = choices.organisations()
+        exchanges = choices.exchanges()
+        self.exchange_id.choices = exchanges
+        self.due_exchange_id.choices = exchanges
+        self.outcome_id.choices = [(None, _l("— none —"))] + [
+            (o.id, f"{o.exchange.title}: {o.text[:80]}") for o in outcomes
+        ]
+
+    def values(self) -> dict:
+        return {
+            "title": self.title.data,
+            "description": self.description.data or "",
+            "owner_id": self.owner_id.data,
+            "organisation_id": self.organisation_id.data,
+            "exchange_id": self.exchange_id.data,
+            "outcome_id": self.outcome_id.data,
+            "due_date": self.due_date.data,
+            "due_time": self.due_time.data,
+            "due_exchange_id": self.due_exchange_id.data,
+        }
+
+
+class QuickTaskForm(FlaskForm):
+    """Add a task to an outcome in place, on the exchange page."""
+
+    title = StringField(_l("Task"), validators=[DataRequired(), Length(max=500)])
+    owner_id = SelectField(_l("Owner"), coerce=optional_int, validators=[DataRequired()])
+    organisation_id = SelectField(_l("Committed by organisation"), coerce=optional_int)
+    due_date = DateField(_l("Due date"), validators=[Optional()])
+    due_exchange_id = SelectField(_l("Or due at a later exchange"), coerce=optional_int)
+    outcome_id = HiddenField()
+
+    def set_choices(self, exchanges=None, people=None, organisations=None) -> None:
+        self.owner_id.choices = [("", _l("— choose —")), *(people or choices.people())]
+        self.organisation_id.choices = organisations or choices.organisations()
+        self.due_exchange_id.choices = exchanges or choices.exchanges()
+
+
+class BulkForm(FlaskForm):
+    ids = SelectMultipleField(coerce=int, validate_choice=False)
+    next = HiddenField()

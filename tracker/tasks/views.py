@@ -1,0 +1,313 @@
+"""The task list with its URL filters, the task page, create/edit, check-off, bulk and undo."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from tracker.core import audit
+from tracker.core.database import transaction
+from tracker.core.errors import Forbidden, InvalidField, StaleVersion
+from tracker.core.permissions import can_check_off
+from tracker.exchanges import services as exchange_services
+from tracker.extensions import db
+from tracker.tasks import services
+from tracker.tasks.forms import BulkForm, TaskForm
+from tracker.tasks.models import Task
+from tracker.tasks.queries import TaskFilter, outcomes_with_exchange, page_of_tasks, row_options
+from tracker.web import choices
+from tracker.web.helpers import (
+    csv_response,
+    domain_message,
+    editor_required,
+    labels,
+    page_number,
+    safe_next,
+    show_on_form,
+)
+
+bp = Blueprint("tasks", __name__)
+
+
+@bp.before_request
+@login_required
+def _signed_in():
+    """Every task page needs a signed-in user."""
+
+
+def get_task(task_id: int) -> Task:
+    task = db.session.scalar(
+        select(Task).where(Task.id == task_id, Task.deleted_at.is_(None)).options(*row_options())
+    )
+    if task is None:
+        abort(404)
+    return task
+
+
+def wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+@bp.get("/tasks")
+def index():
+    """All tasks matching the filters in the query string, paginated."""
+    flt = TaskFilter.from_args(request.args)
+    pagination = page_of_tasks(flt, page_number())
+    return render_template(
+        "tasks/index.html",
+        flt=flt,
+        pagination=pagination,
+        people=choices.people(active_only=False),
+        organisations=choices.organisations(include_none=False),
+        exchanges=choices.exchanges(include_none=False),
+        bulk_form=BulkForm(formdata=None),
+    )
+
+
+@bp.get("/tasks.csv")
+def export_csv():
+    """The same filters as /tasks, as a CSV file for Excel or LibreOffice."""
+    flt = TaskFilter.from_args(request.args)
+    tasks = db.session.scalars(flt.statement().limit(50_000))
+    return csv_response("tasks.csv", *task_csv(tasks))
+
+
+def task_csv(tasks):
+    status = labels()["task_status"]
+    header = [
+        _("ID"), _("Title"), _("Status"), _("Owner"), _("Organisation"), _("Exchange"),
+        _("Due date"), _("Due time"), _("Completed at"), _("Description"),
+    ]
+    rows = (
+        [
+            t.id, t.title, status.get(t.status, t.status), t.owner.name,
+            t.organisation.name if t.organisation else "",
+            t.exchange.title if t.exchange else "",
+            t.due_date.isoformat() if t.due_date else "",
+            t.due_time.strftime("%H:%M") if t.due_time else "",
+            t.completed_at.isoformat() if t.completed_at else "",
+            t.description,
+        ]
+        for t in tasks
+    )
+    return header, rows
+
+
+@bp.get("/tasks/<int:task_id>")
+def show(task_id: int):
+    """One task, its links and its history from the audit trail."""
+    task = get_task(task_id)
+    return render_template("tasks/show.html", task=task, history=audit.history(task))
+
+
+def _form(task: Task | None = None) -> TaskForm:
+    form = TaskForm(obj=task) if task is not None else TaskForm()
+    form.set_choices(outcomes_with_exchange())
+    return form
+
+
+@bp.route("/tasks/new", methods=["GET", "POST"])
+@editor_required
+def create():
+    """A new follow-up, optionally pre-set from the query string (exchange, outcome)."""
+    form = _form()
+    if request.method == "GET":
+        for name in ("exchange_id", "outcome_id", "owner_id", "due_exchange_id"):
+            value = choices.optional_int(request.args.get(name))
+            if value:
+                getattr(form, name).data = value
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                task = services.create_task(current_user, **form.values())
+        except InvalidField as exc:
+            show_on_form(form, exc)
+        else:
+            flash(_("Task created."), "success")
+            return redirect(url_for("tasks.show", task_id=task.id))
+    code = 400 if form.errors or form.form_errors else 200
+    return render_template("tasks/form.html", form=form, task=None), code
+
+
+@bp.route("/tasks/<int:task_id>/edit", methods=["GET", "POST"])
+@editor_required
+def edit(task_id: int):
+    """Change a task; a save over someone else's change shows both versions, losing neither."""
+    task = get_task(task_id)
+    form = TaskForm() if request.method == "POST" else _form(task)
+    if request.method == "POST":
+        form.set_choices(outcomes_with_exchange())
+    else:
+        form.version.data = str(task.version)
+    conflict = None
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                services.update_task(task, current_user, form.values(),
+                                     expected_version=choices.optional_int(form.version.data))
+        except InvalidField as exc:
+            show_on_form(form, exc)
+        except StaleVersion:
+            db.session.expire_all()
+            task = get_task(task_id)
+            conflict = task
+            form.version.data = str(task.version)
+        else:
+            flash(_("Task saved."), "success")
+            return redirect(url_for("tasks.show", task_id=task.id))
+    code = 409 if conflict else (400 if form.errors or form.form_errors else 200)
+    return render_template("tasks/form.html", form=form, task=task, conflict=conflict), code
+
+
+def _after_status_change(task: Task, message: str):
+    if wants_json():
+        db.session.expire_all()
+        task = get_task(task.id)
+        html = render_template("tasks/_task_item.html", task=task,
+                               next=request.form.get("next", ""))
+        return {"ok": True, "message": message, "html": html, "status": task.status}
+    flash(message, "success")
+    return redirect(safe_next(request.form.get("next"),
+                              url_for("tasks.show", task_id=task.id)))
+
+
+@bp.post("/tasks/<int:task_id>/complete")
+def complete(task_id: int):
+    """Check a task off: a plain form POST, or fetch() from app.js without a reload."""
+    task = get_task(task_id)
+    try:
+        with transaction():
+            services.complete_task(task, current_user)
+    except InvalidField as exc:
+        message = domain_message(exc.message)
+        if wants_json():
+            return {"ok": False, "message": message}, 422
+        flash(message, "error")
+        return redirect(safe_next(request.form.get("next"),
+                                  url_for("tasks.show", task_id=task.id)))
+    if not wants_json():
+        session["undo"] = {"ids": [task.id]}
+    return _after_status_change(task, _("Checked off: %(title)s", title=task.title))
+
+
+@bp.post("/tasks/<int:task_id>/reopen")
+def reopen(task_id: int):
+    task = get_task(task_id)
+    with transaction():
+        services.reopen_task(task, current_user)
+    return _after_status_change(task, _("Reopened: %(title)s", title=task.title))
+
+
+@bp.post("/tasks/<int:task_id>/cancel")
+@editor_required
+def cancel(task_id: int):
+    task = get_task(task_id)
+    with transaction():
+        services.cancel_task(task, current_user)
+    flash(_("Task cancelled; it stays on record."), "success")
+    return redirect(url_for("tasks.show", task_id=task.id))
+
+
+@bp.post("/tasks/<int:task_id>/delete")
+@editor_required
+def delete(task_id: int):
+    task = get_task(task_id)
+    with transaction():
+        services.delete_task(task, current_user)
+    flash(_("Task deleted."), "success")
+    return redirect(url_for("tasks.index"))
+
+
+@bp.post("/tasks/bulk-complete")
+def bulk_complete():
+    """Check off every selected task the user may check off; report how many."""
+    form = BulkForm()
+    if not form.validate_on_submit():
+        abort(400)
+    ids = list(dict.fromkeys(form.ids.data or []))[:500]
+    done: list[int] = []
+    if ids:
+        tasks = db.session.scalars(
+            select(Task).where(Task.id.in_(ids), Task.deleted_at.is_(None), Task.status == "open")
+        )
+        with transaction():
+            for task in tasks:
+                if can_check_off(current_user, task):
+                    services.complete_task(task, current_user)
+                    done.append(task.id)
+    if done:
+        session["undo"] = {"ids": done}
+    else:
+        flash(_("No task was checked off."), "info")
+    return redirect(safe_next(form.next.data, url_for("tasks.index")))
+
+
+@bp.post("/tasks/undo")
+def undo():
+    """Reopen the tasks this user has just checked off."""
+    form = BulkForm()
+    if not form.validate_on_submit():
+        abort(400)
+    ids = list(dict.fromkeys(form.ids.data or []))[:500]
+    count = 0
+    with transaction():
+        for task in db.session.scalars(select(Task).where(Task.id.in_(ids))):
+            if task.status == "done" and task.completed_by_id == current_user.id:
+                services.reopen_task(task, current_user)
+                count += 1
+    flash(ngettext("%(num)d task reopened.", "%(num)d tasks reopened.", count), "success")
+    return redirect(safe_next(form.next.data, url_for("tasks.index")))
+
+
+@bp.route("/tasks/<int:task_id>/plan", methods=["GET", "POST"])
+@editor_required
+def plan(task_id: int):
+    """Turn a task like "hold the governance workshop" into a planned exchange."""
+    from tracker.exchanges.forms import ExchangeForm
+
+    task = get_task(task_id)
+    if task.plans_exchange_id:
+        return redirect(url_for("exchanges.show", exchange_id=task.plans_exchange_id))
+    form = ExchangeForm()
+    form.set_choices()
+    if request.method == "GET":
+        form.title.data = task.title
+        form.status.data = "planned"
+        form.follows_up_id.data = task.exchange_id
+        form.organisation_ids.data = [task.organisation_id] if task.organisation_id else []
+        form.participant_ids.data = [task.owner_id]
+        if task.due_date:
+            form.all_day.data = True
+            form.start_date.data = task.due_date
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                exchange = exchange_services.plan_exchange_from_task(
+                    task, current_user, **form.values()
+                )
+        except InvalidField as exc:
+            show_on_form(form, exc, form.ALIASES)
+        else:
+            flash(_("Exchange planned from the task."), "success")
+            return redirect(url_for("exchanges.show", exchange_id=exchange.id))
+    code = 400 if form.errors or form.form_errors else 200
+    return render_template("exchanges/form.html", form=form, exchange=None, plan_task=task), code
+
+
+@bp.errorhandler(Forbidden)
+def _forbidden(_exc):
+    if wants_json():
+        return {"ok": False, "message": _("Your role does not allow this.")}, 403
+    return render_template("errors/403.html"), 403

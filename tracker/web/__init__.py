@@ -1,0 +1,1 @@
+"""What every page shares: formatting filters, pagination, error pages, role guards, CSV."""

@@ -1,0 +1,278 @@
+"""Helpers the feature views share; none of them writes to the database."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta
+from functools import wraps
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Response, abort, request, url_for
+from flask_babel import format_date, format_datetime, format_time, format_timedelta
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms import Form
+
+from tracker.core import timeutil
+from tracker.core.errors import InvalidField
+
+PER_PAGE = 50
+
+
+def safe_next(target: str | None, default: str | None = None) -> str:
+    """Only a local path (no scheme, no host, no '//' or '\\' tricks) may be a redirect target."""
+    default = default or url_for("home.index")
+    if not target or not isinstance(target, str):
+        return default
+    if target.startswith(("//", "/\\")) or "\\" in target or not target.startswith("/"):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    if any(ord(ch) < 32 for ch in target):
+        return default
+    return target
+
+
+def editor_required(view: Callable) -> Callable:
+    """Pages that only lead to a change an editor may make."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.can_edit():
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def admin_required(view: Callable) -> Callable:
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if current_user.role != "admin":
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def page_number() -> int:
+    try:
+        page = int(request.args.get("page", 1))
+    except ValueError:
+        page = 1
+    return max(1, min(page, 100_000))
+
+
+# -- formatting -------------------------------------------------------------------------
+
+
+def fmt_date(value: date | None, style: str = "medium") -> str:
+    return format_date(value, style) if value else ""
+
+
+def fmt_datetime(value: datetime | None, style: str = "medium") -> str:
+    return format_datetime(value, style) if value else ""
+
+
+def fmt_time(value, style: str = "short") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_time(value, style)
+    # A wall-clock due time: already in the team's zone, no conversion.
+    return format_time(datetime.combine(date(2000, 1, 1), value), style, rebase=False)
+
+
+def relative_due(due: date | None, today: date | None = None) -> str:
+    """"due today", "in 3 days", "2 weeks overdue"."""
+    if due is None:
+        return _("no date")
+    today = today or timeutil.today()
+    days = (due - today).days
+    if days == 0:
+        return _("due today")
+    if days > 0:
+        # "in 3 days" / "in 3 Tagen": Babel knows each language's grammar for this.
+        return format_timedelta(timedelta(days=days), granularity="day", threshold=1.5,
+                                add_direction=True)
+    span = format_timedelta(timedelta(days=-days), granularity="day", threshold=1.5)
+    return _("%(span)s overdue", span=span)
+
+
+def exchange_when(exchange) -> str:
+    if exchange is None:
+        return ""
+    if exchange.all_day:
+        if exchange.end_date and exchange.end_date != exchange.start_date:
+            return f"{fmt_date(exchange.start_date)} – {fmt_date(exchange.end_date)}"
+        return fmt_date(exchange.start_date)
+    start, end = exchange.starts_at, exchange.ends_at
+
+    def at(moment: datetime) -> str:
+        return f"{fmt_date(timeutil.local_date(moment))}, {fmt_time(moment)}"
+
+    if end and timeutil.local_date(end) == timeutil.local_date(start):
+        return f"{at(start)} – {fmt_time(end)}"
+    return f"{at(start)} – {at(end)}" if end else at(start)
+
+
+# -- labels for stored codes ---------------------------------------------------------------
+
+
+def labels() -> dict[str, dict[str, str]]:
+    """Translated names of the codes the models store."""
+    return {
+        "task_status": {"open": _("open"), "done": _("done"), "cancelled": _("cancelled")},
+        "exchange_status": {
+            "planned": _("planned"), "held": _("held"), "cancelled": _("cancelled"),
+        },
+        "exchange_kind": {
+            "conference": _("Conference"),
+            "visit": _("Partner-city visit"),
+            "workshop": _("Workshop"),
+            "network_meeting": _("Network meeting"),
+            "werkstatt": _("Werkstatt"),
+            "other": _("Other"),
+        },
+        "outcome_status": {
+            "agreed": _("agreed"),
+            "in_progress": _("in progress"),
+            "fulfilled": _("fulfilled"),
+            "dropped": _("dropped"),
+        },
+        "role": {"admin": _("Administrator"), "editor": _("Editor"), "viewer": _("Viewer")},
+        "organisation_kind": {
+            "city": _("City"),
+            "district": _("District"),
+            "ministry": _("Ministry"),
+            "agency": _("Agency"),
+            "company": _("Company"),
+            "university": _("University"),
+            "association": _("Association"),
+            "other": _("Other"),
+        },
+        "digest": {"daily": _("daily"), "weekly": _("weekly"), "never": _("never")},
+        "action": {
+            "create": _("created"),
+            "update": _("changed"),
+            "complete": _("checked off"),
+            "reopen": _("reopened"),
+            "cancel": _("cancelled"),
+            "delete": _("deleted"),
+            "restore": _("restored"),
+            "move": _("moved with its exchange"),
+        },
+    }
+
+
+def field_label(name: str) -> str:
+    """A record field's name as the audit history shows it."""
+    names = {
+        "title": _("title"), "description": _("description"), "owner_id": _("owner"),
+        "organisation_id": _("organisation"), "exchange_id": _("exchange"),
+        "outcome_id": _("outcome"), "due_date": _("due date"), "due_time": _("due time"),
+        "due_exchange_id": _("due exchange"), "status": _("status"),
+        "completed_at": _("completion"), "completed_by_id": _("completed by"),
+        "plans_exchange_id": _("planned exchange"), "deleted_at": _("deletion"),
+        "text": _("text"), "organisations": _("organisations"),
+        "participants": _("participants"), "name": _("name"), "email": _("email"),
+        "role": _("role"), "locale": _("language"), "active": _("active"),
+    }
+    return names.get(name, name)
+
+
+# -- domain errors on forms --------------------------------------------------------------
+
+
+def domain_message(message: str) -> str:
+    """A service's English reason, in the page's language."""
+    known = {
+        "is required": _("This field is required."),
+        "must be a single line": _("Please use a single line."),
+        "contains control characters": _("Contains characters that are not allowed."),
+        "is before the start date": _("The end is before the start."),
+        "is before the start": _("The end is before the start."),
+        "an exchange cannot follow up itself": _("An exchange cannot follow up itself."),
+        "belongs to another exchange": _("This outcome belongs to another exchange."),
+        "a task due at an exchange takes its date from it": _(
+            "A task due at an exchange takes its date from it; leave the time empty."
+        ),
+        "needs a due date": _("A due time needs a due date."),
+        "another person has this email address": _("Another person has this email address."),
+        "is not an email address": _("This is not an email address."),
+        "an organisation with this name exists": _("An organisation with this name exists."),
+        "must be a two-letter country code such as DE": _(
+            "Please give a two-letter country code such as DE."
+        ),
+        "a user with a password needs a role": _("A user with a password needs a role."),
+        "a user with a login needs a role": _("A user with a login needs a role."),
+        "give the person a role before a password": _("Give the person a role first."),
+        "this task already plans an exchange": _("This task already plans an exchange."),
+        "a cancelled task must be reopened before it is checked off": _(
+            "A cancelled task must be reopened before it is checked off."
+        ),
+        "may have UNTIL or COUNT, not both": _("Use either UNTIL or COUNT, not both."),
+        "only a user with a role can have an API token": _(
+            "Only a user with a role can have an API token."
+        ),
+        "is too long": _("This is too long."),
+    }
+    if message in known:
+        return known[message]
+    if m := re.fullmatch(r"is longer than (\d+) characters", message):
+        return _("Please use at most %(n)s characters.", n=m.group(1))
+    if m := re.fullmatch(r"must be at least (\d+) characters", message):
+        return _("Please use at least %(n)s characters.", n=m.group(1))
+    if message.endswith("is deactivated"):
+        return _("This person is deactivated.")
+    if message.startswith("there is no"):
+        return _("This record does not exist (any more).")
+    if message.startswith("needs FREQ") or message.startswith("is not a valid recurrence"):
+        return _("This is not a valid recurrence rule (e.g. FREQ=MONTHLY;BYDAY=1WE).")
+    return _("This value is not accepted.")
+
+
+def show_on_form(form: Form, exc: InvalidField, aliases: dict[str, str] | None = None) -> None:
+    """Put a service's InvalidField on the form field it names (or on the form as a whole)."""
+    name = (aliases or {}).get(exc.field, exc.field)
+    field = getattr(form, name, None)
+    text = domain_message(exc.message)
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*list(field.errors or []), text]
+    else:
+        form.form_errors.append(text)
+
+
+# -- CSV ---------------------------------------------------------------------------------
+
+
+def csv_response(filename: str, header: list[str], rows: Iterable[list[Any]]) -> Response:
+    """UTF-8 with a BOM and CRLF: Excel and LibreOffice both open it with umlauts intact."""
+    buf = io.StringIO()
+    buf.write("\ufeff")
+    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_csv_cell(v) for v in row])
+    return Response(
+        buf.getvalue(),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Content-Type": "text/csv; charset=utf-8",
+        },
+    )
+
+
+def _csv_cell(value: Any) -> Any:
+    """Neutralise formula injection: a cell must not start with = + - @ in a spreadsheet."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

@@ -1,0 +1,78 @@
+"""Wire the pages into the app: error pages, template helpers, security headers."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError
+
+from tracker.core import permissions, timeutil
+from tracker.core.errors import Forbidden, NotFound
+from tracker.web import helpers
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+class ButtonForm(FlaskForm):
+    """An empty form: gives POST-only buttons (check off, revoke) their CSRF token."""
+
+
+def _can_check_off(task) -> bool:
+    return current_user.is_authenticated and permissions.can_check_off(current_user, task)
+
+
+def init_web(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        date=helpers.fmt_date,
+        datetime=helpers.fmt_datetime,
+        time=helpers.fmt_time,
+        relative_due=helpers.relative_due,
+        exchange_when=helpers.exchange_when,
+        field_label=helpers.field_label,
+    )
+
+    @app.context_processor
+    def _globals():
+        return {
+            "labels": helpers.labels(),
+            "button_form": ButtonForm(),
+            "current_locale": str(get_locale()),
+            "undo": session.pop("undo", None) if current_user.is_authenticated else None,
+            "today": timeutil.today(),
+            "can_check_off": _can_check_off,
+        }
+
+    def _page(template: str, status: int):
+        if request.accept_mimetypes.best == "application/json":
+            return {"status": status}, status
+        return render_template(template, status=status), status
+
+    @app.errorhandler(403)
+    @app.errorhandler(Forbidden)
+    def _forbidden(_exc):
+        return _page("errors/403.html", 403)
+
+    @app.errorhandler(404)
+    @app.errorhandler(NotFound)
+    def _not_found(_exc):
+        return _page("errors/404.html", 404)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(_exc):
+        return _page("errors/400.html", 400)
+
+    @app.errorhandler(500)
+    def _server_error(_exc):
+        return _page("errors/500.html", 500)
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
