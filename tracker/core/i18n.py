@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import request, session
+from flask import has_request_context, request, session
 from flask_login import current_user
 
 from tracker.accounts.models import LOCALES
 
 
 def select_locale() -> str:
+    if not has_request_context():  # commands and mail choose with force_locale
+        return "de"
     if getattr(current_user, "is_authenticated", False) and current_user.locale in LOCALES:
         return current_user.locale
     if session.get("locale") in LOCALES:

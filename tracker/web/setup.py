@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request, session
+from flask import Flask, has_request_context, render_template, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -38,6 +38,8 @@ def init_web(app: Flask) -> None:
 
     @app.context_processor
     def _globals():
+        if not has_request_context():  # mail rendered by a command
+            return {"today": timeutil.today()}
         return {
             "labels": helpers.labels(),
             "button_form": ButtonForm(),
