@@ -275,3 +275,24 @@ def test_single_item_downloads(client, make, kind):
     _cal, _v, items = parse_both(response.data)
     assert [str(i["UID"]) for i in items] == [f"{kind}-{record.id}@tracker.test"]
     assert client.get(f"/{kind}s/999999.ics").status_code == 404
+
+
+def test_an_outcome_change_grows_the_exchange_s_sequence_and_last_modified(client, make):
+    from tracker.exchanges.services import update_outcome
+
+    anna = make.user()
+    ex = make.exchange(participant_ids=[anna.id])
+    token = issue(anna)
+    uid = f"exchange-{ex.id}@tracker.test"
+    before = items_by_uid(fetch(client, token).data)[uid]
+    assert int(before["SEQUENCE"]) == 0
+    outcome = make.outcome(ex, text="Erstes Ergebnis")
+    added = items_by_uid(fetch(client, token).data)[uid]
+    assert int(added["SEQUENCE"]) == 1
+    assert added.decoded("LAST-MODIFIED") >= before.decoded("LAST-MODIFIED")
+    with transaction():
+        update_outcome(outcome, None, {"text": "Geändertes Ergebnis"})
+    edited = items_by_uid(fetch(client, token).data)[uid]
+    assert int(edited["SEQUENCE"]) == 2
+    assert "Geändertes Ergebnis" in str(edited["DESCRIPTION"])
+    assert edited.decoded("LAST-MODIFIED") >= added.decoded("LAST-MODIFIED")

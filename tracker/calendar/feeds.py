@@ -106,18 +106,46 @@ def _text(component, name: str, value: str, **params) -> None:
     component.add(name, vText(clean(value)), parameters=params or None)
 
 
-def _identity(component, kind: str, record, ctx: FeedContext) -> None:
+def _identity(
+    component, kind: str, record, ctx: FeedContext, more_changes: int = 0, changed=None
+) -> None:
+    """UID fixed per record; DTSTAMP/CREATED/LAST-MODIFIED and SEQUENCE from the record.
+
+    `more_changes` and `changed` count changes to parts of the item kept elsewhere (an
+    exchange's outcomes), so SEQUENCE and LAST-MODIFIED grow with those too.
+    """
+    modified = record.updated_at.astimezone(UTC)
+    if changed is not None:
+        modified = max(modified, changed.astimezone(UTC))
     component.add("uid", f"{kind}-{record.id}@{ctx.host}")
-    component.add("dtstamp", record.updated_at.astimezone(UTC))
+    component.add("dtstamp", modified)
     component.add("created", record.created_at.astimezone(UTC))
-    component.add("last-modified", record.updated_at.astimezone(UTC))
-    component.add("sequence", max(record.version - 1, 0))
+    component.add("last-modified", modified)
+    component.add("sequence", max(record.version - 1, 0) + more_changes)
 
 
-def exchange_component(exchange: Exchange, ctx: FeedContext) -> Event:
+#: Per exchange: (sum of its outcomes' versions, deleted ones too; their latest change).
+OutcomeStamp = tuple[int, datetime | None]
+
+
+def outcome_stamps(exchange_ids) -> dict[int, OutcomeStamp]:
+    """One query for the outcome changes of many exchanges (every version counts once)."""
+    rows = db.session.execute(
+        select(Outcome.exchange_id, func.sum(Outcome.version), func.max(Outcome.updated_at))
+        .where(Outcome.exchange_id.in_(list(exchange_ids)))
+        .group_by(Outcome.exchange_id)
+    )
+    return {ex_id: (int(total or 0), changed) for ex_id, total, changed in rows}
+
+
+def exchange_component(
+    exchange: Exchange, ctx: FeedContext, stamp: OutcomeStamp | None = None
+) -> Event:
     """An exchange as a VEVENT: timed in the team's zone, or all-day with exclusive DTEND."""
+    if stamp is None:
+        stamp = outcome_stamps([exchange.id]).get(exchange.id, (0, None))
     event = Event()
-    _identity(event, "exchange", exchange, ctx)
+    _identity(event, "exchange", exchange, ctx, more_changes=stamp[0], changed=stamp[1])
     _text(event, "summary", one_line(exchange.title))
     if exchange.all_day:
         event.add("dtstart", exchange.start_date)
@@ -463,9 +491,11 @@ def _collect_exchanges(conditions, ctx, parts, misses) -> None:
         loaded = db.session.scalars(
             select(Exchange).options(selectinload(Exchange.outcomes)).where(Exchange.id.in_(chunk))
         )
+        stamps = outcome_stamps(chunk)
         for exchange in loaded:
             slot, fingerprint = wanted[exchange.id]
-            body = _build(exchange_component, exchange, ctx)
+            stamp = stamps.get(exchange.id, (0, None))
+            body = _build(lambda e=exchange, st=stamp: exchange_component(e, ctx, st), exchange)
             if body is not None:
                 parts[slot] = body
                 misses.append(("exchange", exchange.id, variant, fingerprint, body))
@@ -519,18 +549,16 @@ def _collect_tasks(conditions, ctx, parts, misses) -> None:
         )
         for task in loaded:
             slot, variant, fingerprint = wanted[task.id]
-            body = _build(task_component, task, ctx, owner=task.owner)
+            body = _build(lambda t=task: task_component(t, t.owner, ctx), task)
             if body is not None:
                 parts[slot] = body
                 misses.append(("task", task.id, variant, fingerprint, body))
 
 
-def _build(make, record, ctx: FeedContext, **kwargs) -> bytes | None:
+def _build(make, record) -> bytes | None:
     """One item's bytes; a record that cannot be rendered is left out, never the feed."""
     try:
-        if "owner" in kwargs:
-            return make(record, kwargs["owner"], ctx).to_ical()
-        return make(record, ctx).to_ical()
+        return make().to_ical()
     except Exception:
         log.exception("calendar item %s %s could not be built", type(record).__name__, record.id)
         return None
@@ -669,7 +697,11 @@ def build_without_cache(selection: Selection, ctx: FeedContext) -> bytes:
                 .options(selectinload(Exchange.outcomes))
                 .where(*selection.exchanges)
             )
-            components += [exchange_component(e, ctx) for e in exchanges]
+            exchanges = list(exchanges)
+            stamps = outcome_stamps([e.id for e in exchanges])
+            components += [
+                exchange_component(e, ctx, stamps.get(e.id, (0, None))) for e in exchanges
+            ]
         if selection.tasks is not None:
             tasks = db.session.scalars(
                 select(Task).options(joinedload(Task.owner)).where(*selection.tasks)
