@@ -61,5 +61,11 @@
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form.js-status").forEach(enhance);
     toggleWhen();
+    // On a phone, unused filters start folded away so the tasks come first.
+    if (window.matchMedia("(max-width: 40rem)").matches) {
+      document.querySelectorAll("details[data-collapse-narrow]").forEach(function (d) {
+        d.open = false;
+      });
+    }
   });
 }());

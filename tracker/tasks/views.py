@@ -21,6 +21,7 @@ from tracker.core import audit
 from tracker.core.database import transaction
 from tracker.core.errors import Forbidden, InvalidField, StaleVersion
 from tracker.core.permissions import can_check_off
+from tracker.core.timeutil import to_local
 from tracker.exchanges import services as exchange_services
 from tracker.extensions import db
 from tracker.tasks import services
@@ -97,7 +98,7 @@ def task_csv(tasks):
             t.exchange.title if t.exchange else "",
             t.due_date.isoformat() if t.due_date else "",
             t.due_time.strftime("%H:%M") if t.due_time else "",
-            t.completed_at.isoformat() if t.completed_at else "",
+            to_local(t.completed_at).strftime("%Y-%m-%d %H:%M") if t.completed_at else "",
             t.description,
         ]
         for t in tasks
