@@ -56,6 +56,8 @@ def app(database_url, tmp_path) -> Iterator[Flask]:
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": "test-secret",
+            # Sign-in throttling counts across the whole run; its own test switches it on.
+            "RATELIMIT_ENABLED": False,
             "TRACKER_BASE_URL": "https://tracker.test",
         }
     )

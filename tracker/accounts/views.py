@@ -12,6 +12,7 @@ from tracker.accounts.forms import AccountForm, LoginForm, PasswordForm, TokenFo
 from tracker.accounts.models import LOCALES, ApiToken
 from tracker.core.database import transaction
 from tracker.core.errors import InvalidField, StaleVersion
+from tracker.core.security import limiter
 from tracker.extensions import db
 from tracker.web.helpers import safe_next, show_on_form
 from tracker.web.setup import ButtonForm
@@ -19,7 +20,14 @@ from tracker.web.setup import ButtonForm
 bp = Blueprint("accounts", __name__)
 
 
+def _email_tried() -> str:
+    """Throttle per account too, so spreading guesses over addresses does not help."""
+    return "login:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"])
+@limiter.limit("10 per 10 minutes", key_func=_email_tried, methods=["POST"])
 def login():
     """Sign in with email and password; go on to `next` if it is a local path."""
     form = LoginForm()
@@ -36,6 +44,14 @@ def login():
             return redirect(safe_next(form.next.data))
         form.form_errors.append(_("Email or password is wrong, or the account is deactivated."))
     return render_template("accounts/login.html", form=form), (400 if form.errors else 200)
+
+
+@bp.errorhandler(429)
+def too_many_attempts(_exc):
+    """Too many sign-in attempts: the same page, a clear message, and 429."""
+    form = LoginForm()
+    form.form_errors.append(_("Too many sign-in attempts. Please wait a few minutes."))
+    return render_template("accounts/login.html", form=form), 429
 
 
 @bp.route("/logout", methods=["GET", "POST"])
