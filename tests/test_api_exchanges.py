@@ -109,13 +109,16 @@ def test_get_patch_and_delete_an_exchange(make, client):
 
 def test_moving_an_exchange_moves_the_tasks_due_at_it(make, client):
     api = api_as(make, client, "editor")
-    exchange = make.exchange(starts_at=datetime(2026, 12, 3, 9, tzinfo=UTC))
+    exchange = make.exchange(starts_at=datetime(2026, 12, 3, 9, tzinfo=UTC), kind="workshop",
+                             status="planned", location="Rostock")
     task = make.task(due_exchange_id=exchange.id, due_date=None)
     assert task.due_date == date(2026, 12, 3)
     response = api.patch(f"/exchanges/{exchange.id}", json={
         "starts_at": "2027-01-14T10:00:00+01:00", "ends_at": "2027-01-14T12:00:00+01:00",
         "version": 1})
     assert response.status_code == 200
+    moved = response.get_json()
+    assert (moved["kind"], moved["location"]) == ("workshop", "Rostock")  # not sent: unchanged
     assert api.get(f"/tasks/{task.id}").get_json()["due_date"] == "2027-01-14"
     db.session.expire_all()
     assert db.session.get(Task, task.id).due_date == date(2027, 1, 14)

@@ -52,6 +52,8 @@ def test_the_document_describes_every_route_of_the_contract(client):
     assert "version" in schemas["TaskPatch"]["required"]
     assert "version" in schemas["ExchangePatch"]["required"]
     assert schemas["TaskCreate"]["additionalProperties"] is False
+    assert schemas["ExchangeCreate"]["properties"]["kind"]["default"] == "other"
+    assert "default" not in schemas["ExchangePatch"]["properties"]["kind"]  # absent: unchanged
 
 
 def test_every_reference_resolves_and_every_schema_compiles(client):

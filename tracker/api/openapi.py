@@ -89,6 +89,13 @@ def document() -> dict[str, Any]:
             models.append((op.answer, "serialization"))
     refs, defs = models_json_schema(list(dict.fromkeys(models)), ref_template=REF)
 
+    components = defs.get("$defs", {})
+    for name, schema in components.items():
+        if name.endswith("Patch"):
+            # In a PATCH an absent field stays as it is; the create defaults do not apply.
+            for prop in schema.get("properties", {}).values():
+                prop.pop("default", None)
+
     paths: dict[str, dict[str, Any]] = {}
     for op in OPERATIONS:
         path = _PATH_PARAM.sub(r"{\1}", (bp.url_prefix or "") + op.rule)
@@ -131,7 +138,7 @@ def document() -> dict[str, Any]:
         },
         "paths": paths,
         "components": {
-            "schemas": defs.get("$defs", {}),
+            "schemas": components,
             "securitySchemes": {
                 "bearer": {
                     "type": "http",
