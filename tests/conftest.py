@@ -149,3 +149,26 @@ class Factory:
 @pytest.fixture
 def make(ctx) -> Factory:
     return Factory()
+
+
+@pytest.fixture
+def english(app, monkeypatch):
+    """Pages and feeds in English: browsers ask for it, people choose it.
+
+    Each request also runs in an application context of its own, as in a real server
+    (Flask-Login keeps the signed-in user on `g`)."""
+    from tests.web import IsolatedClient
+
+    class EnglishClient(IsolatedClient):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+    app.test_client_class = EnglishClient
+    original = Factory.person
+
+    def person(self, **fields):
+        fields.setdefault("locale", "en")
+        return original(self, **fields)
+
+    monkeypatch.setattr(Factory, "person", person)

@@ -5,6 +5,10 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def test_the_bench_runs_and_reports_every_figure():
     path = Path(__file__).resolve().parent.parent / "bench" / "feed_bench.py"

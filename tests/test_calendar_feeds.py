@@ -12,6 +12,8 @@ from tracker.core.database import transaction
 from tracker.extensions import db
 from tracker.tasks.models import Task
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def fetch(client, token: str, **headers):
     response = client.get(f"/calendar/{token}.ics", headers=headers)

@@ -14,6 +14,8 @@ from tracker.tasks.models import Task
 from tracker.tasks.queries import filter_tasks
 from tracker.tasks.services import complete_task, delete_task
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def ids(params, today=date(2026, 12, 1)) -> set[int]:
     return set(db.session.scalars(filter_tasks(select(Task.id), params, today=today)))

@@ -20,13 +20,15 @@ from tracker.calendar.imports import (
 from tracker.exchanges.models import Exchange
 from tracker.extensions import db
 
+pytestmark = pytest.mark.usefixtures("english")
+
 FIXTURES = Path(__file__).parent / "fixtures" / "ics"
 
 
 @pytest.fixture
 def rctx(ctx):
     """Messages are translated, so parsing runs inside a request."""
-    with ctx.test_request_context():
+    with ctx.test_request_context(headers={"Accept-Language": "en"}):
         yield
 
 

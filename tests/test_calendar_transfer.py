@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.calendar_support import issue
@@ -9,6 +10,8 @@ from tests.conftest import _empty_all_tables
 from tracker.calendar.models import CalendarState, FeedItem, FeedToken
 from tracker.extensions import db
 from tracker.transfer.dump import database_is_empty, export_database, import_database
+
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def test_feed_links_survive_export_and_import_and_caches_stay_out(client, make, tmp_path):

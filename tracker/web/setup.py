@@ -42,7 +42,7 @@ def init_web(app: Flask) -> None:
             return {"today": timeutil.today()}
         return {
             "labels": helpers.labels(),
-            "button_form": ButtonForm(),
+            "button_form": ButtonForm(formdata=None),  # only renders a CSRF token
             "current_locale": str(get_locale()),
             "undo": session.pop("undo", None) if current_user.is_authenticated else None,
             "today": timeutil.today(),
