@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date, timedelta
 
-from sqlalchemy import event
-
 from tests.api_support import api_as, assert_problem
+from tests.querycount import counting_queries
 from tracker.core import timeutil
 from tracker.core.database import transaction
 from tracker.extensions import db
@@ -158,19 +156,7 @@ def test_people_and_organisations_page_too(make, client):
     assert_problem(api.get("/people?limit=-1"), 422, "limit")
 
 
-@contextmanager
-def _counting_queries():
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+_counting_queries = counting_queries
 
 
 def test_query_counts_do_not_grow_with_the_page_size(make, client):

@@ -6,23 +6,11 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 
+from tests.querycount import counting_queries
 from tests.web import a_date, login, web
 from tracker.extensions import db
 
-
-@contextmanager
-def counting():
-    statements: list[str] = []
-
-    def before(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
+counting = counting_queries
 
 
 def build(make, size: int):
