@@ -156,7 +156,6 @@ def test_people_and_organisations_page_too(make, client):
     assert_problem(api.get("/people?limit=-1"), 422, "limit")
 
 
-_counting_queries = counting_queries
 
 
 def test_query_counts_do_not_grow_with_the_page_size(make, client):
@@ -176,7 +175,7 @@ def test_query_counts_do_not_grow_with_the_page_size(make, client):
                  f"/exchanges/{exchange.id}/outcomes"):
         for limit in (2, 30):
             db.session.expunge_all()
-            with _counting_queries() as statements:
+            with counting_queries() as statements:
                 assert api.get(f"{path}?limit={limit}").status_code == 200
             counts[(path, limit)] = len(statements)
         assert counts[(path, 2)] == counts[(path, 30)], (path, counts)

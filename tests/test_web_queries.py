@@ -10,8 +10,6 @@ from tests.querycount import counting_queries
 from tests.web import a_date, login, web
 from tracker.extensions import db
 
-counting = counting_queries
-
 
 def build(make, size: int):
     """`size` tasks spread over size/10 (at least 3) exchanges, outcomes, organisations and
@@ -60,7 +58,7 @@ def _counts(web, make, size: int) -> dict[str, int]:
     counts = {}
     for path in PAGES:
         path = path.format(main=main.id)
-        with counting() as statements:
+        with counting_queries() as statements:
             response = web.get(path)
         assert response.status_code == 200, path
         counts[path.replace(str(main.id), "{main}")] = len(statements)
