@@ -103,6 +103,22 @@ def test_record_an_outcome_and_its_tasks_in_place(web, world):
     assert "Fällig zu diesem Austausch" in later and "Unterlagen an Lübeck" in later
 
 
+def test_in_place_tasks_can_be_due_only_at_a_later_exchange(web, world, make):
+    earlier = make.exchange(title="Netzwerktreffen im Mai", all_day=True,
+                            start_date=a_date(-60)).id
+    login(web, world.editor)
+    page = web.get(f"/exchanges/{world.exchange.id}").get_data(as_text=True)
+    due_select = page[page.index('id="x-due_exchange_id"'):]
+    due_select = due_select[:due_select.index("</select>")]
+    assert f'value="{world.later.id}"' in due_select
+    assert f'value="{earlier}"' not in due_select
+    assert f'value="{world.exchange.id}"' not in due_select
+    response = post(web, f"/exchanges/{world.exchange.id}/tasks", {
+        "x-title": "Bericht", "x-owner_id": world.editor.id, "x-due_exchange_id": earlier})
+    assert response.status_code == 400
+    assert not db.session.scalar(db.select(Task).where(Task.title == "Bericht"))
+
+
 def test_in_place_task_errors_stay_on_the_exchange_page(web, world):
     login(web, world.editor)
     response = post(web, f"/exchanges/{world.exchange.id}/tasks", {"x-title": "", "x-owner_id": ""})

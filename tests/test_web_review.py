@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
-from tests.web import a_date, login, web, world
+from sqlalchemy import text
+
+from tests.web import a_date, login, post, web, world
+from tracker.extensions import db
 
 
 def test_review_groups_by_exchange_owner_and_partner(web, world, make):
@@ -59,3 +63,28 @@ def test_review_csv(web, world):
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][0] == "Gruppe"
     assert ["Hansestadt Lübeck", str(world.viewer_task.id), "Protokoll verschicken"] == rows[1][:3]
+
+
+
+def _this_month(web) -> tuple[int, int, int]:
+    """Open, done and overdue in the chart's table, for the month ending today."""
+    page = web.get("/review").get_data(as_text=True)
+    table = page[page.index("Zusagen je Monat"):]
+    row = table[:table.index("</tbody>")].rsplit("<tr>", 1)[1]
+    return tuple(int(v) for v in re.findall(r"<td>(\d+)</td>", row))
+
+
+def test_chart_figures_follow_each_change_though_the_scan_is_kept(web, world):
+    """The over-time figures are kept between requests; any write to tasks renews them,
+    whether through the pages or plain SQL."""
+    check_off, cancel = world.viewer_task.id, world.editor_task.id
+    db.session.rollback()  # the test's own session holds no lock while the app writes
+    login(web, world.viewer)
+    open_, done, overdue = _this_month(web)
+    assert _this_month(web) == (open_, done, overdue)
+    assert post(web, f"/tasks/{check_off}/complete").status_code == 302
+    assert _this_month(web) == (open_ - 1, done + 1, overdue - 1)
+    db.session.execute(text("UPDATE tasks SET status = 'cancelled' WHERE id = :id"),
+                       {"id": cancel})
+    db.session.commit()
+    assert _this_month(web) == (open_ - 2, done + 1, overdue - 1)

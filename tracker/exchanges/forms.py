@@ -20,7 +20,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from tracker.core.timeutil import from_local, to_local
 from tracker.exchanges.models import EXCHANGE_KINDS, EXCHANGE_STATUSES
 from tracker.web import choices
-from tracker.web.choices import optional_int
+from tracker.web.choices import LongSelectField, optional_int
 from tracker.web.helpers import labels
 
 
@@ -47,7 +47,7 @@ class ExchangeForm(FlaskForm):
     rrule = StringField(_l("Recurrence (RRULE, for a series)"), validators=[Length(max=500)])
     organisation_ids = MultiCheckboxField(_l("Organisations"), coerce=int, choices=[])
     participant_ids = MultiCheckboxField(_l("Participants"), coerce=int, choices=[])
-    follows_up_id = SelectField(_l("Follows up the exchange"), coerce=optional_int)
+    follows_up_id = LongSelectField(_l("Follows up the exchange"), coerce=optional_int)
     version = HiddenField()
 
     def set_choices(self, exclude_id: int | None = None) -> None:

@@ -70,7 +70,7 @@ def tasks_of(exchange: Exchange) -> list[Task]:
         db.session.scalars(
             select(Task)
             .where(Task.exchange_id == exchange.id, Task.deleted_at.is_(None))
-            .options(*row_options())
+            .options(*row_options(joined=True))
             .order_by(Task.due_date.is_(None), Task.due_date, Task.id)
         )
     )
@@ -81,7 +81,7 @@ def tasks_due_at(exchange: Exchange) -> list[Task]:
         db.session.scalars(
             select(Task)
             .where(Task.due_exchange_id == exchange.id, Task.deleted_at.is_(None))
-            .options(*row_options())
+            .options(*row_options(joined=True))
             .order_by(Task.status, Task.id)
         )
     )

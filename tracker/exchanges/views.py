@@ -113,7 +113,8 @@ def render_page(exchange, outcome_form=None, task_forms=None, code=200):
     if current_user.can_edit():
         people = choices.people()
         orgs = choices.organisations()
-        exchanges = choices.exchanges()
+        # "Or due at a later exchange": only those after this one.
+        exchanges = choices.exchanges(after=exchange.first_day)
         for key in [None, *[o.id for o in exchange.outcomes]]:
             form = task_forms.get(key) or _task_form(key)
             form.set_choices(exchanges, people, orgs)
@@ -171,7 +172,7 @@ def add_task(exchange_id: int):
         if outcome is None or outcome.exchange_id != exchange.id or outcome.deleted_at:
             abort(404)
     form = _task_form(outcome_id, formdata=request.form)
-    form.set_choices()
+    form.set_choices(choices.exchanges(after=exchange.first_day))
     if form.validate_on_submit():
         try:
             with transaction():

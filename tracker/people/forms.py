@@ -8,13 +8,13 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, Select
 from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.web import choices
-from tracker.web.choices import optional_int
+from tracker.web.choices import LongSelectField, optional_int
 
 
 class PersonForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("Email"), validators=[Optional(), Length(max=254)])
-    organisation_id = SelectField(_l("Organisation"), coerce=optional_int)
+    organisation_id = LongSelectField(_l("Organisation"), coerce=optional_int)
     role = SelectField(_l("Role"))
     password = PasswordField(_l("New password"), validators=[Optional(), Length(min=10)])
     active = BooleanField(_l("Active"), default=True)

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, time, timedelta
 
+from flask import current_app
 from sqlalchemy import and_, case, func, select
 
 from tracker.accounts.models import Person
+from tracker.calendar.models import CalendarState
 from tracker.core import timeutil
 from tracker.exchanges.models import Exchange
 from tracker.extensions import db
@@ -74,7 +76,25 @@ def month_ends(count: int = 12) -> list[date]:
 
 
 def over_time(ends: list[date]) -> list[dict]:
-    """Open, done and overdue commitments as they stood at the end of each month."""
+    """Open, done and overdue commitments as they stood at the end of each month.
+
+    The figures need a scan of every task, so each app keeps the last ones with the key
+    they were computed under: the change counter that triggers bump on every write to
+    tasks (migration 0002_calendar), and the newest task change, read *before* the scan
+    so a write racing it can only make the kept figures newer than their key, not older.
+    """
+    counter = select(CalendarState.counter).where(CalendarState.id == 1).scalar_subquery()
+    key = (*db.session.execute(select(counter, func.count(), func.max(Task.updated_at))
+                               .select_from(Task)).one(), tuple(ends))
+    kept = current_app.extensions.setdefault("review_over_time", {})
+    if key[0] is not None and kept.get("key") == key:
+        return kept["figures"]
+    figures = _count_over_time(ends)
+    kept.update(key=key, figures=figures)
+    return figures
+
+
+def _count_over_time(ends: list[date]) -> list[dict]:
     live = Task.deleted_at.is_(None)
     columns = []
     for day in ends:

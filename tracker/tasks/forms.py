@@ -16,19 +16,19 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.web import choices
-from tracker.web.choices import optional_int
+from tracker.web.choices import LongSelectField, optional_int
 
 
 class TaskForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=500)])
     description = TextAreaField(_l("Description"), validators=[Length(max=20_000)])
-    owner_id = SelectField(_l("Owner"), coerce=optional_int, validators=[DataRequired()])
-    organisation_id = SelectField(_l("Committed by organisation"), coerce=optional_int)
-    exchange_id = SelectField(_l("Agreed at exchange"), coerce=optional_int)
+    owner_id = LongSelectField(_l("Owner"), coerce=optional_int, validators=[DataRequired()])
+    organisation_id = LongSelectField(_l("Committed by organisation"), coerce=optional_int)
+    exchange_id = LongSelectField(_l("Agreed at exchange"), coerce=optional_int)
     outcome_id = SelectField(_l("Outcome"), coerce=optional_int)
     due_date = DateField(_l("Due date"), validators=[Optional()])
     due_time = TimeField(_l("Due time"), validators=[Optional()])
-    due_exchange_id = SelectField(_l("Or due at a later exchange"), coerce=optional_int)
+    due_exchange_id = LongSelectField(_l("Or due at a later exchange"), coerce=optional_int)
     version = HiddenField()
 
     def set_choices(self, outcomes=()) -> None:
@@ -59,10 +59,10 @@ class QuickTaskForm(FlaskForm):
     """Add a task to an outcome in place, on the exchange page."""
 
     title = StringField(_l("Task"), validators=[DataRequired(), Length(max=500)])
-    owner_id = SelectField(_l("Owner"), coerce=optional_int, validators=[DataRequired()])
-    organisation_id = SelectField(_l("Committed by organisation"), coerce=optional_int)
+    owner_id = LongSelectField(_l("Owner"), coerce=optional_int, validators=[DataRequired()])
+    organisation_id = LongSelectField(_l("Committed by organisation"), coerce=optional_int)
     due_date = DateField(_l("Due date"), validators=[Optional()])
-    due_exchange_id = SelectField(_l("Or due at a later exchange"), coerce=optional_int)
+    due_exchange_id = LongSelectField(_l("Or due at a later exchange"), coerce=optional_int)
     outcome_id = HiddenField()
 
     def set_choices(self, exchanges=None, people=None, organisations=None) -> None:
