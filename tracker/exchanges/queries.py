@@ -11,7 +11,7 @@ from tracker.core import timeutil
 from tracker.exchanges.models import Exchange, Outcome, exchange_organisations
 from tracker.extensions import db
 from tracker.tasks.models import Task
-from tracker.tasks.queries import row_options
+from tracker.tasks.queries import first_rows, row_options
 
 
 def _upcoming_condition():
@@ -70,7 +70,7 @@ def tasks_of(exchange: Exchange) -> list[Task]:
         db.session.scalars(
             select(Task)
             .where(Task.exchange_id == exchange.id, Task.deleted_at.is_(None))
-            .options(*row_options(joined=True))
+            .options(*row_options())
             .order_by(Task.due_date.is_(None), Task.due_date, Task.id)
         )
     )
@@ -81,7 +81,7 @@ def tasks_due_at(exchange: Exchange) -> list[Task]:
         db.session.scalars(
             select(Task)
             .where(Task.due_exchange_id == exchange.id, Task.deleted_at.is_(None))
-            .options(*row_options(joined=True))
+            .options(*row_options())
             .order_by(Task.status, Task.id)
         )
     )
@@ -107,12 +107,9 @@ def carried_over(exchange: Exchange, limit: int = 50) -> list[Task]:
     if not related:
         return []
     ids = earlier.where(or_(*related))
-    return list(
-        db.session.scalars(
-            select(Task)
-            .where(Task.exchange_id.in_(ids), Task.status == "open", Task.deleted_at.is_(None))
-            .options(*row_options())
-            .order_by(Task.due_date.is_(None), Task.due_date, Task.id)
-            .limit(limit)
-        )
+    return first_rows(
+        select(Task)
+        .where(Task.exchange_id.in_(ids), Task.status == "open", Task.deleted_at.is_(None))
+        .order_by(Task.due_date.is_(None), Task.due_date, Task.id),
+        limit,
     )

@@ -14,7 +14,7 @@ from tracker.exchanges.models import Exchange, exchange_participants
 from tracker.exchanges.queries import _upcoming_condition, sort_key
 from tracker.extensions import db
 from tracker.tasks.models import Task
-from tracker.tasks.queries import row_options
+from tracker.tasks.queries import first_rows
 
 bp = Blueprint("home", __name__)
 
@@ -23,14 +23,11 @@ HOME_LIMIT = 100
 
 
 def my_groups(person) -> tuple[dict[str, list[Task]], bool]:
-    tasks = list(
-        db.session.scalars(
-            select(Task)
-            .where(Task.owner_id == person.id, Task.status == "open", Task.deleted_at.is_(None))
-            .options(*row_options())
-            .order_by(Task.due_date.is_(None), Task.due_date, Task.due_time, Task.id)
-            .limit(HOME_LIMIT + 1)
-        )
+    tasks = first_rows(
+        select(Task)
+        .where(Task.owner_id == person.id, Task.status == "open", Task.deleted_at.is_(None))
+        .order_by(Task.due_date.is_(None), Task.due_date, Task.due_time, Task.id),
+        HOME_LIMIT + 1,
     )
     more = len(tasks) > HOME_LIMIT
     today = timeutil.today()

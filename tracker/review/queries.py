@@ -17,7 +17,7 @@ from tracker.exchanges.models import Exchange
 from tracker.extensions import db
 from tracker.organisations.models import Organisation
 from tracker.tasks.models import Task
-from tracker.tasks.queries import row_options
+from tracker.tasks.queries import paginate_rows
 
 GROUPINGS = {
     "exchange": (Task.exchange_id, Exchange, Exchange.title),
@@ -30,15 +30,14 @@ def open_tasks():
     return select(Task).where(Task.status == "open", Task.deleted_at.is_(None))
 
 
-def grouped_page(by: str, page: int, per_page: int = 100):
+def grouped_page(by: str, page: int, per_page: int = 50):
     column, model, name = GROUPINGS[by]
     stmt = (
         open_tasks()
         .outerjoin(model, model.id == column)
-        .options(*row_options())
         .order_by(name.is_(None), name, column, Task.due_date.is_(None), Task.due_date, Task.id)
     )
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    return paginate_rows(stmt, page, per_page)
 
 
 def group_counts(by: str, keys: list[int | None]) -> dict[int | None, tuple[int, int]]:

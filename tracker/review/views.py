@@ -70,7 +70,7 @@ def export_csv():
     stmt = (
         queries.open_tasks()
         .outerjoin(model, model.id == column)
-        .options(*row_options(joined=True))
+        .options(*row_options())
         .order_by(name.is_(None), name, Task.due_date.is_(None), Task.due_date, Task.id)
         .limit(50_000)
     )

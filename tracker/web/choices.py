@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from wtforms import SelectField
-from wtforms.widgets import Select
+from wtforms.widgets import Select, html_params
 
 from tracker.accounts.models import Person
 from tracker.core import timeutil
@@ -21,16 +21,27 @@ from tracker.organisations.models import Organisation
 
 
 class LongSelect(Select):
-    """A select whose options render in one f-string each: lists of a thousand exchanges
-    appear several times on one page, and WTForms' general option renderer is 5x slower."""
+    """A select for choices that grow with the data: a thousand exchanges, several times on
+    one page. Plain (value, label) pairs render in one pass, five times faster than WTForms'
+    general renderer; anything else (groups, per-option attributes) is left to it."""
 
-    @classmethod
-    def render_option(cls, choice, **kwargs):
-        if kwargs or choice.render_kw:
-            return super().render_option(choice, **kwargs)
-        selected = " selected" if choice.selected else ""
-        label = escape(choice.label or choice.value)
-        return Markup(f'<option value="{escape(choice.value)}"{selected}>{label}</option>')
+    def __call__(self, field, **kwargs):
+        choices = field.choices
+        if not isinstance(choices, list) or any(
+            type(c) is not tuple or len(c) != 2 for c in choices
+        ):
+            return super().__call__(field, **kwargs)
+        kwargs.setdefault("id", field.id)
+        for flag in self.validation_attrs:
+            if flag not in kwargs and getattr(field.flags, flag, False):
+                kwargs[flag] = getattr(field.flags, flag)
+        coerce, data = field.coerce, field.data
+        options = "".join(
+            f'<option value="{escape(value)}"{" selected" if coerce(value) == data else ""}>'
+            f"{escape(label if label is not None else value)}</option>"
+            for value, label in choices
+        )
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")
 
 
 class LongSelectField(SelectField):
