@@ -33,6 +33,15 @@ def test_task_list_filters_live_in_the_url(web, world, make):
     assert web.get("/tasks?owner_id=abc&due_after=never&sort=;drop&page=-4").status_code == 200
 
 
+def test_search_ignores_case_beyond_ascii(web, world, make):
+    make.task(title="ÜBERGABE der Öffnungszeiten", owner_id=world.editor.id)
+    make.organisation(name="Ärztekammer Schwerin")
+    login(web, world.admin)
+    assert "ÜBERGABE" in web.get("/tasks?q=übergabe").get_data(as_text=True)
+    assert "ÜBERGABE" in web.get("/tasks?q=öffnungszeiten").get_data(as_text=True)
+    assert "Ärztekammer" in web.get("/organisations?q=ärzte").get_data(as_text=True)
+
+
 def test_task_list_is_paginated(web, world, make):
     for n in range(55):
         make.task(title=f"Massenaufgabe {n:02d}", owner_id=world.editor.id, due_date=a_date(9))
