@@ -284,3 +284,11 @@ def test_the_overdue_check_uses_the_team_day(make):
     from tracker.core.timeutil import today
 
     assert abs(today() - date.today()) <= timedelta(days=1)
+
+
+def test_a_person_without_reminders_keeps_none(make):
+    quiet = make.person(reminder_minutes=None)
+    usual = make.person()
+    db.session.expire_all()
+    assert quiet.reminder_minutes is None
+    assert usual.reminder_minutes == 900

@@ -43,8 +43,9 @@ class Person(Record, db.Model):
     #: Bumped when the password changes, so every other session ends.
     session_epoch: Mapped[int] = mapped_column(default=0)
     digest: Mapped[str] = mapped_column(String(10), default="weekly")
-    #: Default task reminder, minutes before 00:00 of the due day (900 = 09:00 the day before).
-    reminder_minutes: Mapped[int | None] = mapped_column(default=900)
+    #: Default task reminder, minutes before 00:00 of the due day (900 = 09:00 the day before);
+    #: None for no reminder. No column default: the ORM would put it in place of a None.
+    reminder_minutes: Mapped[int | None]
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
 

@@ -26,6 +26,9 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 #: Compared against when the email is unknown, so a failed sign-in takes as long either way.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-0")
 API_TOKEN_PREFIX = "trk_"
+#: A task's calendar reminder, unless a person chooses otherwise: 09:00 the day before.
+DEFAULT_REMINDER_MINUTES = 900
+
 #: "Last used" is shown to the minute; recording it more often would make every API read
 #: a write (and, on SQLite, contend for the one write lock).
 LAST_USED_PRECISION = timedelta(minutes=1)
@@ -72,7 +75,7 @@ def _validated(values: dict[str, Any], person_id: int | None) -> dict[str, Any]:
     if v.get("locale") is not None:
         validation.choice("locale", v["locale"], LOCALES)
     v["digest"] = validation.choice("digest", v.get("digest") or "weekly", DIGEST_FREQUENCIES)
-    reminder = v.get("reminder_minutes", 900)
+    reminder = v.get("reminder_minutes", DEFAULT_REMINDER_MINUTES)
     if reminder is not None and (
         isinstance(reminder, bool) or not isinstance(reminder, int) or not 0 <= reminder <= 40_320
     ):
