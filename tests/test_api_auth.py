@@ -172,3 +172,30 @@ def test_last_used_is_recorded_to_the_minute_not_on_every_request(make, client):
         db.session.execute(db.update(ApiToken).values(last_used_at=first - timedelta(minutes=5)))
     api.get("/me")
     assert last_used() > first - timedelta(minutes=5)
+
+
+def test_first_asks_for_me_at_once_make_one_feed_each_and_no_error(app, make):
+    """/me makes the feed links on the first ask; eight clients asking at once all get
+    the same links, and a later ask only reads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tracker.calendar.models import FeedToken
+
+    person = make.user("viewer")
+    token = token_for(person)
+    db.session.rollback()
+
+    def ask(_):
+        response = app.test_client().get("/api/v1/me",
+                                          headers={"Authorization": f"Bearer {token}"})
+        return response.status_code, response.get_json()
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(ask, range(8)))
+    assert {status for status, _ in answers} == {200}
+    links = {(body["calendar_feed_url"], body["team_feed_url"]) for _, body in answers}
+    if db.engine.dialect.name == "sqlite":  # PostgreSQL may make two at once; both work
+        assert len(links) == 1
+    kinds = db.session.scalars(
+        db.select(FeedToken.kind).where(FeedToken.person_id == person.id)).all()
+    assert sorted(set(kinds)) == ["personal", "team"]

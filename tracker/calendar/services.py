@@ -28,9 +28,13 @@ def issue_feed(person, kind: str, **fields) -> FeedToken:
 
 def standing_feed(person, kind: str = "personal") -> FeedToken:
     """The person's plain personal or team feed, made on first use (for `/api/v1/me`)."""
+    return existing_standing_feed(person, kind) or issue_feed(person, kind)
+
+
+def existing_standing_feed(person, kind: str) -> FeedToken | None:
     if kind not in ("personal", "team"):
         raise InvalidField("kind", "must be personal or team")
-    token = db.session.scalar(
+    return db.session.scalar(
         select(FeedToken)
         .where(
             FeedToken.person_id == person.id,
@@ -43,7 +47,6 @@ def standing_feed(person, kind: str = "personal") -> FeedToken:
         .order_by(FeedToken.id)
         .limit(1)
     )
-    return token or issue_feed(person, kind)
 
 
 def feed_url(token: FeedToken, base_url: str) -> str | None:

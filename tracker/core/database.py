@@ -53,10 +53,25 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn):
         # A transaction that may write takes the write lock up front: a deferred one that
         # reads first and writes later cannot wait for the lock and fails "database is locked".
-        reading = conn.get_execution_options().get("tracker_read_only") or (
-            has_request_context() and request.method in _READ_ONLY_METHODS
+        options = conn.get_execution_options()
+        reading = not options.get("tracker_write") and (
+            options.get("tracker_read_only")
+            or (has_request_context() and request.method in _READ_ONLY_METHODS)
         )
         conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+
+@contextmanager
+def write_on_read() -> Iterator[None]:
+    """A write a GET request makes (a feed link made on first ask), all or nothing.
+
+    The read so far ends first and the write takes SQLite's write lock up front: a write
+    after a read in one SQLite transaction fails if another worker wrote in between.
+    """
+    db.session.commit()
+    db.session.connection(execution_options={"tracker_write": True})
+    with transaction():
+        yield
 
 
 @contextmanager
