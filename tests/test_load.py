@@ -8,14 +8,19 @@ count and time; runs on SQLite (WAL) and on PostgreSQL (there also with two serv
 from __future__ import annotations
 
 import http.client
+import http.cookiejar
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -103,6 +108,7 @@ def call(port: int, method: str, path: str, token: str, body=None, retries: int 
 @pytest.fixture
 def fixture_data(make):
     editor = make.user("editor", email="load@rostock.example")
+    editor_id = editor.id
     with transaction():
         _, token = issue_api_token(editor, "load test")
     ids = []
@@ -113,7 +119,8 @@ def fixture_data(make):
             ids.append(create_task(None, title=f"Aufgabe {i}", owner_id=editor.id,
                                    due_date=date(2027, 1, 1)).id)
     db.session.remove()
-    return {"token": token, "complete": ids[:TASKS], "edit": ids[TASKS:]}
+    return {"token": token, "complete": ids[:TASKS], "edit": ids[TASKS:],
+            "owner_id": editor_id}
 
 
 def _burst(ports: list[int], data: dict, during=None) -> Counter:
@@ -207,6 +214,75 @@ def test_the_same_version_saved_ten_times_at_once_wins_once(database_url, fixtur
     winner = next(body for status, body in results if status == 200)
     stored = db.session.get(Task, task_id)
     assert stored.title == winner["title"] and stored.version == 2
+    updates = db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.entity_id == task_id, AuditEntry.action == "update"))
+    assert updates == 1
+
+
+class Browser:
+    """A signed-in browser session against a live server: cookies, CSRF, no redirects."""
+
+    def __init__(self, port: int, email: str, password: str) -> None:
+        self.base = f"http://127.0.0.1:{port}"
+        self.cookies = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.cookies), _NoRedirect())
+        token = self.csrf_token("/login")
+        status, _ = self.post("/login", {"email": email, "password": password,
+                                         "csrf_token": token})
+        assert status == 302
+
+    def get(self, path: str) -> tuple[int, str]:
+        return self._open(urllib.request.Request(self.base + path))
+
+    def post(self, path: str, fields: dict) -> tuple[int, str]:
+        body = urllib.parse.urlencode(fields).encode()
+        return self._open(urllib.request.Request(self.base + path, data=body))
+
+    def csrf_token(self, path: str) -> str:
+        return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                         self.get(path)[1]).group(1)
+
+    def _open(self, request) -> tuple[int, str]:
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def test_ten_people_saving_the_same_version_in_the_browser_one_wins(
+    database_url, fixture_data
+):
+    """The web form's version: one save lands, nine see the conflict page, none is lost
+    silently."""
+    server = Server(database_url, workers=3)
+    task_id = fixture_data["edit"][0]
+    try:
+        people = [Browser(server.port, "load@rostock.example", "correct horse battery")
+                  for _ in range(10)]
+        tokens = [b.csrf_token(f"/tasks/{task_id}/edit") for b in people]
+
+        def save(n: int) -> tuple[int, str]:
+            return people[n].post(f"/tasks/{task_id}/edit", {
+                "csrf_token": tokens[n], "title": f"Fassung {n}", "version": "1",
+                "owner_id": fixture_data["owner_id"], "description": "",
+            })
+
+        with ThreadPoolExecutor(10) as pool:
+            results = list(pool.map(save, range(10)))
+    finally:
+        log = server.stop()
+    assert Counter(status for status, _ in results) == {302: 1, 409: 9}, log
+    assert all('class="conflict"' in page for status, page in results if status == 409)
+    db.session.remove()
+    stored = db.session.get(Task, task_id)
+    assert stored.version == 2 and stored.title.startswith("Fassung ")
     updates = db.session.scalar(select(func.count()).select_from(AuditEntry).where(
         AuditEntry.entity_id == task_id, AuditEntry.action == "update"))
     assert updates == 1
