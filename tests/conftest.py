@@ -18,6 +18,26 @@ from tracker.extensions import db
 
 TEST_DATABASE_URL = os.environ.get("TRACKER_TEST_DATABASE_URL")
 
+#: What the load tests sent and what came of it, summed up at the end of the run.
+LOAD_FIGURES = pytest.StashKey[list]()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    figures = config.stash.get(LOAD_FIGURES, [])
+    if not figures:
+        return
+    database = "PostgreSQL" if TEST_DATABASE_URL else "SQLite"
+    terminalreporter.section(f"load against live gunicorn ({database})")
+    for f in (f for f in figures if f["sent"]):  # not those skipped on this database
+        lost = "-" if f["lost"] is None else f["lost"]
+        terminalreporter.write_line(
+            f"{f['test']}: {f['sent']} requests, {f['errors']} 5xx, {f['cut']} cut by a "
+            f"killed worker, answers {f['statuses']}, changes lost {lost}")
+    terminalreporter.write_line(
+        f"in all: {sum(f['sent'] for f in figures)} requests, "
+        f"{sum(f['errors'] for f in figures)} 5xx, changes lost "
+        f"{sum(f['lost'] or 0 for f in figures)}")
+
 
 def _is_postgres(url: str) -> bool:
     return url.startswith("postgresql")
