@@ -127,7 +127,10 @@ def export_command(file: Path):
     from tracker.transfer.dump import export_database
 
     out = sys.stdout if str(file) == "-" else None
-    counts = export_database(out or file, progress=_progress)
+    try:
+        counts = export_database(out or file, progress=_progress)
+    except OSError as exc:
+        _fail(f"cannot write {file}: {exc.strerror or exc}")
     click.echo(f"Exported {sum(counts.values())} rows to {file}.", err=out is not None)
 
 

@@ -36,6 +36,9 @@ from tracker.tasks.models import Task
 from tracker.tasks.queries import FILTER_PARAMS, filter_tasks
 
 bp.register_error_handler(Exception, handle_error)
+# Flask prefers a handler registered for a status code, even the app's, over one for a class:
+# the pages' 413 page must not answer an API request that is too large.
+bp.register_error_handler(413, handle_error)
 
 #: 409 on a create: another request saved a clashing record (same name) at the same moment.
 WRITE_ERRORS = (403, 409)

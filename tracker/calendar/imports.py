@@ -17,6 +17,9 @@ from tracker.extensions import db
 
 #: Invitations are a few KB; Outlook with an embedded logo stays well under this.
 MAX_IMPORT_BYTES = 512 * 1024
+#: An invitation is one event, or a series with its changed occurrences; a file with more
+#: is a calendar export, and each event costs a lookup and a row in the preview.
+MAX_IMPORT_EVENTS = 100
 
 
 class InvitationError(ValueError):
@@ -84,10 +87,16 @@ def parse_invitation(data: bytes) -> list[Candidate]:
     if not data.strip():
         raise InvitationError(_("The file is empty."))
     text = _decode(data).lstrip()
-    if not text.upper().startswith("BEGIN:VCALENDAR"):
+    upper = text.upper()
+    if not upper.startswith("BEGIN:VCALENDAR"):
         raise InvitationError(_("The file is not an iCalendar (.ics) file."))
-    if "END:VCALENDAR" not in text.upper():
+    if "END:VCALENDAR" not in upper:
         raise InvitationError(_("The file is not a readable iCalendar (.ics) file."))
+    if upper.count("BEGIN:VEVENT") > MAX_IMPORT_EVENTS:
+        raise InvitationError(
+            _("The file holds more than %(n)d events; please import one invitation.",
+              n=MAX_IMPORT_EVENTS)
+        )
     try:
         calendars = Calendar.from_ical(text, multiple=True)
     except Exception as exc:  # icalendar raises ValueError, but also others on odd input

@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import delete, select
 
 from tracker.calendar.models import FEED_KINDS, FeedItem, FeedToken
+from tracker.core import validation
 from tracker.core.errors import InvalidField
 from tracker.core.model import utcnow
 from tracker.extensions import db
@@ -18,6 +19,8 @@ def issue_feed(person, kind: str, **fields) -> FeedToken:
     """A new feed link for `person` (the token is derived from the app's secret key)."""
     if kind not in FEED_KINDS:
         raise InvalidField("kind", f"must be one of {', '.join(FEED_KINDS)}")
+    if "name" in fields:
+        fields["name"] = validation.text("name", fields["name"], max_length=200)
     token = FeedToken.issue(
         current_app.config["SECRET_KEY"], person_id=person.id, kind=kind, **fields
     )

@@ -43,6 +43,7 @@ from tracker.core.permissions import can_edit
 from tracker.exchanges.models import Exchange
 from tracker.extensions import csrf, db
 from tracker.tasks.models import Task
+from tracker.web.helpers import domain_message, safe_next
 
 bp = Blueprint("calendar", __name__)
 log = logging.getLogger(__name__)
@@ -351,7 +352,7 @@ def subscriptions():
                 token = issue_feed(current_user, fields.pop("kind"), **fields)
             return redirect(url_for("calendar.subscriptions", _anchor=f"feed-{token.id}"), 303)
         except InvalidField as exc:
-            error = exc.message
+            error = domain_message(exc.message) if exc.field == "name" else exc.message
     elif request.method == "POST":
         error = _("Please check the form.")
     status = 400 if error else 200
@@ -378,10 +379,7 @@ def revoke(token_id: int):
         abort(404)
     with transaction():
         revoke_feed(token)
-    target = request.form.get("next") or ""
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("calendar.subscriptions")
-    return redirect(target, 303)
+    return redirect(safe_next(request.form.get("next"), url_for("calendar.subscriptions")), 303)
 
 
 # --- import -------------------------------------------------------------------------------

@@ -37,6 +37,15 @@ def text(field: str, value, *, max_length: int, required: bool = False, single_l
     return value
 
 
+def search_text(value, max_length: int = 200) -> str:
+    """A search box's text, read leniently as the page lists read their filters: trimmed,
+    cut to `max_length`, control characters left out (PostgreSQL refuses a NUL in a query,
+    and SQLite would end the search text at it and find everything)."""
+    if not isinstance(value, str):
+        return ""
+    return "".join(ch for ch in value if ord(ch) >= 32).strip()[:max_length]
+
+
 def choice(field: str, value, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
         raise InvalidField(field, f"must be one of {', '.join(allowed)}")

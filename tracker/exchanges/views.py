@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from tracker.core.database import transaction
 from tracker.core.errors import InvalidField, StaleVersion
+from tracker.core.validation import search_text
 from tracker.exchanges import queries, services
 from tracker.exchanges.forms import ExchangeForm, OutcomeForm
 from tracker.exchanges.models import Outcome
@@ -39,7 +40,7 @@ def get_exchange(exchange_id: int):
 def index():
     """Upcoming exchanges (soonest first) or past ones (latest first), paginated."""
     when = "past" if request.args.get("when") == "past" else "upcoming"
-    q = (request.args.get("q") or "").strip()[:200]
+    q = search_text(request.args.get("q"))
     pagination = queries.exchanges_page(when, page_number(), q)
     counts = queries.open_counts([e.id for e in pagination.items])
     return render_template("exchanges/index.html", pagination=pagination, when=when, q=q,

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from tracker.core.database import transaction
 from tracker.core.errors import InvalidField, StaleVersion
+from tracker.core.validation import search_text
 from tracker.extensions import db
 from tracker.organisations import services
 from tracker.organisations.forms import OrganisationForm
@@ -28,7 +29,7 @@ def _admins_only():
 
 @bp.get("/organisations")
 def index():
-    q = (request.args.get("q") or "").strip()[:200]
+    q = search_text(request.args.get("q"))
     stmt = select(Organisation).order_by(Organisation.active.desc(), Organisation.name)
     if q:
         stmt = stmt.where(func.lower(Organisation.name).contains(q.lower(), autoescape=True))

@@ -11,6 +11,7 @@ from tracker.accounts import services
 from tracker.accounts.models import Person
 from tracker.core.database import transaction
 from tracker.core.errors import InvalidField, StaleVersion
+from tracker.core.validation import search_text
 from tracker.extensions import db
 from tracker.people.forms import PersonForm
 from tracker.web.choices import optional_int
@@ -29,7 +30,7 @@ def _admins_only():
 @bp.get("/people")
 def index():
     """Everyone who owns tasks or signs in, active first."""
-    q = (request.args.get("q") or "").strip()[:200]
+    q = search_text(request.args.get("q"))
     stmt = select(Person).order_by(Person.active.desc(), Person.name)
     if q:
         stmt = stmt.where(func.lower(Person.name).contains(q.lower(), autoescape=True))

@@ -18,6 +18,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.core.errors import InvalidField
+from tracker.core.validation import search_text
 from tracker.exchanges.models import Exchange, Outcome
 from tracker.extensions import db
 from tracker.tasks.models import TASK_STATUSES, Task
@@ -99,6 +100,8 @@ def filter_tasks(select_stmt: Select, params: Mapping[str, str], today: date | N
     if value:
         if len(value) > 200:
             raise InvalidField("q", "is longer than 200 characters")
+        if any(ord(ch) < 32 for ch in value):
+            raise InvalidField("q", "contains control characters")
         pattern = f"%{_like_escaped(value)}%"
         stmt = stmt.where(
             or_(
@@ -202,7 +205,7 @@ class TaskFilter:
             due_after=_date(args.get("due_after")),
             due_before=_date(args.get("due_before")),
             overdue=args.get("overdue") in ("1", "true", "on"),
-            q=(args.get("q") or "").strip()[:200],
+            q=search_text(args.get("q")),
             sort=sort if sort in SORTS else "due",
         )
 

@@ -124,9 +124,15 @@ def _decoder(column) -> Callable[[Any], Any]:
     return lambda v: _typed(v, str)
 
 
+#: The widest integer any of our databases stores (SQLite and PostgreSQL BIGINT).
+_INT_RANGE = range(-(2**63), 2**63)
+
+
 def _typed(value: Any, kind: type) -> Any:
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise ValueError(f"{value!r} is not {kind.__name__}")
+    if kind is int and value not in _INT_RANGE:
+        raise ValueError(f"{value!r} is too large for the database")
     return value
 
 
@@ -142,6 +148,10 @@ def _read(source: Path) -> dict:
         raise ImportRefused(
             f"{source} is not complete JSON (truncated or damaged at line {exc.lineno})"
         ) from exc
+    except RecursionError as exc:
+        raise ImportRefused(f"{source} is not an export (its JSON is nested too deeply)") from exc
+    except ValueError as exc:  # e.g. a number with more digits than Python reads
+        raise ImportRefused(f"{source} is not an export ({exc})") from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ImportRefused(f"{source} is not a follow-up tracker export")
     if data.get("format_version") != FORMAT_VERSION:

@@ -26,7 +26,14 @@ def _can_check_off(task) -> bool:
     return current_user.is_authenticated and permissions.can_check_off(current_user, task)
 
 
+#: The largest request a page accepts (the API and the invitation import set their own):
+#: room for the longest exchange minutes, refused before a bigger upload is read.
+PAGE_MAX_BODY_BYTES = 2 * 1024 * 1024
+
+
 def init_web(app: Flask) -> None:
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        app.config["MAX_CONTENT_LENGTH"] = PAGE_MAX_BODY_BYTES
     app.jinja_env.filters.update(
         date=helpers.fmt_date,
         datetime=helpers.fmt_datetime,
@@ -49,10 +56,10 @@ def init_web(app: Flask) -> None:
             "can_check_off": _can_check_off,
         }
 
-    def _page(template: str, status: int):
+    def _page(template: str, status: int, **context):
         if request.accept_mimetypes.best == "application/json":
             return {"status": status}, status
-        return render_template(template, status=status), status
+        return render_template(template, status=status, **context), status
 
     @app.errorhandler(403)
     @app.errorhandler(Forbidden)
@@ -67,6 +74,11 @@ def init_web(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(_exc):
         return _page("errors/400.html", 400)
+
+    @app.errorhandler(413)
+    def _too_large(_exc):
+        limit = request.max_content_length or app.config["MAX_CONTENT_LENGTH"] or 0
+        return _page("errors/413.html", 413, limit_mb=max(1, limit // (1024 * 1024)))
 
     @app.errorhandler(500)
     def _server_error(_exc):
