@@ -215,10 +215,25 @@ def _serve_feed(raw: str) -> Response:
     if body is None:
         body = feeds.render_feed(selection, ctx)
         feeds.keep_feed(token_id, quick, v, body)
-    response = Response(body, 200, headers=headers, mimetype=FEED_MIMETYPE)
+    if isinstance(body, bytes):
+        response = Response(body, 200, headers=headers, mimetype=FEED_MIMETYPE)
+    else:
+        # A feed just assembled is a bytearray, and WSGI servers take bytes only (gunicorn
+        # refuses anything else): hand it over in bytes pieces rather than copying it whole.
+        response = Response(_in_pieces(body), 200, headers=headers, mimetype=FEED_MIMETYPE)
+        response.headers["Content-Length"] = str(len(body))
     response.headers["Content-Type"] = FEED_MIMETYPE
     response.headers["Content-Disposition"] = 'inline; filename="calendar.ics"'
     return response
+
+
+def _in_pieces(body: bytearray, size: int = 1 << 16):
+    view = memoryview(body)
+    try:
+        for start in range(0, len(view), size):
+            yield bytes(view[start : start + size])
+    finally:
+        view.release()
 
 
 # --- one item -----------------------------------------------------------------------------
