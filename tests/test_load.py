@@ -11,7 +11,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -19,11 +18,11 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from bench.server import ROOT, Server
 from tracker.accounts.services import issue_api_token
 from tracker.core.database import transaction
 from tracker.extensions import db
@@ -31,53 +30,8 @@ from tracker.models import AuditEntry, Task
 
 pytest.importorskip("tracker.api", reason="the JSON API is not there yet")
 
-ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = 20
 TASKS = 200
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """One gunicorn master with several workers, serving wsgi:app on a loopback port."""
-
-    def __init__(self, database_url: str, workers: int = 3) -> None:
-        self.port = _free_port()
-        env = {**os.environ, "TRACKER_DATABASE_URL": database_url,
-               "TRACKER_SECRET_KEY": "load-test-secret", "TRACKER_BASE_URL": "http://t.test"}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
-             f"127.0.0.1:{self.port}", "--graceful-timeout", "2", "--timeout", "30",
-             "--log-level", "warning", "wsgi:app"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("gunicorn did not start")
-
-    def worker_pids(self) -> list[int]:
-        out = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True,
-                             text=True).stdout
-        return [int(p) for p in out.split()]
-
-    def stop(self) -> str:
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            _, err = self.process.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            _, err = self.process.communicate()
-        return err.decode(errors="replace")
 
 
 def call(port: int, method: str, path: str, token: str, body=None, retries: int = 3):
