@@ -33,6 +33,7 @@ from werkzeug.http import http_date, parse_date
 from tracker.calendar import feeds
 from tracker.calendar.forms import ImportSaveForm, ImportUploadForm, RevokeForm, SubscriptionForm
 from tracker.calendar.imports import InvitationError, parse_invitation, pick
+from tracker.calendar.logs import install_filter
 from tracker.calendar.models import FeedToken, token_hash
 from tracker.calendar.services import issue_feed, revoke_feed
 from tracker.core import timeutil
@@ -507,24 +508,8 @@ def import_save():
 # --- logs ---------------------------------------------------------------------------------
 
 
-class RedactFeedTokens(logging.Filter):
-    """Access logs (werkzeug's) show /calendar/<redacted>.ics, never the secret."""
-
-    _pattern = re.compile(r"/calendar/[A-Za-z0-9_-]{8,}\.ics")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(
-                self._pattern.sub("/calendar/<redacted>.ics", a) if isinstance(a, str) else a
-                for a in record.args
-            )
-        if isinstance(record.msg, str):
-            record.msg = self._pattern.sub("/calendar/<redacted>.ics", record.msg)
-        return True
-
-
 @bp.record_once
 def _redact_access_logs(_state) -> None:
-    logger = logging.getLogger("werkzeug")
-    if not any(isinstance(f, RedactFeedTokens) for f in logger.filters):
-        logger.addFilter(RedactFeedTokens())
+    # The development server's access log; under gunicorn, its logger class does this
+    # (tracker.calendar.logs.GunicornLogger).
+    install_filter(logging.getLogger("werkzeug"))
