@@ -23,21 +23,26 @@ from bench.data import seed_large
 from tracker import create_app
 from tracker.extensions import db
 
+#: The signing key of every benchmark app (feed tokens are derived from it).
+SECRET_KEY = "bench"
 
-def _app(url: str):
+
+def bench_app(url: str):
+    """The app as every benchmark runs it: signing key 'bench', no CSRF, no throttling."""
     return create_app({
         "SQLALCHEMY_DATABASE_URI": url,
-        "SECRET_KEY": "bench",
+        "SECRET_KEY": SECRET_KEY,
         "WTF_CSRF_ENABLED": False,
         "TRACKER_BASE_URL": "https://tracker.bench",
         "RATELIMIT_ENABLED": False,
     })
 
 
-def _prepare(url: str) -> dict:
+def prepare(url: str) -> dict:
+    """Migrate an empty database (PostgreSQL: its public schema is dropped first), seed it."""
     from flask_migrate import upgrade
 
-    app = _app(url)
+    app = bench_app(url)
     with app.app_context():
         if url.startswith("postgresql"):
             with db.engine.begin() as conn:
@@ -77,17 +82,16 @@ def measure(name: str, call: Callable[[], object], counter: Counter, runs: int) 
 
 
 def scenarios(app, client, info: dict) -> list[tuple[str, Callable[[], object]]]:
-    from tracker.accounts.models import Person
     from tracker.accounts.services import issue_api_token
     from tracker.models import Task
 
     with app.app_context():
-        admin = db.session.scalar(select(Person).where(Person.email == info["admin_email"]))
+        admin = bench_admin(info)
         _, api_token = issue_api_token(admin, "bench")
         task_id = db.session.scalar(
             select(Task.id).where(Task.owner_id == admin.id, Task.status == "open")
         )
-        feed_url = _feed_url(admin)
+        feed_url = feed_path(admin)
         db.session.commit()
     client.post("/login", data={"email": info["admin_email"], "password": info["password"]})
     bearer = {"Authorization": f"Bearer {api_token}"}
@@ -119,8 +123,15 @@ def scenarios(app, client, info: dict) -> list[tuple[str, Callable[[], object]]]
     return found
 
 
-def _feed_url(person) -> str:
-    """The path of the person's standing personal feed."""
+def bench_admin(info: dict):
+    """The seeded admin (in an app context)."""
+    from tracker.accounts.models import Person
+
+    return db.session.scalar(select(Person).where(Person.email == info["admin_email"]))
+
+
+def feed_path(person) -> str:
+    """The path of the person's standing personal feed (made if missing; caller commits)."""
     from tracker.calendar.services import feed_url, standing_feed
 
     return feed_url(standing_feed(person, "personal"), "")
@@ -133,8 +144,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
-        info = _prepare(url)
-        app = _app(url)
+        info = prepare(url)
+        app = bench_app(url)
         with app.app_context():
             counter = Counter(db.engine)
         client = app.test_client()

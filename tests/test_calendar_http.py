@@ -265,7 +265,7 @@ def test_feed_token_is_random_long_and_stored_only_as_hash(client, make):
 
 
 def test_feed_urls_are_not_written_to_the_access_log(caplog):
-    from tracker.calendar.views import RedactFeedTokens
+    from tracker.calendar.logs import RedactFeedTokens
 
     record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1,
                                '%s - - "%s" %s', ("127.0.0.1",

@@ -13,7 +13,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -24,11 +23,11 @@ import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from bench.server import ROOT, Server
 from tests.conftest import LOAD_FIGURES
 from tracker.accounts.services import issue_api_token
 from tracker.core.database import transaction
@@ -37,57 +36,8 @@ from tracker.models import AuditEntry, Task
 
 pytest.importorskip("tracker.api", reason="the JSON API is not there yet")
 
-ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = 20
 TASKS = 200
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """One gunicorn master with several workers, serving wsgi:app on a loopback port."""
-
-    def __init__(self, database_url: str, workers: int = 3) -> None:
-        self.port = _free_port()
-        env = {**os.environ, "TRACKER_DATABASE_URL": database_url,
-               "TRACKER_SECRET_KEY": "load-test-secret", "TRACKER_BASE_URL": "http://t.test"}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
-             f"127.0.0.1:{self.port}", "--graceful-timeout", "2", "--timeout", "30",
-             "--log-level", "warning", "wsgi:app"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:  # until a worker answers, not just the socket
-            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-            try:
-                conn.request("GET", "/login")
-                if conn.getresponse().status == 200:
-                    return
-            except (OSError, http.client.HTTPException):
-                time.sleep(0.1)
-            finally:
-                conn.close()
-        self.stop()
-        raise RuntimeError("gunicorn did not start")
-
-    def worker_pids(self) -> list[int]:
-        out = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True,
-                             text=True).stdout
-        return [int(p) for p in out.split()]
-
-    def stop(self) -> str:
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            _, err = self.process.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            _, err = self.process.communicate()
-        return err.decode(errors="replace")
 
 
 class Tally:

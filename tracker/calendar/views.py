@@ -33,6 +33,7 @@ from werkzeug.http import http_date, parse_date
 from tracker.calendar import feeds
 from tracker.calendar.forms import ImportSaveForm, ImportUploadForm, RevokeForm, SubscriptionForm
 from tracker.calendar.imports import InvitationError, parse_invitation, pick
+from tracker.calendar.logs import install_filter
 from tracker.calendar.models import FeedToken, token_hash
 from tracker.calendar.services import issue_feed, revoke_feed
 from tracker.core import timeutil
@@ -216,10 +217,25 @@ def _serve_feed(raw: str) -> Response:
     if body is None:
         body = feeds.render_feed(selection, ctx)
         feeds.keep_feed(token_id, quick, v, body)
-    response = Response(body, 200, headers=headers, mimetype=FEED_MIMETYPE)
+    if isinstance(body, bytes):
+        response = Response(body, 200, headers=headers, mimetype=FEED_MIMETYPE)
+    else:
+        # A feed just assembled is a bytearray, and WSGI servers take bytes only (gunicorn
+        # refuses anything else): hand it over in bytes pieces rather than copying it whole.
+        response = Response(_in_pieces(body), 200, headers=headers, mimetype=FEED_MIMETYPE)
+        response.headers["Content-Length"] = str(len(body))
     response.headers["Content-Type"] = FEED_MIMETYPE
     response.headers["Content-Disposition"] = 'inline; filename="calendar.ics"'
     return response
+
+
+def _in_pieces(body: bytearray, size: int = 1 << 16):
+    view = memoryview(body)
+    try:
+        for start in range(0, len(view), size):
+            yield bytes(view[start : start + size])
+    finally:
+        view.release()
 
 
 # --- one item -----------------------------------------------------------------------------
@@ -490,24 +506,8 @@ def import_save():
 # --- logs ---------------------------------------------------------------------------------
 
 
-class RedactFeedTokens(logging.Filter):
-    """Access logs (werkzeug's) show /calendar/<redacted>.ics, never the secret."""
-
-    _pattern = re.compile(r"/calendar/[A-Za-z0-9_-]{8,}\.ics")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(
-                self._pattern.sub("/calendar/<redacted>.ics", a) if isinstance(a, str) else a
-                for a in record.args
-            )
-        if isinstance(record.msg, str):
-            record.msg = self._pattern.sub("/calendar/<redacted>.ics", record.msg)
-        return True
-
-
 @bp.record_once
 def _redact_access_logs(_state) -> None:
-    logger = logging.getLogger("werkzeug")
-    if not any(isinstance(f, RedactFeedTokens) for f in logger.filters):
-        logger.addFilter(RedactFeedTokens())
+    # The development server's access log; under gunicorn, its logger class does this
+    # (tracker.calendar.logs.GunicornLogger).
+    install_filter(logging.getLogger("werkzeug"))

@@ -1,0 +1,65 @@
+"""Feed links are secrets: logs show /calendar/<redacted>.ics, never the token.
+
+One rule (`redact_feed_tokens`), applied where request lines are logged:
+
+- Flask's development server (werkzeug's logger): `RedactFeedTokens`, a logging filter the
+  calendar blueprint installs;
+- gunicorn: `GunicornLogger`, its logger class, which redacts every access-log atom (request
+  line, path, query, referer, headers, environ) and filters its error log too. Deploy with
+
+      gunicorn --logger-class tracker.calendar.logs.GunicornLogger … wsgi:app
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from gunicorn.glogging import Logger
+
+#: A feed path as it may appear in a log line, raw (percent-encoded) or decoded: anything
+#: between /calendar/ and .ics within one path segment.
+FEED_PATH = re.compile(r"/calendar/[^/\s?#\"]+\.ics")
+REDACTED = "/calendar/<redacted>.ics"
+
+
+def redact_feed_tokens(text: str) -> str:
+    return FEED_PATH.sub(REDACTED, text)
+
+
+class RedactFeedTokens(logging.Filter):
+    """Redacts the message and its (positional) arguments of every record it sees."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                redact_feed_tokens(a) if isinstance(a, str) else a for a in record.args
+            )
+        if isinstance(record.msg, str):
+            record.msg = redact_feed_tokens(record.msg)
+        return True
+
+
+def install_filter(logger: logging.Logger) -> None:
+    if not any(isinstance(f, RedactFeedTokens) for f in logger.filters):
+        logger.addFilter(RedactFeedTokens())
+
+
+class GunicornLogger(Logger):
+    """gunicorn's logger, with feed tokens redacted from the access and the error log.
+
+    Access lines are written from `atoms()`, whatever `--access-log-format` picks; the
+    error log ("Error handling request /calendar/….ics", a debug line per request) goes
+    through the same filter as werkzeug's log.
+    """
+
+    def setup(self, cfg) -> None:
+        super().setup(cfg)
+        install_filter(self.error_log)
+
+    def atoms(self, resp, req, environ, request_time) -> dict:
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {
+            key: redact_feed_tokens(value) if isinstance(value, str) else value
+            for key, value in atoms.items()
+        }
