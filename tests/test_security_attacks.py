@@ -29,7 +29,7 @@ from werkzeug.security import generate_password_hash
 from tests import web as page_fixtures
 from tests.api_support import PROBLEM, Api, token_for
 from tests.test_web_roles import ROUTES as MUTATING_ROUTES
-from tests.web import a_date, csrf_token, fresh, login
+from tests.web import a_date, csrf_token, exchange_form_data, fresh, login, task_form_data
 from tracker.accounts import services as account_services
 from tracker.accounts.models import ApiToken
 from tracker.api.routing import OPERATIONS
@@ -462,26 +462,19 @@ def test_mail_carries_the_payload_as_text_and_no_extra_header(world):
     assert names == [f"task-{task.id}.ics"]
 
 
-def _task(w):
-    return {"title": "Neu", "owner_id": w.editor.id, "due_date": str(a_date(3))}
-
-
-def _exchange(w):
-    return {"title": "Neu", "kind": "workshop", "status": "planned", "all_day": "y",
-            "start_date": str(a_date(9)), "organisation_ids": [w.kiel.id]}
 
 
 #: Every text field of every form: (form, path, the rest of the form, the field).
 TEXT_FIELDS = [
-    ("new task", "/tasks/new", _task, "title"),
-    ("new task", "/tasks/new", _task, "description"),
-    ("task edit", "/tasks/{task}/edit", _task, "title"),
-    ("new exchange", "/exchanges/new", _exchange, "title"),
-    ("new exchange", "/exchanges/new", _exchange, "location"),
-    ("new exchange", "/exchanges/new", _exchange, "description"),
-    ("new exchange", "/exchanges/new", _exchange, "rrule"),
-    ("exchange edit", "/exchanges/{exchange}/edit", _exchange, "title"),
-    ("exchange planned from a task", "/tasks/{task}/plan", _exchange, "title"),
+    ("new task", "/tasks/new", task_form_data, "title"),
+    ("new task", "/tasks/new", task_form_data, "description"),
+    ("task edit", "/tasks/{task}/edit", task_form_data, "title"),
+    ("new exchange", "/exchanges/new", exchange_form_data, "title"),
+    ("new exchange", "/exchanges/new", exchange_form_data, "location"),
+    ("new exchange", "/exchanges/new", exchange_form_data, "description"),
+    ("new exchange", "/exchanges/new", exchange_form_data, "rrule"),
+    ("exchange edit", "/exchanges/{exchange}/edit", exchange_form_data, "title"),
+    ("exchange planned from a task", "/tasks/{task}/plan", exchange_form_data, "title"),
     ("outcome", "/exchanges/{exchange}/outcomes", lambda w: {}, "text"),
     ("task added in place", "/exchanges/{exchange}/tasks",
      lambda w: {"x-owner_id": w.viewer.id}, "x-title"),

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from tests.web import a_date, csrf_token, fresh, login, post, web, world
+from tests.web import (
+    a_date,
+    csrf_token,
+    exchange_form_data,
+    fresh,
+    login,
+    post,
+    task_form_data,
+    web,
+    world,
+)
 from tracker.tasks.models import Task
 
 ALL = {"admin", "editor", "viewer"}
@@ -12,19 +22,12 @@ EDITORS = {"admin", "editor"}
 ADMINS = {"admin"}
 
 
-def _task_form(w):
-    return {"title": "Neu", "owner_id": w.editor.id, "due_date": str(a_date(3))}
-
-
-def _exchange_form(w):
-    return {"title": "Neu", "kind": "workshop", "status": "planned", "all_day": "y",
-            "start_date": str(a_date(9)), "organisation_ids": [w.kiel.id]}
 
 
 #: (name, who may, method path, form data) — paths and data are built from the world.
 ROUTES = [
-    ("task create", EDITORS, lambda w: "/tasks/new", _task_form),
-    ("task edit", EDITORS, lambda w: f"/tasks/{w.editor_task.id}/edit", _task_form),
+    ("task create", EDITORS, lambda w: "/tasks/new", task_form_data),
+    ("task edit", EDITORS, lambda w: f"/tasks/{w.editor_task.id}/edit", task_form_data),
     ("check off own task", ALL, lambda w: f"/tasks/{w.viewer_task.id}/complete", None),
     ("check off another's task", EDITORS, lambda w: f"/tasks/{w.editor_task.id}/complete",
      None),
@@ -33,12 +36,12 @@ ROUTES = [
     ("task cancel", EDITORS, lambda w: f"/tasks/{w.editor_task.id}/cancel", None),
     ("task delete", EDITORS, lambda w: f"/tasks/{w.editor_task.id}/delete", None),
     ("task plan exchange", EDITORS, lambda w: f"/tasks/{w.editor_task.id}/plan",
-     _exchange_form),
+     exchange_form_data),
     ("bulk check-off", ALL, lambda w: "/tasks/bulk-complete",
      lambda w: {"ids": [w.viewer_task.id]}),
     ("undo", ALL, lambda w: "/tasks/undo", lambda w: {"ids": [w.viewer_task.id]}),
-    ("exchange create", EDITORS, lambda w: "/exchanges/new", _exchange_form),
-    ("exchange edit", EDITORS, lambda w: f"/exchanges/{w.later.id}/edit", _exchange_form),
+    ("exchange create", EDITORS, lambda w: "/exchanges/new", exchange_form_data),
+    ("exchange edit", EDITORS, lambda w: f"/exchanges/{w.later.id}/edit", exchange_form_data),
     ("outcome add", EDITORS, lambda w: f"/exchanges/{w.exchange.id}/outcomes",
      lambda w: {"text": "Vereinbart"}),
     ("task add in place", EDITORS, lambda w: f"/exchanges/{w.exchange.id}/tasks",

@@ -153,3 +153,14 @@ def world(make) -> World:
 
 def a_date(days: int = 0) -> date:
     return timeutil.today() + timedelta(days=days)
+
+
+def task_form_data(w: World) -> dict:
+    """The smallest valid task form."""
+    return {"title": "Neu", "owner_id": w.editor.id, "due_date": str(a_date(3))}
+
+
+def exchange_form_data(w: World) -> dict:
+    """The smallest valid exchange form."""
+    return {"title": "Neu", "kind": "workshop", "status": "planned", "all_day": "y",
+            "start_date": str(a_date(9)), "organisation_ids": [w.kiel.id]}
