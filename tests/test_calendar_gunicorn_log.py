@@ -5,6 +5,8 @@ from __future__ import annotations
 import http.client
 import re
 
+import pytest
+
 from bench.server import ROOT, Server
 from tracker.calendar.services import feed_url, issue_feed
 from tracker.core.database import transaction
@@ -25,7 +27,11 @@ def _get(port: int, path: str, headers: dict | None = None) -> tuple[int, bytes]
         conn.close()
 
 
-def test_gunicorn_logs_show_the_feed_path_redacted(app, database_url, make, tmp_path):
+@pytest.mark.parametrize("logger_args", [["--logger-class", LOGGER_CLASS], []],
+                         ids=["redacting logger class", "gunicorn's own logger"])
+def test_gunicorn_logs_show_the_feed_path_redacted(
+    app, database_url, make, tmp_path, logger_args
+):
     anna = make.user()
     with transaction():
         path = feed_url(issue_feed(anna, "personal"), "")
@@ -36,7 +42,7 @@ def test_gunicorn_logs_show_the_feed_path_redacted(app, database_url, make, tmp_
 
     server = Server(database_url, workers=1, secret_key=app.config["SECRET_KEY"],
                     log_level="debug",
-                    extra_args=["--logger-class", LOGGER_CLASS,
+                    extra_args=[*logger_args,
                                 "--access-logfile", str(access_log),
                                 "--access-logformat", FORMAT])
     try:

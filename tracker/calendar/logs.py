@@ -4,8 +4,9 @@ One rule (`redact_feed_tokens`), applied where request lines are logged:
 
 - Flask's development server (werkzeug's logger): `RedactFeedTokens`, a logging filter the
   calendar blueprint installs;
-- gunicorn: `GunicornLogger`, its logger class, which redacts every access-log atom (request
-  line, path, query, referer, headers, environ) and filters its error log too. Deploy with
+- gunicorn: the same filter on its access and error loggers, installed when a worker
+  loads the app, so plain `gunicorn wsgi:app` is covered; and `GunicornLogger`, its logger
+  class, which redacts every access-log atom before any filter or handler sees it:
 
       gunicorn --logger-class tracker.calendar.logs.GunicornLogger … wsgi:app
 """
@@ -28,13 +29,18 @@ def redact_feed_tokens(text: str) -> str:
 
 
 class RedactFeedTokens(logging.Filter):
-    """Redacts the message and its (positional) arguments of every record it sees."""
+    """Redacts the message and its arguments, positional or named (gunicorn's access
+    line is a format over a mapping of atoms), of every record it sees."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
             record.args = tuple(
                 redact_feed_tokens(a) if isinstance(a, str) else a for a in record.args
             )
+        elif isinstance(record.args, dict):  # changed in place: gunicorn's dict subclass
+            for key, value in record.args.items():  # answers "-" for absent atoms
+                if isinstance(value, str):
+                    record.args[key] = redact_feed_tokens(value)
         if isinstance(record.msg, str):
             record.msg = redact_feed_tokens(record.msg)
         return True
@@ -43,6 +49,10 @@ class RedactFeedTokens(logging.Filter):
 def install_filter(logger: logging.Logger) -> None:
     if not any(isinstance(f, RedactFeedTokens) for f in logger.filters):
         logger.addFilter(RedactFeedTokens())
+
+
+#: Where servers log request lines: the development server, gunicorn's access and error log.
+REQUEST_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
 
 
 class GunicornLogger(Logger):

@@ -33,7 +33,7 @@ from werkzeug.http import http_date, parse_date
 from tracker.calendar import feeds
 from tracker.calendar.forms import ImportSaveForm, ImportUploadForm, RevokeForm, SubscriptionForm
 from tracker.calendar.imports import InvitationError, parse_invitation, pick
-from tracker.calendar.logs import install_filter
+from tracker.calendar.logs import REQUEST_LOGGERS, install_filter
 from tracker.calendar.models import FeedToken, token_hash
 from tracker.calendar.services import issue_feed, revoke_feed
 from tracker.core import timeutil
@@ -508,6 +508,5 @@ def import_save():
 
 @bp.record_once
 def _redact_access_logs(_state) -> None:
-    # The development server's access log; under gunicorn, its logger class does this
-    # (tracker.calendar.logs.GunicornLogger).
-    install_filter(logging.getLogger("werkzeug"))
+    for name in REQUEST_LOGGERS:
+        install_filter(logging.getLogger(name))
