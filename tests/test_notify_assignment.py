@@ -151,3 +151,24 @@ def test_the_note_commits_or_rolls_back_with_the_task(people):
             create_task(anna, title="Wird verworfen", owner_id=jonas.id)
             raise RuntimeError("the request failed after the task was written")
     assert _notes() == []
+
+
+def test_no_note_for_someone_who_switched_them_off_by_the_mailed_link(people, client):
+    import re
+
+    from tracker.notify.services import settings_token
+
+    anna, jonas, _ = people
+    path = "/notify/settings/" + settings_token(jonas)
+    form = client.get(path).get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+    assert "Aufgabe gibt oder ihr Fälligkeitsdatum verschiebt" in form
+    answer = client.post(path, data={"csrf_token": csrf, "digest": "weekly"})  # box unticked
+    assert answer.status_code == 303
+    db.session.expire_all()
+    assert jonas.assignment_notes is False and jonas.digest == "weekly"
+
+    _give(anna, owner_id=jonas.id, due_date=date(2026, 12, 10))
+    assert _notes() == []
+    _give(jonas, owner_id=anna.id)  # others still get theirs
+    assert [n.recipient for n in _notes()] == ["anna@rostock.example"]

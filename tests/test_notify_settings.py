@@ -46,7 +46,9 @@ def test_posting_changes_only_the_digest_of_that_person(make, client):
 
     form = client.get(path).get_data(as_text=True)
     assert "Digest by email" in form and '<html lang="en">' in form  # in her language
-    answer = client.post(path, data={"csrf_token": _csrf(form), "digest": "never"})
+    assert 'name="assignment_notes" id="assignment_notes" value="y" checked' in form
+    answer = client.post(path, data={"csrf_token": _csrf(form), "digest": "never",
+                                     "assignment_notes": "y"})
 
     assert answer.status_code == 303
     assert answer.headers["Location"].endswith(path + "?saved=1")

@@ -55,12 +55,14 @@ def test_account_page_saves_settings_and_language(web, world):
     login(web, world.viewer)
     page = web.get("/account").get_data(as_text=True)
     assert "Persönliche API-Tokens" in page
+    assert 'id="assignment_notes" name="assignment_notes" type="checkbox" value="y"' in page
     response = post(web, "/account", {"name": "Mehmet Y.", "locale": "en", "digest": "daily",
                                       "reminder_minutes": "60", "version": "1"})
     assert response.status_code == 302
     person = fresh(world.viewer)
     assert (person.name, person.locale, person.digest, person.reminder_minutes) == (
         "Mehmet Y.", "en", "daily", 60)
+    assert person.assignment_notes is False  # the box was left unticked
     assert "Personal API tokens" in web.get("/account").get_data(as_text=True)
 
 

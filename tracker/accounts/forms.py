@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
 
 
@@ -18,6 +26,8 @@ class AccountForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     locale = SelectField(_l("Language"), choices=[])
     digest = SelectField(_l("Reminder digest"), choices=[])
+    assignment_notes = BooleanField(_l("Email me when someone else gives me a task or moves "
+                                       "its due date"))
     reminder_minutes = IntegerField(
         _l("Default reminder (minutes before the due day begins)"),
         validators=[Optional(), NumberRange(min=0, max=40320)],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.core.model import Record, UTCDateTime, utcnow
@@ -43,6 +43,8 @@ class Person(Record, db.Model):
     #: Bumped when the password changes, so every other session ends.
     session_epoch: Mapped[int] = mapped_column(default=0)
     digest: Mapped[str] = mapped_column(String(10), default="weekly")
+    #: A mail (with the task as .ics) when someone else gives them a task or moves its date.
+    assignment_notes: Mapped[bool] = mapped_column(default=True, server_default=true())
     #: Default task reminder, minutes before 00:00 of the due day (900 = 09:00 the day before);
     #: None for no reminder. No column default: the ORM would put it in place of a None.
     reminder_minutes: Mapped[int | None]

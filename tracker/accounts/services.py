@@ -41,6 +41,7 @@ PERSON_FIELDS = (
     "locale",
     "active",
     "digest",
+    "assignment_notes",
     "reminder_minutes",
 )
 
@@ -81,8 +82,9 @@ def _validated(values: dict[str, Any], person_id: int | None) -> dict[str, Any]:
     ):
         raise InvalidField("reminder_minutes", "must be between 0 and 40320 minutes")
     v["reminder_minutes"] = reminder
-    if not isinstance(v.get("active", True), bool):
-        raise InvalidField("active", "must be true or false")
+    for flag in ("active", "assignment_notes"):
+        if not isinstance(v.get(flag, True), bool):
+            raise InvalidField(flag, "must be true or false")
     return v
 
 
@@ -108,7 +110,7 @@ def update_person(
     person: Person, actor: Person | None, changes: dict[str, Any], expected_version=None
 ) -> Person:
     """Admins change anyone; a user changes their own name, language and reminders."""
-    own_fields = {"name", "locale", "digest", "reminder_minutes"}
+    own_fields = {"name", "locale", "digest", "assignment_notes", "reminder_minutes"}
     require(can_administer(actor) or (actor.id == person.id and set(changes) <= own_fields))
     check_version(person, expected_version)
     current = {name: getattr(person, name) for name in PERSON_FIELDS}

@@ -124,6 +124,7 @@ def save_account():
             "name": form.name.data,
             "locale": form.locale.data or None,
             "digest": form.digest.data,
+            "assignment_notes": form.assignment_notes.data,
             "reminder_minutes": form.reminder_minutes.data,
         }
         try:

@@ -242,7 +242,8 @@ def note_task_change(
 
     Called by create_task/update_task inside their transaction. Nothing for the owner's
     own changes, for changes made by the system (actor None: commands, imports), for
-    closed tasks, or for owners who get no mail (no login, no address, deactivated).
+    closed tasks, or for owners who get no mail (no login, no address, deactivated) or
+    have switched these notes off.
     """
     if _suppressed.get() or actor is None or task.status != "open":
         return None
@@ -252,7 +253,7 @@ def note_task_change(
     if not created and not ({"owner_id", "due_date"} & diff.keys()):
         return None
     owner = db.session.get(Person, task.owner_id)
-    if owner is None or not receives_mail(owner):
+    if owner is None or not receives_mail(owner) or not owner.assignment_notes:
         return None
     assigned = created or "owner_id" in diff
     lang = language(owner.locale)

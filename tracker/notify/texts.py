@@ -51,8 +51,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "settings_title": "E-Mail-Erinnerungen",
         "settings_for": "Für {name} ({email})",
         "settings_explain": (
-            "Hier legen Sie nur fest, wie oft Sie den Überblick über Ihre Folgeaufgaben "
-            "per E-Mail erhalten. Eine Anmeldung ist dafür nicht nötig."
+            "Hier legen Sie nur fest, welche E-Mails Sie über Ihre Folgeaufgaben erhalten. "
+            "Eine Anmeldung ist dafür nicht nötig."
+        ),
+        "assignment_notes_label": (
+            "E-Mail, wenn mir jemand anderes eine Aufgabe gibt oder ihr Fälligkeitsdatum "
+            "verschiebt"
         ),
         "digest_label": "Überblick per E-Mail",
         "digest_daily": "täglich",
@@ -101,8 +105,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "settings_title": "Email reminders",
         "settings_for": "For {name} ({email})",
         "settings_explain": (
-            "This page only sets how often you receive the digest of your follow-ups "
-            "by email. You do not need to sign in for it."
+            "This page only sets which emails you receive about your follow-ups. "
+            "You do not need to sign in for it."
+        ),
+        "assignment_notes_label": (
+            "Email when someone else gives me a task or moves its due date"
         ),
         "digest_label": "Digest by email",
         "digest_daily": "daily",

@@ -1,11 +1,11 @@
-"""The settings page a mailed link opens: change or stop one person's digest, no sign-in."""
+"""The settings page a mailed link opens: one person's mails (digest, notes), no sign-in."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, make_response, redirect, render_template, request
 from flask_babel import force_locale
 from flask_wtf import FlaskForm
-from wtforms import RadioField
+from wtforms import BooleanField, RadioField
 from wtforms.validators import InputRequired
 
 from tracker.accounts.models import DIGEST_FREQUENCIES, LOCALES
@@ -17,8 +17,9 @@ from tracker.notify.texts import language, text, translator
 bp = Blueprint("notify", __name__, url_prefix="/notify")
 
 
-class DigestForm(FlaskForm):
+class MailSettingsForm(FlaskForm):
     digest = RadioField(choices=list(DIGEST_FREQUENCIES), validators=[InputRequired()])
+    assignment_notes = BooleanField()
 
 
 def _private(response):
@@ -31,7 +32,8 @@ def _private(response):
 
 @bp.route("/settings/<token>", methods=["GET", "POST"])
 def settings(token: str):
-    """Show or change how often the person the link was mailed to gets the digest."""
+    """Show or change which mails the person the link was mailed to gets: how often the
+    digest, and whether a note when someone else gives them a task."""
     person = person_for_settings_token(token)
     if person is None:
         lang = request.accept_languages.best_match(LOCALES) or "de"
@@ -41,11 +43,12 @@ def settings(token: str):
             )
         return _private(make_response(page, 404))
     lang = language(person.locale or request.accept_languages.best_match(LOCALES))
-    form = DigestForm(digest=person.digest)
+    form = MailSettingsForm(digest=person.digest, assignment_notes=person.assignment_notes)
     if form.validate_on_submit():
         with transaction():
             # The person acts on their own record, so the audit trail names them.
-            update_person(person, person, {"digest": form.digest.data})
+            update_person(person, person, {"digest": form.digest.data,
+                                           "assignment_notes": form.assignment_notes.data})
         return _private(redirect(request.path + "?saved=1", code=303))
     if request.method == "POST":
         abort(400)
