@@ -69,11 +69,3 @@ def revoke_feed(token: FeedToken) -> FeedToken:
         )
         db.session.flush()
     return token
-
-
-def feed_urls_for(person, base_url: str) -> dict[str, str | None]:
-    """The person's standing personal and team feed links (made on first ask)."""
-    return {
-        "calendar_feed_url": feed_url(standing_feed(person, "personal"), base_url),
-        "team_feed_url": feed_url(standing_feed(person, "team"), base_url),
-    }
