@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, true
+from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, Index, String, and_, true
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.core.model import Record, UTCDateTime, utcnow
@@ -51,9 +52,29 @@ class Person(Record, db.Model):
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
 
-    @property
+    @hybrid_property
     def is_user(self) -> bool:
+        """Has a login (a password and a role); partners recorded as owners have none.
+
+        On a person, `person.is_user`; in a query, `where(Person.is_user)`."""
         return self.password_hash is not None and self.role is not None
+
+    @is_user.inplace.expression
+    @classmethod
+    def _is_user_expression(cls) -> ColumnElement[bool]:
+        return and_(cls.password_hash.is_not(None), cls.role.is_not(None))
+
+    @hybrid_property
+    def receives_mail(self) -> bool:
+        """Active users with an address: the only people the tracker mails.
+
+        Partners recorded as task owners (no login) get no mail from it."""
+        return bool(self.active and self.email and self.is_user)
+
+    @receives_mail.inplace.expression
+    @classmethod
+    def _receives_mail_expression(cls) -> ColumnElement[bool]:
+        return and_(cls.active.is_(True), cls.email.is_not(None), cls.is_user)
 
     # Flask-Login protocol
     @property
@@ -70,9 +91,6 @@ class Person(Record, db.Model):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_epoch}"
-
-    def can_edit(self) -> bool:
-        return self.role in ("admin", "editor")
 
     def __repr__(self) -> str:
         return f"<Person {self.id} {self.name!r}>"

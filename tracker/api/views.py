@@ -55,7 +55,7 @@ def _json(data, status: int = 200, location: str | None = None) -> Response:
 def _live(model, ident: int):
     """The record with this id, or 404 if there is none or it was deleted."""
     obj = db.session.get(model, ident) if 0 < ident <= validation.MAX_ID else None
-    if obj is None or getattr(obj, "deleted_at", None) is not None:
+    if obj is None or getattr(obj, "is_deleted", False):
         raise NotFound(f"there is no {model.__name__.lower()} {ident}")
     return obj
 
@@ -257,7 +257,7 @@ def list_outcomes(exchange_id: int, query: schemas.ListQuery):
     _live(Exchange, exchange_id)
     stmt = (
         select(Outcome)
-        .where(Outcome.exchange_id == exchange_id, Outcome.deleted_at.is_(None))
+        .where(Outcome.exchange_id == exchange_id, Outcome.is_live)
         .options(selectinload(Outcome.organisations))
     )
     items, nxt = page(stmt, Outcome, query.limit, _cursor(query))

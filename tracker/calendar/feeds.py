@@ -160,7 +160,7 @@ def exchange_component(
     event.add("status", "CANCELLED" if exchange.status == "cancelled" else "CONFIRMED")
     url = ctx.link(f"/exchanges/{exchange.id}")
     parts = [clean(exchange.description).strip()]
-    outcomes = [o for o in exchange.outcomes if o.deleted_at is None]
+    outcomes = [o for o in exchange.outcomes if o.is_live]
     if outcomes:
         lines = [_("Agreed:")] + [f"- {one_line(o.text)}" for o in outcomes]
         parts.append("\n".join(lines))
@@ -310,7 +310,7 @@ class Selection:
 
 def task_conditions(options: FeedOptions) -> list:
     shown = ["open", "done"] if options.keep_done else ["open"]
-    conditions = [Task.deleted_at.is_(None), Task.status.in_(shown)]
+    conditions = [Task.is_live, Task.status.in_(shown)]
     if not options.vtodo:
         conditions.append(Task.due_date.is_not(None))
     return conditions
@@ -322,18 +322,18 @@ def personal_selection(person_id: int, options: FeedOptions) -> Selection:
     )
     return Selection(
         tasks=[*task_conditions(options), Task.owner_id == person_id],
-        exchanges=[Exchange.deleted_at.is_(None), Exchange.id.in_(taking_part)],
+        exchanges=[Exchange.is_live, Exchange.id.in_(taking_part)],
     )
 
 
 def team_selection(options: FeedOptions) -> Selection:
-    return Selection(tasks=task_conditions(options), exchanges=[Exchange.deleted_at.is_(None)])
+    return Selection(tasks=task_conditions(options), exchanges=[Exchange.is_live])
 
 
 def exchange_selection(exchange_id: int, options: FeedOptions) -> Selection:
     return Selection(
         tasks=[*task_conditions(options), Task.exchange_id == exchange_id],
-        exchanges=[Exchange.deleted_at.is_(None), Exchange.id == exchange_id],
+        exchanges=[Exchange.is_live, Exchange.id == exchange_id],
     )
 
 
@@ -342,7 +342,7 @@ def view_selection(params, options: FeedOptions, today: date) -> Selection:
     from tracker.tasks.queries import depends_on_today, filter_tasks
 
     stmt = filter_tasks(select(Task.id), params, today=today)
-    conditions = [Task.deleted_at.is_(None), Task.id.in_(stmt)]
+    conditions = [Task.is_live, Task.id.in_(stmt)]
     if not (params.get("status") or "").strip():
         conditions = [*task_conditions(options), Task.id.in_(stmt)]
     elif not options.vtodo:

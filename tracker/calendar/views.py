@@ -118,7 +118,7 @@ def find_token(raw: str) -> FeedToken | None:
         return None
     if token.revoked_at is not None or not token.person.is_active:
         return None
-    if token.kind == "exchange" and (token.exchange is None or token.exchange.deleted_at):
+    if token.kind == "exchange" and (token.exchange is None or not token.exchange.is_live):
         return None
     return token
 
@@ -254,7 +254,7 @@ def _download(body: bytes, filename: str) -> Response:
 def exchange_ics(exchange_id: int):
     """The exchange as one event, to add to a calendar."""
     exchange = db.session.get(Exchange, exchange_id)
-    if exchange is None or exchange.deleted_at is not None:
+    if exchange is None or not exchange.is_live:
         abort(404)
     body = feeds.single_exchange(exchange, feed_context(person=current_user))
     return _download(body, f"exchange-{exchange.id}.ics")
@@ -265,7 +265,7 @@ def exchange_ics(exchange_id: int):
 def task_ics(task_id: int):
     """The task as one all-day (or timed) event, to add to a calendar."""
     task = db.session.get(Task, task_id)
-    if task is None or task.deleted_at is not None:
+    if task is None or not task.is_live:
         abort(404)
     body = feeds.single_task(task, feed_context(person=current_user))
     return _download(body, f"task-{task.id}.ics")
@@ -359,7 +359,7 @@ def subscriptions():
         try:
             if form.kind.data == "exchange":
                 exchange = db.session.get(Exchange, form.exchange_id.data or 0)
-                if exchange is None or exchange.deleted_at is not None:
+                if exchange is None or not exchange.is_live:
                     raise InvalidField("exchange_id", _("There is no such exchange."))
                 fields["exchange_id"] = exchange.id
             if form.kind.data == "view":
@@ -487,7 +487,7 @@ def import_save():
                     current_user, participant_ids=[current_user.id], **candidate.fields()
                 )
             else:
-                if exchange.deleted_at is not None:
+                if not exchange.is_live:
                     restore_exchange(exchange, current_user)
                 fields = candidate.fields()
                 if not candidate.cancelled:

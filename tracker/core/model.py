@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import ColumnElement, DateTime, MetaData
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -77,6 +78,18 @@ class SoftDeletable:
 
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
+    @hybrid_property
+    def is_live(self) -> bool:
+        """Not deleted: the one rule for which rows pages, feeds and the API show.
+
+        In a query, `select(Task).where(Task.is_live)`; on a record, `task.is_live`."""
+        return self.deleted_at is None
+
+    @is_live.inplace.expression
+    @classmethod
+    def _is_live_expression(cls) -> ColumnElement[bool]:
+        return cls.deleted_at.is_(None)
+
     @property
     def is_deleted(self) -> bool:
-        return self.deleted_at is not None
+        return not self.is_live

@@ -91,7 +91,7 @@ def existing(field: str, model, ident, *, required: bool = False, live: bool = T
     if isinstance(ident, bool) or not isinstance(ident, int):
         raise InvalidField(field, "must be an id")
     obj = db.session.get(model, ident) if 0 < ident <= MAX_ID else None
-    if obj is None or (live and getattr(obj, "deleted_at", None) is not None):
+    if obj is None or (live and getattr(obj, "is_deleted", False)):
         raise InvalidField(field, f"there is no {model.__name__.lower()} {ident}")
     return obj
 

@@ -97,7 +97,7 @@ class Exchange(Record, SoftDeletable, db.Model):
     follows_up: Mapped[Exchange | None] = relationship(remote_side="Exchange.id")
     outcomes: Mapped[list[Outcome]] = relationship(
         order_by="Outcome.id",
-        primaryjoin="and_(Outcome.exchange_id == Exchange.id, Outcome.deleted_at.is_(None))",
+        primaryjoin="and_(Outcome.exchange_id == Exchange.id, Outcome.is_live)",
         viewonly=True,
     )
 

@@ -29,7 +29,7 @@ def sort_key():
 
 
 def exchanges_page(when: str, page: int, q: str = "", per_page: int = 30):
-    stmt = select(Exchange).where(Exchange.deleted_at.is_(None))
+    stmt = select(Exchange).where(Exchange.is_live)
     if when == "past":
         stmt = stmt.where(~_upcoming_condition()).order_by(sort_key().desc(), Exchange.id.desc())
     else:
@@ -46,7 +46,7 @@ def open_counts(exchange_ids: list[int]) -> dict[int, int]:
     rows = db.session.execute(
         select(Task.exchange_id, func.count())
         .where(Task.exchange_id.in_(exchange_ids), Task.status == "open",
-               Task.deleted_at.is_(None))
+               Task.is_live)
         .group_by(Task.exchange_id)
     )
     return dict(rows.all())
@@ -55,7 +55,7 @@ def open_counts(exchange_ids: list[int]) -> dict[int, int]:
 def exchange_for_page(exchange_id: int) -> Exchange | None:
     return db.session.scalar(
         select(Exchange)
-        .where(Exchange.id == exchange_id, Exchange.deleted_at.is_(None))
+        .where(Exchange.id == exchange_id, Exchange.is_live)
         .options(
             selectinload(Exchange.organisations),
             selectinload(Exchange.participants),
@@ -69,7 +69,7 @@ def tasks_of(exchange: Exchange) -> list[Task]:
     return list(
         db.session.scalars(
             select(Task)
-            .where(Task.exchange_id == exchange.id, Task.deleted_at.is_(None))
+            .where(Task.exchange_id == exchange.id, Task.is_live)
             .options(*row_options())
             .order_by(Task.due_date.is_(None), Task.due_date, Task.id)
         )
@@ -80,7 +80,7 @@ def tasks_due_at(exchange: Exchange) -> list[Task]:
     return list(
         db.session.scalars(
             select(Task)
-            .where(Task.due_exchange_id == exchange.id, Task.deleted_at.is_(None))
+            .where(Task.due_exchange_id == exchange.id, Task.is_live)
             .options(*row_options())
             .order_by(Task.status, Task.id)
         )
@@ -92,7 +92,7 @@ def carried_over(exchange: Exchange, limit: int = 50) -> list[Task]:
     org_ids = [o.id for o in exchange.organisations]
     earlier = select(Exchange.id).where(
         Exchange.id != exchange.id,
-        Exchange.deleted_at.is_(None),
+        Exchange.is_live,
         sort_key() <= (exchange.first_day or datetime.max.date()),
     )
     related = [Exchange.id == exchange.follows_up_id] if exchange.follows_up_id else []
@@ -109,7 +109,7 @@ def carried_over(exchange: Exchange, limit: int = 50) -> list[Task]:
     ids = earlier.where(or_(*related))
     return first_rows(
         select(Task)
-        .where(Task.exchange_id.in_(ids), Task.status == "open", Task.deleted_at.is_(None))
+        .where(Task.exchange_id.in_(ids), Task.status == "open", Task.is_live)
         .order_by(Task.due_date.is_(None), Task.due_date, Task.id),
         limit,
     )

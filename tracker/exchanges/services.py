@@ -171,7 +171,7 @@ def update_exchange(
 ) -> Exchange:
     """Change an exchange; if it moves, the tasks due at it move with it."""
     require(can_edit(actor))
-    if exchange.deleted_at is not None:
+    if not exchange.is_live:
         raise NotFound(f"exchange {exchange.id} was deleted")
     check_version(exchange, expected_version)
     current = {name: getattr(exchange, name) for name in SCALAR_FIELDS}
@@ -205,7 +205,7 @@ def move_exchange(
 def _move_tasks_due_at(exchange: Exchange, actor: Person | None) -> None:
     day = exchange.first_day
     tasks = db.session.scalars(
-        select(Task).where(Task.due_exchange_id == exchange.id, Task.deleted_at.is_(None))
+        select(Task).where(Task.due_exchange_id == exchange.id, Task.is_live)
     )
     for task in tasks:
         if task.due_date != day:
@@ -221,7 +221,7 @@ def delete_exchange(
 ) -> Exchange:
     """Soft delete; its outcomes and tasks stay and come back with it on restore."""
     require(can_edit(actor))
-    if exchange.deleted_at is not None:
+    if not exchange.is_live:
         return exchange
     check_version(exchange, expected_version)
     now = utcnow()
@@ -234,7 +234,7 @@ def delete_exchange(
 
 def restore_exchange(exchange: Exchange, actor: Person | None) -> Exchange:
     require(can_edit(actor))
-    if exchange.deleted_at is None:
+    if exchange.is_live:
         return exchange
     old = exchange.deleted_at
     exchange.deleted_at = None
@@ -252,7 +252,7 @@ def record_outcome(
 ) -> Outcome:
     """Write down something agreed at an exchange."""
     require(can_edit(actor))
-    if exchange.deleted_at is not None:
+    if not exchange.is_live:
         raise NotFound(f"exchange {exchange.id} was deleted")
     text = validation.text("text", text, max_length=10_000, required=True)
     organisations = validation.existing_all("organisation_ids", Organisation, organisation_ids)
@@ -274,7 +274,7 @@ def update_outcome(
 ) -> Outcome:
     """Reword an outcome, change its parties, drop it or take it up again."""
     require(can_edit(actor))
-    if outcome.deleted_at is not None:
+    if not outcome.is_live:
         raise NotFound(f"outcome {outcome.id} was deleted")
     check_version(outcome, expected_version)
     unknown = set(changes) - {"text", "organisation_ids", "dropped"}
@@ -310,7 +310,7 @@ def update_outcome(
 
 def delete_outcome(outcome: Outcome, actor: Person | None) -> Outcome:
     require(can_edit(actor))
-    if outcome.deleted_at is None:
+    if outcome.is_live:
         now = utcnow()
         outcome.deleted_at = now
         outcome.updated_at = now
@@ -321,7 +321,7 @@ def delete_outcome(outcome: Outcome, actor: Person | None) -> Outcome:
 
 def restore_outcome(outcome: Outcome, actor: Person | None) -> Outcome:
     require(can_edit(actor))
-    if outcome.deleted_at is not None:
+    if not outcome.is_live:
         old = outcome.deleted_at
         outcome.deleted_at = None
         outcome.updated_at = utcnow()
@@ -333,7 +333,7 @@ def restore_outcome(outcome: Outcome, actor: Person | None) -> Outcome:
 def plan_exchange_from_task(task: Task, actor: Person | None, **fields: Any) -> Exchange:
     """Turn "hold the governance workshop" into that workshop, planned and linked to the task."""
     require(can_edit(actor))
-    if task.deleted_at is not None:
+    if not task.is_live:
         raise NotFound(f"task {task.id} was deleted")
     if task.plans_exchange_id is not None:
         raise InvalidField("plans_exchange_id", "this task already plans an exchange")
@@ -351,4 +351,4 @@ def plan_exchange_from_task(task: Task, actor: Person | None, **fields: Any) -> 
 
 
 def live_exchanges():
-    return select(Exchange).where(Exchange.deleted_at.is_(None))
+    return select(Exchange).where(Exchange.is_live)

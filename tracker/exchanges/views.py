@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from tracker.core import permissions
 from tracker.core.database import transaction
 from tracker.core.errors import InvalidField, StaleVersion
 from tracker.core.validation import search_text
@@ -111,7 +112,7 @@ def render_page(exchange, outcome_form=None, task_forms=None, code=200):
     for task in tasks:
         by_outcome.setdefault(task.outcome_id, []).append(task)
     task_forms = dict(task_forms or {})
-    if current_user.can_edit():
+    if permissions.can_edit(current_user):
         people = choices.people()
         orgs = choices.organisations()
         # "Or due at a later exchange": only those after this one.
@@ -170,7 +171,7 @@ def add_task(exchange_id: int):
     outcome_id = optional_int(request.args.get("outcome_id"))
     if outcome_id is not None:
         outcome = db.session.get(Outcome, outcome_id)
-        if outcome is None or outcome.exchange_id != exchange.id or outcome.deleted_at:
+        if outcome is None or outcome.exchange_id != exchange.id or not outcome.is_live:
             abort(404)
     form = _task_form(outcome_id, formdata=request.form)
     form.set_choices(choices.exchanges(after=exchange.first_day))
@@ -202,7 +203,7 @@ def drop_outcome(exchange_id: int, outcome_id: int):
     """Mark an outcome as dropped (no longer pursued), or take that back."""
     exchange = get_exchange(exchange_id)
     outcome = db.session.get(Outcome, outcome_id)
-    if outcome is None or outcome.exchange_id != exchange.id or outcome.deleted_at:
+    if outcome is None or outcome.exchange_id != exchange.id or not outcome.is_live:
         abort(404)
     dropped = request.form.get("dropped") == "1"
     with transaction():

@@ -25,7 +25,7 @@ HOME_LIMIT = 100
 def my_groups(person) -> tuple[dict[str, list[Task]], bool]:
     tasks = first_rows(
         select(Task)
-        .where(Task.owner_id == person.id, Task.status == "open", Task.deleted_at.is_(None))
+        .where(Task.owner_id == person.id, Task.status == "open", Task.is_live)
         .order_by(Task.due_date.is_(None), Task.due_date, Task.due_time, Task.id),
         HOME_LIMIT + 1,
     )
@@ -36,7 +36,7 @@ def my_groups(person) -> tuple[dict[str, list[Task]], bool]:
     for task in tasks[:HOME_LIMIT]:
         if task.due_date is None:
             groups["none"].append(task)
-        elif task.due_date < today:
+        elif task.is_overdue(today):
             groups["overdue"].append(task)
         elif task.due_date <= week_end:
             groups["week"].append(task)
@@ -52,7 +52,7 @@ def my_next_exchanges(person, limit: int = 5) -> list[Exchange]:
             .join(exchange_participants, exchange_participants.c.exchange_id == Exchange.id)
             .where(
                 exchange_participants.c.person_id == person.id,
-                Exchange.deleted_at.is_(None),
+                Exchange.is_live,
                 Exchange.status != "cancelled",
                 _upcoming_condition(),
             )

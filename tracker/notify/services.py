@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from babel.dates import format_date, format_time
 from dateutil.rrule import rrulestr
-from flask import current_app, has_request_context, render_template, request
+from flask import current_app, render_template
 from flask_babel import force_locale
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, select
@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from tracker.accounts.models import Person
 from tracker.core.database import transaction
 from tracker.core.timeutil import team_zone, to_local
+from tracker.core.urls import base_url, external_url
 from tracker.exchanges.models import Exchange, exchange_participants
 from tracker.extensions import db
 from tracker.notify.delivery import deliver_outbox
@@ -76,19 +77,6 @@ class Mail:
 # --- addresses and links ------------------------------------------------------------
 
 
-def base_url() -> str:
-    """TRACKER_BASE_URL, else the request's own URL, else localhost (with a warning)."""
-    configured = current_app.config.get("TRACKER_BASE_URL")
-    if configured:
-        return configured.rstrip("/")
-    if has_request_context():
-        return request.url_root.rstrip("/")
-    if not current_app.extensions.get("notify_warned_base_url"):
-        current_app.extensions["notify_warned_base_url"] = True
-        log.warning("TRACKER_BASE_URL is not set; links in mail point to http://localhost")
-    return "http://localhost"
-
-
 def mail_host() -> str:
     return urlsplit(base_url()).hostname or "localhost"
 
@@ -98,10 +86,9 @@ def mail_from() -> str:
 
 
 def receives_mail(person: Person) -> bool:
-    """Users of the tracker only: they chose their digest on the account page and can
-    follow the links. Partners recorded as task owners (no login) get no mail from it.
-    send_due_digests filters the same way in its query."""
-    return bool(person.active and person.email and person.is_user)
+    """Users of the tracker only (`Person.receives_mail`, which send_due_digests also asks
+    in its query): partners recorded as task owners (no login) get no mail from it."""
+    return bool(person.receives_mail)
 
 
 def _serializer() -> URLSafeSerializer:
@@ -135,15 +122,18 @@ def person_for_settings_token(token: str) -> Person | None:
 
 
 def settings_url(person: Person) -> str:
-    return f"{base_url()}/notify/settings/{settings_token(person)}"
+    """The signed link at the end of every mail: mail settings without signing in."""
+    return external_url("notify.settings", token=settings_token(person))
 
 
 def task_url(task: Task) -> str:
-    return f"{base_url()}/tasks/{task.id}"
+    """A task's page, for links in mail."""
+    return external_url("tasks.show", task_id=task.id)
 
 
 def exchange_url(exchange: Exchange) -> str:
-    return f"{base_url()}/exchanges/{exchange.id}"
+    """An exchange's page, for links in mail."""
+    return external_url("exchanges.show", exchange_id=exchange.id)
 
 
 # --- the outbox --------------------------------------------------------------------------
@@ -283,7 +273,7 @@ def note_task_change(
         task_url=url,
         ics=ics is not None,
         settings_url=settings_url(owner),
-        home_url=f"{base_url()}/",
+        home_url=external_url("home.index"),
     )
     mail = Mail(
         subject=subject,
@@ -349,7 +339,7 @@ def _upcoming_exchanges(person: Person, on_date: date) -> list[UpcomingExchange]
         .join(exchange_participants, exchange_participants.c.exchange_id == Exchange.id)
         .where(
             exchange_participants.c.person_id == person.id,
-            Exchange.deleted_at.is_(None),
+            Exchange.is_live,
             Exchange.status == "planned",
         )
     )
@@ -366,7 +356,7 @@ def _open_tasks_due_before(person: Person, until: date) -> list[Task]:
     tasks = db.session.scalars(
         select(Task).where(
             Task.owner_id == person.id,
-            Task.deleted_at.is_(None),
+            Task.is_live,
             Task.status == "open",
             Task.due_date.is_not(None),
             Task.due_date < until,
@@ -387,8 +377,8 @@ def build_digest(person: Person, on_date: date, frequency: str | None = None) ->
     frequency = frequency or (person.digest if person.digest != "never" else "weekly")
     lang = language(person.locale)
     tasks = _open_tasks_due_before(person, on_date + timedelta(days=SOON_DAYS))
-    overdue = [t for t in tasks if t.due_date < on_date]
-    soon = [t for t in tasks if t.due_date >= on_date]
+    overdue = [t for t in tasks if t.is_overdue(on_date)]
+    soon = [t for t in tasks if not t.is_overdue(on_date)]
     exchanges = _upcoming_exchanges(person, on_date)
     if not (overdue or soon or exchanges):
         return None
@@ -428,7 +418,7 @@ def build_digest(person: Person, on_date: date, frequency: str | None = None) ->
         exchange_suffix=lambda u: _exchange_suffix(u, lang),
         task_url=task_url,
         exchange_url=exchange_url,
-        home_url=f"{base_url()}/",
+        home_url=external_url("home.index"),
         settings_url=settings_url(person),
     )
     subject = text(lang, f"digest_subject_{frequency}", date=_short_date(on_date, lang))
@@ -447,10 +437,7 @@ def send_due_digests(now: datetime) -> dict[str, int]:
         db.session.scalars(
             select(Person.id)
             .where(
-                Person.active.is_(True),
-                Person.email.is_not(None),
-                Person.password_hash.is_not(None),
-                Person.role.is_not(None),
+                Person.receives_mail,
                 Person.digest.in_(("daily", "weekly")),
             )
             .order_by(Person.id)

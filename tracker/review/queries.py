@@ -27,7 +27,7 @@ GROUPINGS = {
 
 
 def open_tasks():
-    return select(Task).where(Task.status == "open", Task.deleted_at.is_(None))
+    return select(Task).where(Task.status == "open", Task.is_live)
 
 
 def grouped_page(by: str, page: int, per_page: int = 50):
@@ -50,9 +50,9 @@ def group_counts(by: str, keys: list[int | None]) -> dict[int | None, tuple[int,
     if None in keys:
         condition = column.is_(None) if not real else (column.in_(real) | column.is_(None))
     rows = db.session.execute(
-        select(column, func.count(), func.sum(case((Task.due_date < timeutil.today(), 1),
+        select(column, func.count(), func.sum(case((Task.is_overdue(timeutil.today()), 1),
                                                    else_=0)))
-        .where(Task.status == "open", Task.deleted_at.is_(None), condition)
+        .where(Task.status == "open", Task.is_live, condition)
         .group_by(column)
     )
     return {key: (count, int(overdue or 0)) for key, count, overdue in rows}
@@ -94,13 +94,15 @@ def over_time(ends: list[date]) -> list[dict]:
 
 
 def _count_over_time(ends: list[date]) -> list[dict]:
-    live = Task.deleted_at.is_(None)
+    live = Task.is_live
     columns = []
     for day in ends:
         cutoff = timeutil.from_local(day + timedelta(days=1), time(0)).astimezone(UTC)
         created = Task.created_at < cutoff
         done = and_(Task.completed_at.is_not(None), Task.completed_at < cutoff)
         still_open = and_(created, Task.status != "cancelled", ~done)
+        # Overdue as it stood then: open at that day's end and due before it (Task.is_overdue
+        # asks the task's state now, which a month-end in the past cannot use).
         columns += [
             func.sum(case((and_(still_open, Task.status.is_not(None)), 1), else_=0)),
             func.sum(case((done, 1), else_=0)),
@@ -125,10 +127,10 @@ def per_partner(limit: int = 8) -> list[dict]:
             Organisation.short_name,
             open_,
             func.sum(case((Task.status == "done", 1), else_=0)),
-            func.sum(case((and_(Task.status == "open", Task.due_date < today), 1), else_=0)),
+            func.sum(case((Task.is_overdue(today), 1), else_=0)),
         )
         .join(Task, Task.organisation_id == Organisation.id)
-        .where(Task.deleted_at.is_(None))
+        .where(Task.is_live)
         .group_by(Organisation.id, Organisation.name, Organisation.short_name)
         .order_by(open_.desc(), Organisation.name)
         .limit(limit)

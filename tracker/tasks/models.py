@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, Index, String, Text, and_
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.accounts.models import Person
@@ -75,6 +76,19 @@ class Task(Record, SoftDeletable, db.Model):
     @property
     def is_open(self) -> bool:
         return self.status == "open"
+
+    @hybrid_method
+    def is_overdue(self, today: date) -> bool:
+        """Open and due before `today` (the team's today: `timeutil.today()`).
+
+        The one home of "overdue": on a task, `task.is_overdue(today)`; in a query,
+        `where(Task.is_overdue(today))`. A task without a due date is never overdue."""
+        return self.status == "open" and self.due_date is not None and self.due_date < today
+
+    @is_overdue.inplace.expression
+    @classmethod
+    def _is_overdue_expression(cls, today: date) -> ColumnElement[bool]:
+        return and_(cls.status == "open", cls.due_date < today)
 
     def __repr__(self) -> str:
         return f"<Task {self.id} {self.title!r} {self.status}>"

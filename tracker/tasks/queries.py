@@ -61,7 +61,7 @@ def filter_tasks(select_stmt: Select, params: Mapping[str, str], today: date | N
     before `today` (the team's today unless given); due_before/due_after: inclusive;
     q: case-insensitive text in title or description.
     """
-    stmt = select_stmt.where(Task.deleted_at.is_(None))
+    stmt = select_stmt.where(Task.is_live)
     value = (params.get("status") or "").strip()
     if value and value != "all":
         statuses = [s.strip() for s in value.split(",") if s.strip()]
@@ -95,7 +95,7 @@ def filter_tasks(select_stmt: Select, params: Mapping[str, str], today: date | N
             from tracker.core.timeutil import today as team_today
 
             today = team_today()
-        stmt = stmt.where(Task.status == "open", Task.due_date < today)
+        stmt = stmt.where(Task.is_overdue(today))
     value = (params.get("q") or "").strip()
     if value:
         if len(value) > 200:
@@ -241,7 +241,7 @@ def outcomes_with_exchange():
     return db.session.scalars(
         select(Outcome)
         .join(Outcome.exchange)
-        .where(Outcome.deleted_at.is_(None), Exchange.deleted_at.is_(None))
+        .where(Outcome.is_live, Exchange.is_live)
         .options(selectinload(Outcome.exchange))
         .order_by(Exchange.id.desc(), Outcome.id)
         .limit(500)

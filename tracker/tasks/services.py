@@ -35,7 +35,7 @@ EDITABLE_FIELDS = (
 
 
 def _live(task: Task) -> None:
-    if task.deleted_at is not None:
+    if not task.is_live:
         raise NotFound(f"task {task.id} was deleted")
 
 
@@ -177,7 +177,7 @@ def delete_task(task: Task, actor: Person | None, expected_version: int | None =
 
 def restore_task(task: Task, actor: Person | None) -> Task:
     require(can_edit(actor))
-    if task.deleted_at is None:
+    if task.is_live:
         return task
     old = task.deleted_at
     task.deleted_at = None
@@ -211,7 +211,7 @@ def refresh_outcome_status(outcome: Outcome) -> None:
         return
     rows = db.session.execute(
         select(Task.status, func.count())
-        .where(Task.outcome_id == outcome.id, Task.deleted_at.is_(None))
+        .where(Task.outcome_id == outcome.id, Task.is_live)
         .group_by(Task.status)
     )
     new = outcome_status_from_tasks({status: count for status, count in rows})
@@ -224,4 +224,4 @@ def refresh_outcome_status(outcome: Outcome) -> None:
 
 def live_tasks():
     """A select of the tasks nobody deleted; every list starts here."""
-    return select(Task).where(Task.deleted_at.is_(None))
+    return select(Task).where(Task.is_live)

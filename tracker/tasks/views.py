@@ -50,7 +50,7 @@ def _signed_in():
 
 def get_task(task_id: int) -> Task:
     task = db.session.scalar(
-        select(Task).where(Task.id == task_id, Task.deleted_at.is_(None)).options(*row_options())
+        select(Task).where(Task.id == task_id, Task.is_live).options(*row_options())
     )
     if task is None:
         abort(404)
@@ -241,7 +241,7 @@ def bulk_complete():
     done: list[int] = []
     if ids:
         tasks = db.session.scalars(
-            select(Task).where(Task.id.in_(ids), Task.deleted_at.is_(None), Task.status == "open")
+            select(Task).where(Task.id.in_(ids), Task.is_live, Task.status == "open")
         )
         with transaction():
             for task in tasks:

@@ -96,7 +96,7 @@ def exchanges(
         return day_labels[day]
 
     stmt = select(Exchange.id, Exchange.title, Exchange.start_date, Exchange.starts_at).where(
-        Exchange.deleted_at.is_(None)
+        Exchange.is_live
     )
     if after is None:
         stmt = stmt.order_by(sort_key().desc(), Exchange.id.desc())

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import Form
 
-from tracker.core import timeutil
+from tracker.core import permissions, timeutil
 from tracker.core.errors import InvalidField
 
 PER_PAGE = 50
@@ -43,7 +43,7 @@ def editor_required(view: Callable) -> Callable:
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        if not current_user.can_edit():
+        if not permissions.can_edit(current_user):
             abort(403)
         return view(*args, **kwargs)
 
@@ -51,9 +51,11 @@ def editor_required(view: Callable) -> Callable:
 
 
 def admin_required(view: Callable) -> Callable:
+    """Pages that manage people and organisations: admins only."""
+
     @wraps(view)
     def wrapper(*args, **kwargs):
-        if current_user.role != "admin":
+        if not permissions.can_administer(current_user):
             abort(403)
         return view(*args, **kwargs)
 

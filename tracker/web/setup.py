@@ -22,8 +22,9 @@ class ButtonForm(FlaskForm):
     """An empty form: gives POST-only buttons (check off, revoke) their CSRF token."""
 
 
-def _can_check_off(task) -> bool:
-    return current_user.is_authenticated and permissions.can_check_off(current_user, task)
+def _can(action: str, target: object = None) -> bool:
+    """Templates ask `can('edit')`, `can('check_off', task)`: the rules of core.permissions."""
+    return permissions.can(current_user, action, target)
 
 
 #: The largest request a page accepts (the API and the invitation import set their own):
@@ -53,7 +54,7 @@ def init_web(app: Flask) -> None:
             "current_locale": str(get_locale()),
             "undo": session.pop("undo", None) if current_user.is_authenticated else None,
             "today": timeutil.today(),
-            "can_check_off": _can_check_off,
+            "can": _can,
         }
 
     def _page(template: str, status: int, **context):
