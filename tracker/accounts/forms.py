@@ -15,6 +15,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
 
+from tracker.accounts.models import ApiToken, Person
+from tracker.core.limits import max_length
+
 
 class LoginForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired()])
@@ -23,7 +26,7 @@ class LoginForm(FlaskForm):
 
 
 class AccountForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=max_length(Person.name))])
     locale = SelectField(_l("Language"), choices=[])
     digest = SelectField(_l("Reminder digest"), choices=[])
     assignment_notes = BooleanField(_l("Email me when someone else gives me a task or moves "
@@ -51,4 +54,6 @@ class PasswordForm(FlaskForm):
 
 
 class TokenForm(FlaskForm):
-    name = StringField(_l("What the token is for"), validators=[Length(max=100)])
+    name = StringField(
+        _l("What the token is for"), validators=[Length(max=max_length(ApiToken.name))]
+    )

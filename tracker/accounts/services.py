@@ -15,6 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from tracker.accounts.models import DIGEST_FREQUENCIES, LOCALES, ROLES, ApiToken, Person
 from tracker.core import audit, validation
 from tracker.core.errors import InvalidField
+from tracker.core.limits import max_length
 from tracker.core.model import utcnow
 from tracker.core.permissions import can_administer, can_edit, require
 from tracker.core.validation import check_version
@@ -49,7 +50,9 @@ PERSON_FIELDS = (
 def normalise_email(field: str, value) -> str | None:
     if value in (None, ""):
         return None
-    value = validation.text(field, value, max_length=254, single_line=True).lower()
+    value = validation.text(
+        field, value, max_length=max_length(Person.email), single_line=True
+    ).lower()
     if not _EMAIL.match(value):
         raise InvalidField(field, "is not an email address")
     return value
@@ -60,7 +63,9 @@ def _validated(values: dict[str, Any], person_id: int | None) -> dict[str, Any]:
     if unknown:
         raise InvalidField(sorted(unknown)[0], "is not a person field")
     v = dict(values)
-    v["name"] = validation.text("name", v.get("name"), max_length=200, required=True)
+    v["name"] = validation.text(
+        "name", v.get("name"), max_length=max_length(Person.name), required=True
+    )
     v["email"] = normalise_email("email", v.get("email"))
     if v["email"] is not None:
         clash = db.session.scalar(
@@ -176,7 +181,7 @@ def issue_api_token(person: Person, name: str = "") -> tuple[ApiToken, str]:
     plain = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         person_id=person.id,
-        name=validation.text("name", name, max_length=100, single_line=True),
+        name=validation.text("name", name, max_length=max_length(ApiToken.name), single_line=True),
         token_hash=_token_hash(plain),
     )
     db.session.add(token)

@@ -13,7 +13,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from tracker.api import bp, schemas
 from tracker.api.problems import PROBLEM_MEDIA_TYPE
 from tracker.api.routing import OPERATIONS, Operation
-from tracker.core.validation import MAX_ID
+from tracker.core.limits import MAX_ID
 
 REF = "#/components/schemas/{model}"
 _PATH_PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")

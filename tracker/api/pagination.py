@@ -13,7 +13,7 @@ import json
 from sqlalchemy import Select
 
 from tracker.core.errors import InvalidField
-from tracker.core.validation import MAX_ID
+from tracker.core.limits import MAX_ID
 from tracker.extensions import db
 
 _PREFIX = "c1."

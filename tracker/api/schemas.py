@@ -13,17 +13,12 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from tracker.accounts.models import DIGEST_FREQUENCIES, LOCALES, ROLES, Person
-from tracker.core.validation import MAX_ID
+from tracker.core.limits import MAX_ID, MAX_PER_PAGE, PER_PAGE, SEARCH_MAX_LENGTH, max_length
 from tracker.exchanges.models import EXCHANGE_KINDS, EXCHANGE_STATUSES, OUTCOME_STATUSES, Exchange
 from tracker.organisations.models import ORGANISATION_KINDS, Organisation
 from tracker.tasks.models import TASK_STATUSES, Task
 
-DEFAULT_LIMIT, MAX_LIMIT = 50, 500
-
-
-def _column_length(attribute) -> int:
-    """The length of a String column, so the document states the same limit as the table."""
-    return attribute.property.columns[0].type.length
+DEFAULT_LIMIT, MAX_LIMIT = PER_PAGE, MAX_PER_PAGE
 
 
 def _utc(value: datetime) -> datetime:
@@ -34,6 +29,11 @@ def _utc(value: datetime) -> datetime:
 
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+#: A page cursor is short and opaque; anything longer was not made by us.
+CURSOR_MAX_LENGTH = 200
+Cursor = Annotated[
+    str | None, Field(max_length=CURSOR_MAX_LENGTH, description="The `next` of the previous page.")
+]
 Moment = Annotated[
     AwareDatetime,
     AfterValidator(_utc),
@@ -80,7 +80,7 @@ class Answer(BaseModel):
 
 # ---------------------------------------------------------------- tasks
 
-_TASK_TITLE = _column_length(Task.title)
+_TASK_TITLE = max_length(Task.title)
 
 
 class TaskFields(Body):
@@ -152,13 +152,14 @@ class TaskQuery(Query):
         Field(description="true: only open tasks whose due date has passed (team time zone)."),
     ] = None
     q: Annotated[
-        str | None, Field(max_length=200, description="Text in the title or description.")
+        str | None,
+        Field(max_length=SEARCH_MAX_LENGTH, description="Text in the title or description."),
     ] = None
     limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT
-    cursor: Annotated[
-        str | None, Field(max_length=200, description="The `next` of the previous page.")
+    cursor: Cursor = None
+    next: Annotated[
+        str | None, Field(max_length=CURSOR_MAX_LENGTH, description="Same as cursor.")
     ] = None
-    next: Annotated[str | None, Field(max_length=200, description="Same as cursor.")] = None
 
 
 class TaskPage(Answer):
@@ -168,7 +169,7 @@ class TaskPage(Answer):
 
 # ---------------------------------------------------------------- exchanges
 
-_EXCHANGE_TITLE = _column_length(Exchange.title)
+_EXCHANGE_TITLE = max_length(Exchange.title)
 
 
 class ExchangeFields(Body):
@@ -184,11 +185,11 @@ class ExchangeFields(Body):
     )
     start_date: date | None = None
     end_date: Annotated[date | None, Field(description="Inclusive last day.")] = None
-    location: Annotated[str, Field(max_length=_column_length(Exchange.location))] = ""
+    location: Annotated[str, Field(max_length=max_length(Exchange.location))] = ""
     description: Annotated[str, Field(description="Summary or minutes.")] = ""
     rrule: Annotated[
         str | None,
-        Field(max_length=_column_length(Exchange.rrule), examples=["FREQ=MONTHLY;BYDAY=1WE"]),
+        Field(max_length=max_length(Exchange.rrule), examples=["FREQ=MONTHLY;BYDAY=1WE"]),
     ] = None
     follows_up_id: Annotated[Id | None, Field(description="The exchange this follows up.")] = None
     organisation_ids: Annotated[list[Id], Field(max_length=1000)] = []
@@ -226,17 +227,18 @@ class ExchangeOut(Answer):
 
 class ListQuery(Query):
     limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT
-    cursor: Annotated[
-        str | None, Field(max_length=200, description="The `next` of the previous page.")
+    cursor: Cursor = None
+    next: Annotated[
+        str | None, Field(max_length=CURSOR_MAX_LENGTH, description="Same as cursor.")
     ] = None
-    next: Annotated[str | None, Field(max_length=200, description="Same as cursor.")] = None
 
 
 class ExchangeQuery(ListQuery):
     status: ExchangeStatus | None = None
     kind: ExchangeKind | None = None
     q: Annotated[
-        str | None, Field(max_length=200, description="Text in the title, place or summary.")
+        str | None,
+        Field(max_length=SEARCH_MAX_LENGTH, description="Text in the title, place or summary."),
     ] = None
 
 
@@ -273,9 +275,9 @@ class OutcomePage(Answer):
 
 
 class OrganisationCreate(Body):
-    name: Annotated[str, Field(max_length=_column_length(Organisation.name))]
+    name: Annotated[str, Field(max_length=max_length(Organisation.name))]
     short_name: Annotated[
-        str | None, Field(max_length=_column_length(Organisation.short_name))
+        str | None, Field(max_length=max_length(Organisation.short_name))
     ] = None
     kind: OrganisationKind = "other"
     country: Annotated[
@@ -305,8 +307,8 @@ class OrganisationPage(Answer):
 
 
 class PersonCreate(Body):
-    name: Annotated[str, Field(max_length=_column_length(Person.name))]
-    email: Annotated[str | None, Field(max_length=_column_length(Person.email))] = None
+    name: Annotated[str, Field(max_length=max_length(Person.name))]
+    email: Annotated[str | None, Field(max_length=max_length(Person.email))] = None
     organisation_id: Id | None = None
     role: Annotated[
         Role | None, Field(description="Only admins give roles; a role alone is no login.")

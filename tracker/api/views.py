@@ -26,6 +26,7 @@ from tracker.api.routing import operation
 from tracker.core import validation
 from tracker.core.database import transaction
 from tracker.core.errors import NotFound, StaleVersion
+from tracker.core.limits import MAX_ID, SEARCH_MAX_LENGTH
 from tracker.exchanges import services as exchanges
 from tracker.exchanges.models import Exchange, Outcome
 from tracker.extensions import db
@@ -54,7 +55,7 @@ def _json(data, status: int = 200, location: str | None = None) -> Response:
 
 def _live(model, ident: int):
     """The record with this id, or 404 if there is none or it was deleted."""
-    obj = db.session.get(model, ident) if 0 < ident <= validation.MAX_ID else None
+    obj = db.session.get(model, ident) if 0 < ident <= MAX_ID else None
     if obj is None or getattr(obj, "is_deleted", False):
         raise NotFound(f"there is no {model.__name__.lower()} {ident}")
     return obj
@@ -75,7 +76,7 @@ def _saving(model, ident: int) -> Iterator[None]:
 def _text_filter(value: str | None) -> str | None:
     if value is None:
         return None
-    value = validation.text("q", value, max_length=200, single_line=True)
+    value = validation.text("q", value, max_length=SEARCH_MAX_LENGTH, single_line=True)
     return value or None
 
 

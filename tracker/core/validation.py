@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from tracker.core.errors import InvalidField, StaleVersion
+from tracker.core.limits import MAX_ID, SEARCH_MAX_LENGTH
 from tracker.extensions import db
 
 _CONTROL = {chr(c) for c in range(32)} - {"\n", "\r", "\t"}
-#: The largest id an INTEGER column holds on every database we run on (PostgreSQL int4).
-MAX_ID = 2**31 - 1
 #: Dates outside these years are typing errors, and near year 1 or 9999 they overflow
 #: once a time zone or an hour is added.
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
@@ -37,7 +36,7 @@ def text(field: str, value, *, max_length: int, required: bool = False, single_l
     return value
 
 
-def search_text(value, max_length: int = 200) -> str:
+def search_text(value, max_length: int = SEARCH_MAX_LENGTH) -> str:
     """A search box's text, read leniently as the page lists read their filters: trimmed,
     cut to `max_length`, control characters left out (PostgreSQL refuses a NUL in a query,
     and SQLite would end the search text at it and find everything)."""

@@ -17,8 +17,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from tracker.core.limits import max_length
 from tracker.core.timeutil import from_local, to_local
-from tracker.exchanges.models import EXCHANGE_KINDS, EXCHANGE_STATUSES
+from tracker.exchanges.models import EXCHANGE_KINDS, EXCHANGE_STATUSES, Exchange, Outcome
 from tracker.web import choices
 from tracker.web.choices import LongSelectField, optional_int
 from tracker.web.helpers import labels
@@ -34,7 +35,9 @@ class MultiCheckboxField(SelectMultipleField):
 class ExchangeForm(FlaskForm):
     ALIASES = {"organisation_ids": "organisation_ids", "participant_ids": "participant_ids"}
 
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    title = StringField(
+        _l("Title"), validators=[DataRequired(), Length(max=max_length(Exchange.title))]
+    )
     kind = SelectField(_l("Kind"), choices=[])
     status = SelectField(_l("Status"), choices=[])
     all_day = BooleanField(_l("All-day (dates without times)"))
@@ -42,9 +45,14 @@ class ExchangeForm(FlaskForm):
     end_date = DateField(_l("Last day"), validators=[Optional()])
     starts_at = DateTimeLocalField(_l("Starts"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     ends_at = DateTimeLocalField(_l("Ends"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
-    location = StringField(_l("Place"), validators=[Length(max=300)])
-    description = TextAreaField(_l("Summary or minutes"), validators=[Length(max=100_000)])
-    rrule = StringField(_l("Recurrence (RRULE, for a series)"), validators=[Length(max=500)])
+    location = StringField(_l("Place"), validators=[Length(max=max_length(Exchange.location))])
+    description = TextAreaField(
+        _l("Summary or minutes"), validators=[Length(max=max_length(Exchange.description))]
+    )
+    rrule = StringField(
+        _l("Recurrence (RRULE, for a series)"),
+        validators=[Length(max=max_length(Exchange.rrule))],
+    )
     organisation_ids = MultiCheckboxField(_l("Organisations"), coerce=int, choices=[])
     participant_ids = MultiCheckboxField(_l("Participants"), coerce=int, choices=[])
     follows_up_id = LongSelectField(_l("Follows up the exchange"), coerce=optional_int)
@@ -95,5 +103,7 @@ class ExchangeForm(FlaskForm):
 
 
 class OutcomeForm(FlaskForm):
-    text = TextAreaField(_l("What was agreed"), validators=[DataRequired(), Length(max=10_000)])
+    text = TextAreaField(
+        _l("What was agreed"), validators=[DataRequired(), Length(max=max_length(Outcome.text))]
+    )
     organisation_ids = MultiCheckboxField(_l("Organisations involved"), coerce=int, choices=[])

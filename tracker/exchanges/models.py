@@ -78,7 +78,7 @@ class Exchange(Record, SoftDeletable, db.Model):
     end_date: Mapped[date | None]
     location: Mapped[str] = mapped_column(String(300), default="")
     #: Summary or minutes.
-    description: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="", info={"max_length": 100_000})
     #: iCalendar RRULE value without the "RRULE:" prefix, e.g. "FREQ=MONTHLY;BYDAY=1WE".
     rrule: Mapped[str | None] = mapped_column(String(500))
     #: The exchange this one follows up (the Lübeck visit follows up SCCON 2022).
@@ -126,7 +126,7 @@ class Outcome(Record, SoftDeletable, db.Model):
     exchange_id: Mapped[int] = mapped_column(
         ForeignKey("exchanges.id", ondelete="CASCADE"), index=True
     )
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text, info={"max_length": 10_000})
     status: Mapped[str] = mapped_column(String(12), default="agreed")
 
     exchange: Mapped[Exchange] = relationship()

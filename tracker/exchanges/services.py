@@ -15,6 +15,7 @@ from sqlalchemy import select
 from tracker.accounts.models import Person
 from tracker.core import audit, validation
 from tracker.core.errors import InvalidField, NotFound
+from tracker.core.limits import max_length
 from tracker.core.model import utcnow
 from tracker.core.permissions import can_edit, require
 from tracker.core.validation import check_version
@@ -52,7 +53,7 @@ def validate_rrule(value: str | None, start: date | datetime | None) -> str | No
     """An RRULE value ("FREQ=MONTHLY;BYDAY=1WE") that dateutil and calendar clients accept."""
     if value is None:
         return None
-    value = validation.text("rrule", value, max_length=500, single_line=True)
+    value = validation.text("rrule", value, max_length=max_length(Exchange.rrule), single_line=True)
     if not value:
         return None
     if value.upper().startswith("RRULE:"):
@@ -105,14 +106,17 @@ def _validated(values: dict[str, Any], exchange_id: int | None) -> dict[str, Any
         raise InvalidField(sorted(unknown)[0], "is not an exchange field")
     v = dict(values)
     v["title"] = validation.text(
-        "title", v.get("title"), max_length=300, required=True, single_line=True
+        "title", v.get("title"), max_length=max_length(Exchange.title), required=True,
+        single_line=True,
     )
     v["kind"] = validation.choice("kind", v.get("kind") or "other", EXCHANGE_KINDS)
     v["status"] = validation.choice("status", v.get("status") or "planned", EXCHANGE_STATUSES)
     v["location"] = validation.text(
-        "location", v.get("location"), max_length=300, single_line=True
+        "location", v.get("location"), max_length=max_length(Exchange.location), single_line=True
     )
-    v["description"] = validation.text("description", v.get("description"), max_length=100_000)
+    v["description"] = validation.text(
+        "description", v.get("description"), max_length=max_length(Exchange.description)
+    )
     if not isinstance(v.get("all_day", False), bool):
         raise InvalidField("all_day", "must be true or false")
     v["all_day"] = bool(v.get("all_day", False))
@@ -133,7 +137,9 @@ def _validated(values: dict[str, Any], exchange_id: int | None) -> dict[str, Any
     if follows is not None and follows.id == exchange_id:
         raise InvalidField("follows_up_id", "an exchange cannot follow up itself")
     uid = v.get("import_uid")
-    v["import_uid"] = validation.text("import_uid", uid, max_length=500) or None
+    v["import_uid"] = (
+        validation.text("import_uid", uid, max_length=max_length(Exchange.import_uid)) or None
+    )
     if "organisation_ids" in v:
         v["organisations"] = validation.existing_all(
             "organisation_ids", Organisation, v.pop("organisation_ids")
@@ -254,7 +260,7 @@ def record_outcome(
     require(can_edit(actor))
     if not exchange.is_live:
         raise NotFound(f"exchange {exchange.id} was deleted")
-    text = validation.text("text", text, max_length=10_000, required=True)
+    text = validation.text("text", text, max_length=max_length(Outcome.text), required=True)
     organisations = validation.existing_all("organisation_ids", Organisation, organisation_ids)
     outcome = Outcome(exchange_id=exchange.id, text=text, organisations=organisations)
     db.session.add(outcome)
@@ -282,7 +288,9 @@ def update_outcome(
         raise InvalidField(sorted(unknown)[0], "is not an outcome field")
     diff: dict[str, tuple] = {}
     if "text" in changes:
-        new_text = validation.text("text", changes["text"], max_length=10_000, required=True)
+        new_text = validation.text(
+            "text", changes["text"], max_length=max_length(Outcome.text), required=True
+        )
         diff |= audit.apply_changes(outcome, {"text": new_text})
     if "organisation_ids" in changes:
         orgs = validation.existing_all(

@@ -7,15 +7,23 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from tracker.organisations.models import ORGANISATION_KINDS
+from tracker.core.limits import max_length
+from tracker.organisations.models import ORGANISATION_KINDS, Organisation
 from tracker.web.helpers import labels
 
 
 class OrganisationForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    short_name = StringField(_l("Short name"), validators=[Length(max=50)])
+    name = StringField(
+        _l("Name"), validators=[DataRequired(), Length(max=max_length(Organisation.name))]
+    )
+    short_name = StringField(
+        _l("Short name"), validators=[Length(max=max_length(Organisation.short_name))]
+    )
     kind = SelectField(_l("Kind"))
-    country = StringField(_l("Country (two letters, e.g. DE)"), validators=[Length(max=2)])
+    country = StringField(
+        _l("Country (two letters, e.g. DE)"),
+        validators=[Length(max=max_length(Organisation.country))],
+    )
     active = BooleanField(_l("Active"), default=True)
     version = HiddenField()
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select
 
 from tracker.core import audit, validation
 from tracker.core.errors import InvalidField
+from tracker.core.limits import max_length
 from tracker.core.model import utcnow
 from tracker.core.permissions import can_edit, require
 from tracker.core.validation import check_version
@@ -22,13 +23,16 @@ def _validated(values: dict[str, Any], organisation_id: int | None) -> dict[str,
     if unknown:
         raise InvalidField(sorted(unknown)[0], "is not an organisation field")
     v = dict(values)
-    v["name"] = validation.text("name", v.get("name"), max_length=200, required=True,
-                                single_line=True)
+    v["name"] = validation.text("name", v.get("name"), max_length=max_length(Organisation.name),
+                                required=True, single_line=True)
     v["short_name"] = validation.text(
-        "short_name", v.get("short_name"), max_length=50, single_line=True
+        "short_name", v.get("short_name"), max_length=max_length(Organisation.short_name),
+        single_line=True,
     ) or None
     v["kind"] = validation.choice("kind", v.get("kind") or "other", ORGANISATION_KINDS)
-    country = validation.text("country", v.get("country"), max_length=2, single_line=True)
+    country = validation.text(
+        "country", v.get("country"), max_length=max_length(Organisation.country), single_line=True
+    )
     if country and not (len(country) == 2 and country.isalpha() and country.isascii()):
         raise InvalidField("country", "must be a two-letter country code such as DE")
     v["country"] = country.upper() or None

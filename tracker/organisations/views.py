@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from tracker.core.database import transaction
 from tracker.core.errors import InvalidField, StaleVersion
+from tracker.core.limits import PER_PAGE
 from tracker.core.validation import search_text
 from tracker.extensions import db
 from tracker.organisations import services
@@ -33,7 +34,7 @@ def index():
     stmt = select(Organisation).order_by(Organisation.active.desc(), Organisation.name)
     if q:
         stmt = stmt.where(func.lower(Organisation.name).contains(q.lower(), autoescape=True))
-    pagination = db.paginate(stmt, page=page_number(), per_page=50, error_out=False)
+    pagination = db.paginate(stmt, page=page_number(), per_page=PER_PAGE, error_out=False)
     return render_template("organisations/index.html", pagination=pagination, q=q)
 
 

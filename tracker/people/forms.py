@@ -7,13 +7,15 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from tracker.accounts.models import Person
+from tracker.core.limits import max_length
 from tracker.web import choices
 from tracker.web.choices import LongSelectField, optional_int
 
 
 class PersonForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    email = EmailField(_l("Email"), validators=[Optional(), Length(max=254)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=max_length(Person.name))])
+    email = EmailField(_l("Email"), validators=[Optional(), Length(max=max_length(Person.email))])
     organisation_id = LongSelectField(_l("Organisation"), coerce=optional_int)
     role = SelectField(_l("Role"))
     password = PasswordField(_l("New password"), validators=[Optional(), Length(min=10)])

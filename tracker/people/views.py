@@ -11,6 +11,7 @@ from tracker.accounts import services
 from tracker.accounts.models import Person
 from tracker.core.database import transaction
 from tracker.core.errors import InvalidField, StaleVersion
+from tracker.core.limits import PER_PAGE
 from tracker.core.validation import search_text
 from tracker.extensions import db
 from tracker.people.forms import PersonForm
@@ -34,7 +35,7 @@ def index():
     stmt = select(Person).order_by(Person.active.desc(), Person.name)
     if q:
         stmt = stmt.where(func.lower(Person.name).contains(q.lower(), autoescape=True))
-    pagination = db.paginate(stmt, page=page_number(), per_page=50, error_out=False)
+    pagination = db.paginate(stmt, page=page_number(), per_page=PER_PAGE, error_out=False)
     return render_template("people/index.html", pagination=pagination, q=q)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import and_, case, func, select
 from tracker.accounts.models import Person
 from tracker.calendar.models import CalendarState
 from tracker.core import timeutil
+from tracker.core.limits import PER_PAGE
 from tracker.exchanges.models import Exchange
 from tracker.extensions import db
 from tracker.organisations.models import Organisation
@@ -30,7 +31,7 @@ def open_tasks():
     return select(Task).where(Task.status == "open", Task.is_live)
 
 
-def grouped_page(by: str, page: int, per_page: int = 50):
+def grouped_page(by: str, page: int, per_page: int = PER_PAGE):
     column, model, name = GROUPINGS[by]
     stmt = (
         open_tasks()

@@ -15,13 +15,19 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from tracker.core.limits import max_length
+from tracker.tasks.models import Task
 from tracker.web import choices
 from tracker.web.choices import LongSelectField, optional_int
 
 
 class TaskForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=500)])
-    description = TextAreaField(_l("Description"), validators=[Length(max=20_000)])
+    title = StringField(
+        _l("Title"), validators=[DataRequired(), Length(max=max_length(Task.title))]
+    )
+    description = TextAreaField(
+        _l("Description"), validators=[Length(max=max_length(Task.description))]
+    )
     owner_id = LongSelectField(_l("Owner"), coerce=optional_int, validators=[DataRequired()])
     organisation_id = LongSelectField(_l("Committed by organisation"), coerce=optional_int)
     exchange_id = LongSelectField(_l("Agreed at exchange"), coerce=optional_int)
@@ -58,7 +64,7 @@ class TaskForm(FlaskForm):
 class QuickTaskForm(FlaskForm):
     """Add a task to an outcome in place, on the exchange page."""
 
-    title = StringField(_l("Task"), validators=[DataRequired(), Length(max=500)])
+    title = StringField(_l("Task"), validators=[DataRequired(), Length(max=max_length(Task.title))])
     owner_id = LongSelectField(_l("Owner"), coerce=optional_int, validators=[DataRequired()])
     organisation_id = LongSelectField(_l("Committed by organisation"), coerce=optional_int)
     due_date = DateField(_l("Due date"), validators=[Optional()])

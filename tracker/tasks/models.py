@@ -34,7 +34,7 @@ class Task(Record, SoftDeletable, db.Model):
     )
 
     title: Mapped[str] = mapped_column(String(500))
-    description: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="", info={"max_length": 20_000})
     exchange_id: Mapped[int | None] = mapped_column(
         ForeignKey("exchanges.id", ondelete="SET NULL"), index=True
     )

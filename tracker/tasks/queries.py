@@ -18,6 +18,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.core.errors import InvalidField
+from tracker.core.limits import MAX_ID, MAX_PER_PAGE, PER_PAGE, SEARCH_MAX_LENGTH
 from tracker.core.validation import search_text
 from tracker.exchanges.models import Exchange, Outcome
 from tracker.extensions import db
@@ -38,7 +39,7 @@ _FALSE = ("false", "0", "no", "off", "")
 
 
 def _id(name: str, value: str) -> int:
-    if not value.isascii() or not value.isdigit() or not 0 < int(value) < 2**63:
+    if not value.isascii() or not value.isdigit() or not 0 < int(value) <= MAX_ID:
         raise InvalidField(name, "must be an id")
     return int(value)
 
@@ -98,8 +99,8 @@ def filter_tasks(select_stmt: Select, params: Mapping[str, str], today: date | N
         stmt = stmt.where(Task.is_overdue(today))
     value = (params.get("q") or "").strip()
     if value:
-        if len(value) > 200:
-            raise InvalidField("q", "is longer than 200 characters")
+        if len(value) > SEARCH_MAX_LENGTH:
+            raise InvalidField("q", f"is longer than {SEARCH_MAX_LENGTH} characters")
         if any(ord(ch) < 32 for ch in value):
             raise InvalidField("q", "contains control characters")
         pattern = f"%{_like_escaped(value)}%"
@@ -168,7 +169,7 @@ def _int(value) -> int | None:
         number = int(value)
     except (TypeError, ValueError):
         return None
-    return number if 0 < number < 2**63 else None
+    return number if 0 < number <= MAX_ID else None
 
 
 def _date(value) -> date | None:
@@ -233,8 +234,8 @@ class TaskFilter:
         return self.apply(select(Task)).order_by(*SORTS[self.sort])
 
 
-def page_of_tasks(flt: TaskFilter, page: int, per_page: int = 50):
-    return paginate_rows(flt.statement(), page, per_page, max_per_page=500)
+def page_of_tasks(flt: TaskFilter, page: int, per_page: int = PER_PAGE):
+    return paginate_rows(flt.statement(), page, per_page, max_per_page=MAX_PER_PAGE)
 
 
 def outcomes_with_exchange():

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from tracker.accounts.models import Person
 from tracker.core import audit, validation
 from tracker.core.errors import InvalidField, NotFound
+from tracker.core.limits import max_length
 from tracker.core.model import utcnow
 from tracker.core.permissions import can_check_off, can_edit, require
 from tracker.core.validation import check_version
@@ -45,8 +46,12 @@ def _validated(values: dict[str, Any]) -> dict[str, Any]:
     if unknown:
         raise InvalidField(sorted(unknown)[0], "is not a task field")
     v = dict(values)
-    v["title"] = validation.text("title", v.get("title"), max_length=500, required=True)
-    v["description"] = validation.text("description", v.get("description"), max_length=20_000)
+    v["title"] = validation.text(
+        "title", v.get("title"), max_length=max_length(Task.title), required=True
+    )
+    v["description"] = validation.text(
+        "description", v.get("description"), max_length=max_length(Task.description)
+    )
     owner = validation.existing("owner_id", Person, v.get("owner_id"), required=True)
     if not owner.active:
         raise InvalidField("owner_id", f"{owner.name} is deactivated")

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from tracker.core import audit
 from tracker.core.database import transaction
 from tracker.core.errors import Forbidden, InvalidField, StaleVersion
+from tracker.core.limits import MAX_PER_PAGE
 from tracker.core.permissions import can_check_off
 from tracker.core.timeutil import to_local
 from tracker.exchanges import services as exchange_services
@@ -237,7 +238,7 @@ def bulk_complete():
     form = BulkForm()
     if not form.validate_on_submit():
         abort(400)
-    ids = list(dict.fromkeys(form.ids.data or []))[:500]
+    ids = list(dict.fromkeys(form.ids.data or []))[:MAX_PER_PAGE]
     done: list[int] = []
     if ids:
         tasks = db.session.scalars(
@@ -261,7 +262,7 @@ def undo():
     form = BulkForm()
     if not form.validate_on_submit():
         abort(400)
-    ids = list(dict.fromkeys(form.ids.data or []))[:500]
+    ids = list(dict.fromkeys(form.ids.data or []))[:MAX_PER_PAGE]
     count = 0
     with transaction():
         for task in db.session.scalars(select(Task).where(Task.id.in_(ids))):

@@ -20,8 +20,6 @@ from wtforms import Form
 from tracker.core import permissions, timeutil
 from tracker.core.errors import InvalidField
 
-PER_PAGE = 50
-
 
 def safe_next(target: str | None, default: str | None = None) -> str:
     """Only a local path (no scheme, no host, no '//' or '\\' tricks) may be a redirect target."""
