@@ -65,6 +65,28 @@ def test_users_create_refuses_a_short_password_and_a_taken_email(ctx, runner, ma
     assert result.exit_code == 1 and "exists already" in result.output
 
 
+
+def test_users_create_gives_a_recorded_contact_a_login_audited_like_any_change(ctx, runner, make):
+    contact = make.person(email="kiel@kiel.example", name="Kontakt Kiel")
+    result = runner.invoke(args=["users", "create", "--email", "kiel@kiel.example", "--name",
+                                 "Kontakt Kiel", "--role", "viewer", "--password-stdin"],
+                           input="short\n")
+    assert result.exit_code == 1 and "at least 10 characters" in result.output
+    db.session.expire_all()
+    assert db.session.get(Person, contact.id).role is None
+
+    result = run(runner, "users", "create", "--email", "kiel@kiel.example", "--name",
+                 "Kontakt Kiel", "--role", "viewer", "--password-stdin",
+                 input="a long enough password\n")
+    assert result.exit_code == 0, result.output
+    user = authenticate("kiel@kiel.example", "a long enough password")
+    assert user is not None and user.id == contact.id and user.role == "viewer"
+    changes = db.session.scalars(
+        select(AuditEntry.changes).where(AuditEntry.entity_id == contact.id,
+                                         AuditEntry.action == "update")
+    ).all()
+    assert {"role": [None, "viewer"]} in changes and {"password": ["***", "***"]} in changes
+
 def test_api_token_is_printed_once_and_stored_as_a_hash(ctx, runner, make):
     user = make.user(email="jonas@rostock.example")
     result = run(runner, "users", "api-token", "jonas@rostock.example")

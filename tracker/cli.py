@@ -46,7 +46,7 @@ def _schema_needed(command):
 @_schema_needed
 def create_user_command(email, name, role, password_stdin, locale):
     """Create a user (or give an existing person a login)."""
-    from tracker.accounts.services import create_person, hash_password, user_by_email
+    from tracker.accounts.services import create_person, give_login, user_by_email
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -55,12 +55,10 @@ def create_user_command(email, name, role, password_stdin, locale):
     try:
         with transaction():
             existing = user_by_email(email)
-            if existing is not None and existing.password_hash:
+            if existing is not None and existing.is_user:
                 _fail(f"a user with the email {email} exists already")
             if existing is not None:
-                existing.role = role
-                existing.password_hash = hash_password(password)
-                person = existing
+                person = give_login(existing, None, role, password)
             else:
                 person = create_person(
                     None, password=password, email=email, name=name, role=role, locale=locale

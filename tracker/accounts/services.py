@@ -150,6 +150,18 @@ def set_password(person: Person, actor: Person | None, password: str) -> None:
     audit.record("update", person, actor, {"password": ("***", "***")})
 
 
+def give_login(person: Person, actor: Person | None, role: str, password: str) -> Person:
+    """Let a recorded person (a contact who owns tasks) sign in, with a role and a password.
+
+    The same rules and audit entries as changing each on its own: the password's rule, the
+    role's, and other sessions ending.
+    """
+    hash_password(password)  # refuse a bad password before anything changes
+    update_person(person, actor, {"role": role})
+    set_password(person, actor, password)
+    return person
+
+
 def authenticate(email: str, password: str) -> Person | None:
     """The active user with these credentials, or None; the same work is done either way."""
     try:

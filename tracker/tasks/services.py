@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from tracker.accounts.models import Person
 from tracker.core import audit, validation
 from tracker.core.errors import InvalidField, NotFound
-from tracker.core.limits import max_length
+from tracker.core.limits import MAX_PER_PAGE, max_length
 from tracker.core.model import utcnow
 from tracker.core.permissions import can_check_off, can_edit, require
 from tracker.core.validation import check_version
@@ -154,6 +154,40 @@ def reopen_task(task: Task, actor: Person | None, expected_version: int | None =
     if task.status == "open":
         return task
     return _set_status(task, actor, "reopen", "open", completed_at=None, completed_by_id=None)
+
+
+def complete_tasks(ids: list[int], actor: Person) -> list[int]:
+    """Check off at once the open tasks among `ids` that `actor` may check off (bulk check-off).
+
+    The ids of those checked off, for the undo that follows; others are left as they are.
+    """
+    wanted = list(dict.fromkeys(ids))[:MAX_PER_PAGE]
+    if not wanted:
+        return []
+    done = []
+    tasks = db.session.scalars(
+        select(Task).where(Task.id.in_(wanted), Task.is_live, Task.status == "open")
+    )
+    for task in tasks:
+        if can_check_off(actor, task):
+            complete_task(task, actor)
+            done.append(task.id)
+    return done
+
+
+def undo_check_offs(ids: list[int], actor: Person) -> int:
+    """Reopen those of `ids` that `actor` checked off (the "Undo" after a check-off).
+
+    Only one's own check-offs: an undo must not reopen what someone else has done since.
+    Returns how many were reopened.
+    """
+    wanted = list(dict.fromkeys(ids))[:MAX_PER_PAGE]
+    count = 0
+    for task in db.session.scalars(select(Task).where(Task.id.in_(wanted))):
+        if task.status == "done" and task.completed_by_id == actor.id:
+            reopen_task(task, actor)
+            count += 1
+    return count
 
 
 def cancel_task(task: Task, actor: Person | None, expected_version: int | None = None) -> Task:

@@ -20,8 +20,6 @@ from sqlalchemy import select
 from tracker.core import audit
 from tracker.core.database import transaction
 from tracker.core.errors import Forbidden, InvalidField, StaleVersion
-from tracker.core.limits import MAX_PER_PAGE
-from tracker.core.permissions import can_check_off
 from tracker.core.timeutil import to_local
 from tracker.exchanges import services as exchange_services
 from tracker.extensions import db
@@ -238,17 +236,8 @@ def bulk_complete():
     form = BulkForm()
     if not form.validate_on_submit():
         abort(400)
-    ids = list(dict.fromkeys(form.ids.data or []))[:MAX_PER_PAGE]
-    done: list[int] = []
-    if ids:
-        tasks = db.session.scalars(
-            select(Task).where(Task.id.in_(ids), Task.is_live, Task.status == "open")
-        )
-        with transaction():
-            for task in tasks:
-                if can_check_off(current_user, task):
-                    services.complete_task(task, current_user)
-                    done.append(task.id)
+    with transaction():
+        done = services.complete_tasks(form.ids.data or [], current_user)
     if done:
         session["undo"] = {"ids": done}
     else:
@@ -262,13 +251,8 @@ def undo():
     form = BulkForm()
     if not form.validate_on_submit():
         abort(400)
-    ids = list(dict.fromkeys(form.ids.data or []))[:MAX_PER_PAGE]
-    count = 0
     with transaction():
-        for task in db.session.scalars(select(Task).where(Task.id.in_(ids))):
-            if task.status == "done" and task.completed_by_id == current_user.id:
-                services.reopen_task(task, current_user)
-                count += 1
+        count = services.undo_check_offs(form.ids.data or [], current_user)
     flash(ngettext("%(num)d task reopened.", "%(num)d tasks reopened.", count), "success")
     return redirect(safe_next(form.next.data, url_for("tasks.index")))
 
