@@ -55,3 +55,16 @@ def test_create_app_has_no_side_effects_at_import():
 
     importlib.reload(tracker)  # importing builds no app and touches no database
     assert not hasattr(tracker, "app")
+
+
+def test_the_readme_lists_every_variable_the_app_reads():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    table = {line.split("`")[1] for line in readme.splitlines() if line.startswith("| `TRACKER_")}
+    assert table == set(config.ENVIRONMENT)
+
+
+def test_a_number_setting_that_is_no_number_is_refused(tmp_path):
+    with pytest.raises(config.ConfigError, match="TRACKER_PROXY_FIX"):
+        config.from_environment(tmp_path, environ={"TRACKER_PROXY_FIX": "two"})

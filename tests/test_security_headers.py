@@ -13,7 +13,8 @@ def test_every_answer_has_a_strict_policy(client):
     assert "unsafe-inline" not in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "DENY"
-    assert response.headers["Referrer-Policy"]
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers.getlist("Content-Security-Policy") == [csp]  # one sender: Talisman
 
 
 def _cookie_header(app, base_url: str) -> str:

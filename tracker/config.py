@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
@@ -26,6 +28,7 @@ def _secret_key(instance_path: Path) -> str:
 
 
 def validate_timezone(name: str) -> str:
+    """Refuse a zone name the system does not know: every date on every page depends on it."""
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -33,27 +36,66 @@ def validate_timezone(name: str) -> str:
     return name
 
 
-def from_environment(instance_path: Path, environ: dict[str, str] | None = None) -> dict:
-    """Settings read from TRACKER_* variables, with the contract's defaults."""
+#: Every variable the app reads from the environment, with its default: the one list, which
+#: the README's configuration table repeats (a test holds them together). None means unset;
+#: what then happens is said beside it.
+ENVIRONMENT: dict[str, Any] = {
+    "TRACKER_DATABASE_URL": None,  # SQLite under instance/ (see from_environment)
+    "TRACKER_SECRET_KEY": None,  # generated once into instance/secret_key
+    "TRACKER_TIMEZONE": "Europe/Berlin",
+    "TRACKER_BASE_URL": None,  # taken from the request (core.urls.base_url)
+    "TRACKER_SMTP_URL": None,  # mail is written to the log
+    "TRACKER_SMTP_TIMEOUT": 30,  # seconds to wait for the mail server
+    "TRACKER_MAIL_FROM": None,  # tracker@<host of the base URL>
+    #: How many proxies in front set X-Forwarded-For/-Proto/-Host (0: trust none).
+    "TRACKER_PROXY_FIX": 0,
+    #: Where sign-in throttling counts; redis://… to share it between servers.
+    "TRACKER_RATELIMIT_STORAGE_URL": None,  # in memory
+}
+
+#: Flask's and the extensions' settings as the tracker wants them, before any override.
+APP_DEFAULTS: dict[str, Any] = {
+    #: The largest request a page accepts (the API and the invitation import set their own):
+    #: room for the longest exchange minutes, refused before a bigger upload is read.
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "RATELIMIT_HEADERS_ENABLED": True,
+}
+
+
+def _number(env: Mapping[str, str], name: str) -> int:
+    value = env.get(name) or ENVIRONMENT[name]
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name}={value!r} is not a whole number") from exc
+
+
+def from_environment(instance_path: Path, environ: Mapping[str, str] | None = None) -> dict:
+    """The app's defaults, with the TRACKER_* variables that are set put in their place."""
     env = os.environ if environ is None else environ
-    database_url = env.get("TRACKER_DATABASE_URL") or (
-        f"sqlite:///{instance_path / 'tracker.sqlite3'}"
-    )
-    secret = env.get("TRACKER_SECRET_KEY") or None
+
+    def text(name: str) -> str | None:
+        return env.get(name) or ENVIRONMENT[name]
+
     return {
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "SECRET_KEY": secret,  # filled lazily from instance/ when not given
-        "TRACKER_TIMEZONE": validate_timezone(env.get("TRACKER_TIMEZONE") or "Europe/Berlin"),
-        "TRACKER_BASE_URL": (env.get("TRACKER_BASE_URL") or "").rstrip("/") or None,
-        "TRACKER_SMTP_URL": env.get("TRACKER_SMTP_URL") or None,
-        "TRACKER_MAIL_FROM": env.get("TRACKER_MAIL_FROM") or None,
-        #: How many proxies in front set X-Forwarded-For/-Proto/-Host (0: trust none).
-        "TRACKER_PROXY_FIX": int(env.get("TRACKER_PROXY_FIX") or 0),
-        #: Where sign-in throttling counts; redis://… to share it between servers.
-        "TRACKER_RATELIMIT_STORAGE_URL": env.get("TRACKER_RATELIMIT_STORAGE_URL") or None,
+        **APP_DEFAULTS,
+        **{name: text(name) for name in ENVIRONMENT},
+        "SQLALCHEMY_DATABASE_URI": (
+            text("TRACKER_DATABASE_URL") or f"sqlite:///{instance_path / 'tracker.sqlite3'}"
+        ),
+        "SECRET_KEY": text("TRACKER_SECRET_KEY"),  # filled lazily from instance/ when unset
+        "TRACKER_TIMEZONE": validate_timezone(text("TRACKER_TIMEZONE")),
+        "TRACKER_BASE_URL": (text("TRACKER_BASE_URL") or "").rstrip("/") or None,
+        "TRACKER_SMTP_TIMEOUT": _number(env, "TRACKER_SMTP_TIMEOUT"),
+        "TRACKER_PROXY_FIX": _number(env, "TRACKER_PROXY_FIX"),
     }
 
 
 def ensure_secret_key(config: dict, instance_path: Path) -> None:
+    """Without TRACKER_SECRET_KEY, sign with the key kept in instance/ (made on first start)."""
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _secret_key(instance_path)

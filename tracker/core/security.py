@@ -40,10 +40,6 @@ class HttpsAwareSessionInterface(SecureCookieSessionInterface):
 
 
 def init_security(app: Flask) -> None:
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
-    app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
     app.session_interface = HttpsAwareSessionInterface()
     proxies = int(app.config.get("TRACKER_PROXY_FIX") or 0)
     if proxies:
@@ -67,7 +63,8 @@ def init_security(app: Flask) -> None:
         strict_transport_security=True,
         content_security_policy=CONTENT_SECURITY_POLICY,
         frame_options="DENY",
-        referrer_policy="strict-origin-when-cross-origin",
+        # Links to other sites get no referrer at all: page paths name exchanges and tasks.
+        referrer_policy="same-origin",
         x_content_type_options=True,
     )
     @app.after_request
@@ -79,5 +76,4 @@ def init_security(app: Flask) -> None:
     app.config.setdefault(
         "RATELIMIT_STORAGE_URI", app.config.get("TRACKER_RATELIMIT_STORAGE_URL") or "memory://"
     )
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)

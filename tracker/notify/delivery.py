@@ -30,7 +30,7 @@ log = logging.getLogger("tracker.notify")
 LEASE = timedelta(minutes=10)
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=6)
-SMTP_TIMEOUT_SECONDS = 30
+
 
 def _whole_run_fails(exc: Exception) -> bool:
     """The server or the connection failed, so the rest of this run would fail the same way.
@@ -90,7 +90,7 @@ def tls_context() -> ssl.SSLContext:
 class SmtpTransport:
     """One connection for a run; opened on the first message."""
 
-    def __init__(self, settings: SmtpSettings, timeout: float = SMTP_TIMEOUT_SECONDS):
+    def __init__(self, settings: SmtpSettings, timeout: float):
         self.settings = settings
         self.timeout = timeout
         self._conn: smtplib.SMTP | None = None
@@ -181,7 +181,7 @@ def _transport():
     url = current_app.config.get("TRACKER_SMTP_URL")
     if not url:
         return _LogTransport()
-    timeout = current_app.config.get("TRACKER_SMTP_TIMEOUT", SMTP_TIMEOUT_SECONDS)
+    timeout = current_app.config["TRACKER_SMTP_TIMEOUT"]
     return SmtpTransport(SmtpSettings.from_url(url), timeout=timeout)
 
 

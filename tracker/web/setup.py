@@ -1,4 +1,4 @@
-"""Wire the pages into the app: error pages, template helpers, security headers."""
+"""Wire the pages into the app: error pages and template helpers (headers: core.security)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,6 @@ from tracker.core import permissions, timeutil
 from tracker.core.errors import Forbidden, NotFound
 from tracker.web import helpers
 
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-)
-
 
 class ButtonForm(FlaskForm):
     """An empty form: gives POST-only buttons (check off, revoke) their CSRF token."""
@@ -27,14 +22,7 @@ def _can(action: str, target: object = None) -> bool:
     return permissions.can(current_user, action, target)
 
 
-#: The largest request a page accepts (the API and the invitation import set their own):
-#: room for the longest exchange minutes, refused before a bigger upload is read.
-PAGE_MAX_BODY_BYTES = 2 * 1024 * 1024
-
-
 def init_web(app: Flask) -> None:
-    if app.config.get("MAX_CONTENT_LENGTH") is None:
-        app.config["MAX_CONTENT_LENGTH"] = PAGE_MAX_BODY_BYTES
     app.jinja_env.filters.update(
         date=helpers.fmt_date,
         datetime=helpers.fmt_datetime,
@@ -84,10 +72,3 @@ def init_web(app: Flask) -> None:
     @app.errorhandler(500)
     def _server_error(_exc):
         return _page("errors/500.html", 500)
-
-    @app.after_request
-    def _headers(response):
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
