@@ -21,10 +21,21 @@ from sqlalchemy import func, select, update
 
 from tracker.core.database import transaction
 from tracker.core.model import utcnow
+from tracker.core.urls import base_url
 from tracker.extensions import db
 from tracker.notify.models import OutboxMessage
 
 log = logging.getLogger("tracker.notify")
+
+
+def mail_host() -> str:
+    """The tracker's host name: the sender's domain and the domain of message ids."""
+    return urlsplit(base_url()).hostname or "localhost"
+
+
+def mail_from() -> str:
+    """TRACKER_MAIL_FROM, else tracker@<the tracker's host>."""
+    return current_app.config.get("TRACKER_MAIL_FROM") or f"tracker@{mail_host()}"
 
 #: While one sender is handing a message to the server, others leave it alone this long.
 LEASE = timedelta(minutes=10)
@@ -214,8 +225,6 @@ def deliver_outbox(now: datetime | None = None, limit: int = 500) -> dict[str, i
     `pending` is -1 when nothing could be tried: the outbox could not be read or
     TRACKER_SMTP_URL is unusable (logged; the command exits non-zero).
     """
-    from tracker.notify.services import mail_from
-
     now = now or utcnow()
     counts = {"sent": 0, "failed": 0}
     try:

@@ -20,7 +20,6 @@ from datetime import date, datetime, time, timedelta
 from email.utils import make_msgid
 from itertools import groupby
 from typing import Any
-from urllib.parse import urlsplit
 
 from babel.dates import format_date, format_time
 from dateutil.rrule import rrulestr
@@ -33,10 +32,10 @@ from sqlalchemy.exc import IntegrityError
 from tracker.accounts.models import Person
 from tracker.core.database import transaction
 from tracker.core.timeutil import team_zone, to_local
-from tracker.core.urls import base_url, external_url
+from tracker.core.urls import external_url
 from tracker.exchanges.models import Exchange, exchange_participants
 from tracker.extensions import db
-from tracker.notify.delivery import deliver_outbox
+from tracker.notify.delivery import deliver_outbox, mail_host
 from tracker.notify.ical import task_ics
 from tracker.notify.models import DigestRun, OutboxMessage
 from tracker.notify.texts import language, text, translator
@@ -75,14 +74,6 @@ class Mail:
 
 
 # --- addresses and links ------------------------------------------------------------
-
-
-def mail_host() -> str:
-    return urlsplit(base_url()).hostname or "localhost"
-
-
-def mail_from() -> str:
-    return current_app.config.get("TRACKER_MAIL_FROM") or f"tracker@{mail_host()}"
 
 
 def receives_mail(person: Person) -> bool:
