@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn, ParamSpec, TypeVar
 
 import click
 from flask import Flask
@@ -14,19 +16,22 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from tracker.core.database import transaction
 from tracker.core.errors import InvalidField
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
 users_cli = AppGroup("users", help="Manage the people who can sign in.")
 notify_cli = AppGroup("notify", help="Reminders by email: digests and the outbox.")
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     raise click.ClickException(message)
 
 
-def _schema_needed(command):
+def _schema_needed(command: Callable[P, R]) -> Callable[P, R]:
     """A command run before `db upgrade` says so, instead of printing a traceback."""
 
     @functools.wraps(command)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
         except (OperationalError, ProgrammingError) as exc:
@@ -44,7 +49,9 @@ def _schema_needed(command):
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.option("--locale", type=click.Choice(["de", "en"]), default=None)
 @_schema_needed
-def create_user_command(email, name, role, password_stdin, locale):
+def create_user_command(
+    email: str, name: str, role: str, password_stdin: bool, locale: str | None
+) -> None:
     """Create a user (or give an existing person a login)."""
     from tracker.accounts.services import create_person, give_login, user_by_email
 
@@ -72,7 +79,7 @@ def create_user_command(email, name, role, password_stdin, locale):
 @click.argument("email")
 @click.option("--name", default="", help="What the token is for, to recognise it later.")
 @_schema_needed
-def api_token_command(email, name):
+def api_token_command(email: str, name: str) -> None:
     """Print a new personal API token for the user with EMAIL."""
     from tracker.accounts.services import issue_api_token, user_by_email
 
@@ -92,7 +99,7 @@ def api_token_command(email, name):
 @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) if there is data.")
 @with_appcontext
 @_schema_needed
-def demo_command(force, if_empty):
+def demo_command(force: bool, if_empty: bool) -> None:
     """Load the demo data: the Rostock exchanges and what was agreed at them."""
     from tracker.accounts.services import user_by_email
     from tracker.transfer.demo import DEMO_LOGIN, DEMO_PASSWORD, database_is_empty, load_demo
@@ -120,7 +127,7 @@ def demo_command(force, if_empty):
 @click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 @with_appcontext
 @_schema_needed
-def export_command(file: Path):
+def export_command(file: Path) -> None:
     """Write the whole database to FILE as JSON ('-' for standard output)."""
     from tracker.transfer.dump import export_database
 
@@ -136,7 +143,7 @@ def export_command(file: Path):
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
 @_schema_needed
-def import_command(file: Path):
+def import_command(file: Path) -> None:
     """Restore an export FILE into an empty database."""
     from tracker.transfer.dump import ImportRefused, import_database
 
@@ -172,7 +179,7 @@ def _report_delivery(counts: dict[str, int]) -> None:
 @notify_cli.command("digests")
 @click.option("--no-send", is_flag=True, help="Only queue the digests; 'notify send' sends them.")
 @_schema_needed
-def notify_digests_command(no_send):
+def notify_digests_command(no_send: bool) -> None:
     """Queue and send the digests due today (daily; weekly on Mondays). Safe to run again."""
     from tracker.core.model import utcnow
     from tracker.notify.services import deliver_outbox, purge_sent, send_due_digests
@@ -191,7 +198,7 @@ def notify_digests_command(no_send):
 
 @notify_cli.command("send")
 @_schema_needed
-def notify_send_command():
+def notify_send_command() -> None:
     """Send the queued mail that is due (new, or due for a retry)."""
     from tracker.notify.services import deliver_outbox
 
@@ -204,5 +211,6 @@ def _progress(table: str, done: int, total: int) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    """The one list of the operator's commands."""
     for command in (users_cli, notify_cli, demo_command, export_command, import_command):
         app.cli.add_command(command)

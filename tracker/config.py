@@ -88,7 +88,7 @@ def from_environment(instance_path: Path, environ: Mapping[str, str] | None = No
             text("TRACKER_DATABASE_URL") or f"sqlite:///{instance_path / 'tracker.sqlite3'}"
         ),
         "SECRET_KEY": text("TRACKER_SECRET_KEY"),  # filled lazily from instance/ when unset
-        "TRACKER_TIMEZONE": validate_timezone(text("TRACKER_TIMEZONE")),
+        "TRACKER_TIMEZONE": validate_timezone(text("TRACKER_TIMEZONE") or ""),
         "TRACKER_BASE_URL": (text("TRACKER_BASE_URL") or "").rstrip("/") or None,
         "TRACKER_SMTP_TIMEOUT": _number(env, "TRACKER_SMTP_TIMEOUT"),
         "TRACKER_PROXY_FIX": _number(env, "TRACKER_PROXY_FIX"),

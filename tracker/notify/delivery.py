@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
+from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import CursorResult
 
 from tracker.core.database import transaction
 from tracker.core.model import utcnow
@@ -188,7 +190,7 @@ class _LogTransport:
         pass
 
 
-def _transport():
+def _transport() -> _LogTransport | SmtpTransport:
     url = current_app.config.get("TRACKER_SMTP_URL")
     if not url:
         return _LogTransport()
@@ -209,14 +211,14 @@ def _claim(message_id: int, now: datetime) -> bool:
             .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + LEASE)
             .execution_options(synchronize_session=False)
         )
-    return result.rowcount == 1
+    return cast("CursorResult[Any]", result).rowcount == 1
 
 
 def pending_count() -> int:
     """Messages not sent yet (queued, or waiting for a retry)."""
     return db.session.scalar(
         select(func.count()).select_from(OutboxMessage).where(OutboxMessage.sent_at.is_(None))
-    )
+    ) or 0
 
 
 def deliver_outbox(now: datetime | None = None, limit: int = 500) -> dict[str, int]:
@@ -254,6 +256,8 @@ def deliver_outbox(now: datetime | None = None, limit: int = 500) -> dict[str, i
             if not _claim(message_id, now):
                 continue
             msg = db.session.get(OutboxMessage, message_id, populate_existing=True)
+            if msg is None:  # purged meanwhile
+                continue
             try:
                 transport.send(as_email(msg, sender))
             except Exception as exc:  # every failure keeps the mail queued

@@ -19,14 +19,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from email.utils import make_msgid
 from itertools import groupby
-from typing import Any
+from typing import Any, cast
 
 from babel.dates import format_date, format_time
 from dateutil.rrule import rrulestr
 from flask import current_app, render_template
 from flask_babel import force_locale
 from itsdangerous import BadSignature, URLSafeSerializer
+from jinja2 import Environment
 from sqlalchemy import delete, select
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
 from tracker.accounts.models import Person
@@ -168,7 +170,7 @@ def _render(lang: str, name: str, **context: Any) -> tuple[str, str]:
     return plain.strip() + "\n", html
 
 
-def _text_environment():
+def _text_environment() -> Environment:
     """The app's templates, with block tags that leave no blank lines in plain text."""
     env = current_app.extensions.get("notify_text_env")
     if env is None:
@@ -383,7 +385,7 @@ def build_digest(person: Person, on_date: date, frequency: str | None = None) ->
         return label
 
     def overdue_phrase(task: Task) -> str:
-        days = (on_date - task.due_date).days
+        days = (on_date - (task.due_date or on_date)).days
         if days == 1:
             return text(lang, "days_overdue_1")
         return text(lang, "days_overdue_n", days=days)
@@ -437,7 +439,9 @@ def send_due_digests(now: datetime) -> dict[str, int]:
     db.session.commit()
     for person_id in person_ids:
         person = db.session.get(Person, person_id)
-        period = digest_period(person.digest, on_date) if person is not None else None
+        if person is None:
+            continue
+        period = digest_period(person.digest, on_date)
         if period is None:
             continue
         done = db.session.scalar(
@@ -483,4 +487,4 @@ def purge_sent(now: datetime, keep: timedelta = KEEP_SENT) -> int:
             .where(OutboxMessage.sent_at.is_not(None), OutboxMessage.sent_at < now - keep)
             .execution_options(synchronize_session=False)
         )
-    return result.rowcount
+    return cast("CursorResult[Any]", result).rowcount

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, has_request_context, render_template, request, session
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -23,6 +26,7 @@ def _can(action: str, target: object = None) -> bool:
 
 
 def init_web(app: Flask) -> None:
+    """Template filters and globals, and error pages in the page's language (JSON for the API)."""
     app.jinja_env.filters.update(
         date=helpers.fmt_date,
         datetime=helpers.fmt_datetime,
@@ -33,7 +37,7 @@ def init_web(app: Flask) -> None:
     )
 
     @app.context_processor
-    def _globals():
+    def _globals() -> dict[str, Any]:
         if not has_request_context():  # mail rendered by a command
             return {"today": timeutil.today()}
         return {
@@ -45,30 +49,30 @@ def init_web(app: Flask) -> None:
             "can": _can,
         }
 
-    def _page(template: str, status: int, **context):
+    def _page(template: str, status: int, **context: Any) -> ResponseReturnValue:
         if request.accept_mimetypes.best == "application/json":
             return {"status": status}, status
         return render_template(template, status=status, **context), status
 
     @app.errorhandler(403)
     @app.errorhandler(Forbidden)
-    def _forbidden(_exc):
+    def _forbidden(_exc: Exception) -> ResponseReturnValue:
         return _page("errors/403.html", 403)
 
     @app.errorhandler(404)
     @app.errorhandler(NotFound)
-    def _not_found(_exc):
+    def _not_found(_exc: Exception) -> ResponseReturnValue:
         return _page("errors/404.html", 404)
 
     @app.errorhandler(CSRFError)
-    def _csrf(_exc):
+    def _csrf(_exc: Exception) -> ResponseReturnValue:
         return _page("errors/400.html", 400)
 
     @app.errorhandler(413)
-    def _too_large(_exc):
+    def _too_large(_exc: Exception) -> ResponseReturnValue:
         limit = request.max_content_length or app.config["MAX_CONTENT_LENGTH"] or 0
         return _page("errors/413.html", 413, limit_mb=max(1, limit // (1024 * 1024)))
 
     @app.errorhandler(500)
-    def _server_error(_exc):
+    def _server_error(_exc: Exception) -> ResponseReturnValue:
         return _page("errors/500.html", 500)
