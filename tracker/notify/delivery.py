@@ -71,6 +71,7 @@ class SmtpSettings:
 
     @classmethod
     def from_url(cls, url: str) -> SmtpSettings:
+        """Read TRACKER_SMTP_URL; an unusable one is refused before any mail is tried."""
         parts = urlsplit(url)
         if parts.scheme not in ("smtp", "smtps"):
             raise MailConfigError("TRACKER_SMTP_URL must start with smtp:// or smtps://")
@@ -137,11 +138,13 @@ class SmtpTransport:
         return conn
 
     def send(self, message: EmailMessage) -> None:
+        """Hand one message to the server, connecting on the first one of the run."""
         if self._conn is None:
             self._conn = self._open()
         self._conn.send_message(message)
 
     def close(self) -> None:
+        """End the run's connection politely; a server that is gone already is fine."""
         if self._conn is None:
             return
         try:
