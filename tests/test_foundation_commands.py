@@ -186,6 +186,20 @@ def _exported(runner, tmp_path) -> dict:
     return json.loads(path.read_text())
 
 
+
+def test_an_export_stamped_with_a_revision_s_old_name_imports(ctx, runner, tmp_path):
+    from tracker.core.database import RENAMED_REVISIONS
+
+    data = _exported(runner, tmp_path)
+    data["schema_revision"] = next(
+        old for old, new in RENAMED_REVISIONS.items() if new == data["schema_revision"])
+    _wipe()
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(data))
+    result = run(runner, "import", str(old))
+    assert result.exit_code == 0, result.output
+    assert count(Task) == data["counts"]["tasks"]
+
 @pytest.mark.parametrize(
     "damage, message",
     [

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -40,6 +41,37 @@ def test_db_upgrade_command_creates_the_schema_on_an_empty_sqlite_file(tmp_path)
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"tasks", "exchanges", "outcomes", "people", "organisations", "audit_entries"} <= names
 
+
+
+def test_the_migrations_form_one_line_with_distinct_numbers(app):
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory(str(Path(app.extensions["migrate"].directory)))
+    line = list(reversed(list(scripts.walk_revisions())))  # oldest first
+    assert [r.down_revision for r in line] == [None, *[r.revision for r in line[:-1]]]
+    numbers = [r.revision.split("_")[0] for r in line]
+    assert numbers == [f"{n:04d}" for n in range(1, len(line) + 1)]
+    for revision in line:
+        assert "please adjust" not in Path(revision.path).read_text()
+
+
+def test_a_database_stamped_with_a_revision_s_old_name_still_upgrades(tmp_path):
+    from flask_migrate import upgrade
+
+    from tracker import create_app
+    from tracker.core.database import RENAMED_REVISIONS
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.sqlite3'}",
+                      "SECRET_KEY": "x"})
+    with app.app_context():
+        upgrade()
+        head = db.session.scalar(text("SELECT version_num FROM alembic_version"))
+        old_name = next(old for old, new in RENAMED_REVISIONS.items() if new == head)
+        db.session.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": old_name})
+        db.session.commit()
+        upgrade()
+        assert db.session.scalar(text("SELECT version_num FROM alembic_version")) == head
+        db.engine.dispose()
 
 def test_the_tracker_queries_have_indexes(ctx):
     indexes = {ix["name"] for ix in inspect(db.engine).get_indexes("tasks")}

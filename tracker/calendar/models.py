@@ -115,7 +115,7 @@ class CalendarState(db.Model):
     """One row: a counter that database triggers bump on every change a feed can show.
 
     Tasks, exchanges, outcomes, people and participants all bump it (migration
-    0002_calendar), whoever writes: the app, a command, an import, plain SQL. A kept
+    0003_calendar), whoever writes: the app, a command, an import, plain SQL. A kept
     feed remembers the counter it was validated at; while it is unchanged the feed's
     ETag is known without the aggregate query, so a conditional GET costs two lookups.
     """

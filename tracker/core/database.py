@@ -90,3 +90,16 @@ def transaction() -> Iterator[None]:
     except BaseException:
         db.session.rollback()
         raise
+
+
+#: Schema revisions that were renamed so the migrations form one line with distinct numbers.
+#: A database (or an export) stamped with an old name is at the revision of the new one.
+RENAMED_REVISIONS = {
+    "0002_calendar": "0003_calendar",
+    "0003_assignment_notes": "0004_assignment_notes",
+}
+
+
+def current_revision_name(revision: object) -> object:
+    """The name a revision goes by now (see RENAMED_REVISIONS); anything else as it is."""
+    return RENAMED_REVISIONS.get(revision, revision) if isinstance(revision, str) else revision

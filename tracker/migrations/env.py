@@ -1,15 +1,13 @@
+"""Alembic's environment: the app's engine and metadata, run by Flask-Migrate."""
+
 import logging
 from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import inspect, text
 
-# this is the Alembic Config object, which provides
-# access to the values within the .ini file in use.
 config = context.config
-
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
 fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
@@ -35,17 +33,8 @@ def get_engine_url():
         return str(get_engine().url).replace('%', '%%')
 
 
-# add your model's MetaData object here
-# for 'autogenerate' support
-# from myapp import mymodel
-# target_metadata = mymodel.Base.metadata
 config.set_main_option('sqlalchemy.url', get_engine_url())
 target_db = current_app.extensions['migrate'].db
-
-# other values from the config, defined by the needs of env.py,
-# can be acquired:
-# my_important_option = config.get_main_option("my_important_option")
-# ... etc.
 
 
 def get_metadata():
@@ -54,18 +43,21 @@ def get_metadata():
     return target_db.metadata
 
 
+def restamp_renamed_revision(connection):
+    """A database stamped with a revision's old name is stamped with its new one first."""
+    from tracker.core.database import RENAMED_REVISIONS
+
+    if inspect(connection).has_table("alembic_version"):
+        for old, new in RENAMED_REVISIONS.items():
+            connection.execute(
+                text("UPDATE alembic_version SET version_num = :new WHERE version_num = :old"),
+                {"old": old, "new": new},
+            )
+    connection.commit()  # so that the migrations begin (and commit) a transaction of their own
+
+
 def run_migrations_offline():
-    """Run migrations in 'offline' mode.
-
-    This configures the context with just a URL
-    and not an Engine, though an Engine is acceptable
-    here as well.  By skipping the Engine creation
-    we don't even need a DBAPI to be available.
-
-    Calls to context.execute() here emit the given string to the
-    script output.
-
-    """
+    """Write the migrations' SQL without a database (`flask db upgrade --sql`)."""
     url = config.get_main_option("sqlalchemy.url")
     context.configure(
         url=url, target_metadata=get_metadata(), literal_binds=True
@@ -76,16 +68,9 @@ def run_migrations_offline():
 
 
 def run_migrations_online():
-    """Run migrations in 'online' mode.
+    """Migrate the app's database over its own engine."""
 
-    In this scenario we need to create an Engine
-    and associate a connection with the context.
-
-    """
-
-    # this callback is used to prevent an auto-migration from being generated
-    # when there are no changes to the schema
-    # reference: http://alembic.zzzcomputing.com/en/latest/cookbook.html
+    # An autogenerate that finds no change writes no empty migration.
     def process_revision_directives(context, revision, directives):
         if getattr(config.cmd_opts, 'autogenerate', False):
             script = directives[0]
@@ -102,6 +87,7 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        restamp_renamed_revision(connection)
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

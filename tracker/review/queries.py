@@ -80,7 +80,7 @@ def over_time(ends: list[date]) -> list[dict]:
 
     The figures need a scan of every task, so each app keeps the last ones with the key
     they were computed under: the change counter that triggers bump on every write to
-    tasks (migration 0002_calendar), and the newest task change, read *before* the scan
+    tasks (migration 0003_calendar), and the newest task change, read *before* the scan
     so a write racing it can only make the kept figures newer than their key, not older.
     """
     counter = select(CalendarState.counter).where(CalendarState.id == 1).scalar_subquery()

@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy import text as sql
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, ProgrammingError
 
+from tracker.core.database import current_revision_name
 from tracker.core.model import UTCDateTime
 from tracker.extensions import db
 
@@ -216,7 +217,7 @@ def import_database(source: Path, progress: Progress | None = None) -> dict[str,
     if not database_is_empty():
         raise ImportRefused("the database is not empty; import only restores into an empty one")
     here = _schema_revision(db.session.connection())
-    if data.get("schema_revision") != here:
+    if current_revision_name(data.get("schema_revision")) != here:
         raise ImportRefused(
             f"the file was exported at schema revision {data.get('schema_revision')!r}, "
             f"this database is at {here!r}: run 'flask --app wsgi db upgrade' on a database "

@@ -1,7 +1,7 @@
 """people: whether someone wants a mail when others give them a task
 
-Revision ID: 0003_assignment_notes
-Revises: 0002_calendar
+Revision ID: 0004_assignment_notes
+Revises: 0003_calendar
 Create Date: 2026-11-26 12:10:00
 
 """
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0003_assignment_notes'
-down_revision = '0002_calendar'
+revision = '0004_assignment_notes'
+down_revision = '0003_calendar'
 branch_labels = None
 depends_on = None
 
