@@ -1,4 +1,4 @@
-"""Configuration from the environment, as the outside contract names it."""
+"""Configuration from the environment: the TRACKER_* variables and their defaults."""
 
 from __future__ import annotations
 
