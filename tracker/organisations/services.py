@@ -20,7 +20,7 @@ FIELDS = ("name", "short_name", "kind", "country", "active")
 def _validated(values: dict[str, Any], organisation_id: int | None) -> dict[str, Any]:
     unknown = set(values) - set(FIELDS)
     if unknown:
-        raise InvalidField(sorted(unknown)[0], "is not an organisation field")
+        raise InvalidField(sorted(unknown)[0], "unknown_field", what="an organisation")
     v = dict(values)
     v["name"] = validation.text("name", v.get("name"), max_length=200, required=True,
                                 single_line=True)
@@ -30,10 +30,10 @@ def _validated(values: dict[str, Any], organisation_id: int | None) -> dict[str,
     v["kind"] = validation.choice("kind", v.get("kind") or "other", ORGANISATION_KINDS)
     country = validation.text("country", v.get("country"), max_length=2, single_line=True)
     if country and not (len(country) == 2 and country.isalpha() and country.isascii()):
-        raise InvalidField("country", "must be a two-letter country code such as DE")
+        raise InvalidField("country", "not_a_country")
     v["country"] = country.upper() or None
     if not isinstance(v.get("active", True), bool):
-        raise InvalidField("active", "must be true or false")
+        raise InvalidField("active", "not_a_boolean")
     # The exact name too: SQLite's lower() folds only ASCII, so "ÄRZTEKAMMER" would slip by.
     clash = db.session.scalar(
         select(Organisation.id).where(
@@ -45,7 +45,7 @@ def _validated(values: dict[str, Any], organisation_id: int | None) -> dict[str,
         )
     )
     if clash is not None:
-        raise InvalidField("name", "an organisation with this name exists")
+        raise InvalidField("name", "organisation_name_taken")
     return v
 
 

@@ -39,7 +39,7 @@ _FALSE = ("false", "0", "no", "off", "")
 
 def _id(name: str, value: str) -> int:
     if not value.isascii() or not value.isdigit() or not 0 < int(value) < 2**63:
-        raise InvalidField(name, "must be an id")
+        raise InvalidField(name, "not_an_id")
     return int(value)
 
 
@@ -47,14 +47,16 @@ def _day(name: str, value: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
-        raise InvalidField(name, "must be a date (YYYY-MM-DD)") from exc
+        raise InvalidField(name, "not_an_iso_date") from exc
 
 
 def _like_escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def filter_tasks(select_stmt: Select, params: Mapping[str, str], today: date | None = None):
+def filter_tasks(
+    select_stmt: Select, params: Mapping[str, str], today: date | None = None
+) -> Select:
     """`select_stmt` narrowed by `params`; deleted tasks are always left out.
 
     status: one or several, comma-separated (open,done), or all; overdue=true: open and due
@@ -67,7 +69,7 @@ def filter_tasks(select_stmt: Select, params: Mapping[str, str], today: date | N
         statuses = [s.strip() for s in value.split(",") if s.strip()]
         bad = [s for s in statuses if s not in TASK_STATUSES]
         if bad or not statuses:
-            raise InvalidField("status", f"must be one of {', '.join(TASK_STATUSES)}")
+            raise InvalidField("status", "not_one_of", allowed=", ".join(TASK_STATUSES))
         stmt = stmt.where(Task.status.in_(statuses))
     for name, column in (
         ("owner_id", Task.owner_id),
@@ -89,7 +91,7 @@ def filter_tasks(select_stmt: Select, params: Mapping[str, str], today: date | N
         stmt = stmt.where(Task.due_date >= _day("due_after", value))
     value = (params.get("overdue") or "").strip().lower()
     if value not in _TRUE + _FALSE:
-        raise InvalidField("overdue", "must be true or false")
+        raise InvalidField("overdue", "not_a_boolean")
     if value in _TRUE:
         if today is None:
             from tracker.core.timeutil import today as team_today
@@ -99,9 +101,9 @@ def filter_tasks(select_stmt: Select, params: Mapping[str, str], today: date | N
     value = (params.get("q") or "").strip()
     if value:
         if len(value) > 200:
-            raise InvalidField("q", "is longer than 200 characters")
+            raise InvalidField("q", "too_long", max=200)
         if any(ord(ch) < 32 for ch in value):
-            raise InvalidField("q", "contains control characters")
+            raise InvalidField("q", "control_characters")
         pattern = f"%{_like_escaped(value)}%"
         stmt = stmt.where(
             or_(
