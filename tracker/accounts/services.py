@@ -47,21 +47,22 @@ PERSON_FIELDS = (
 )
 
 
-def normalise_email(field: str, value) -> str | None:
+def normalise_email(field: str, value: Any) -> str | None:
+    """An address in lower case (or None), so sign-in and the uniqueness check agree."""
     if value in (None, ""):
         return None
     value = validation.text(
         field, value, max_length=max_length(Person.email), single_line=True
     ).lower()
     if not _EMAIL.match(value):
-        raise InvalidField(field, "is not an email address")
+        raise InvalidField(field, "not_an_email")
     return value
 
 
 def _validated(values: dict[str, Any], person_id: int | None) -> dict[str, Any]:
     unknown = set(values) - set(PERSON_FIELDS)
     if unknown:
-        raise InvalidField(sorted(unknown)[0], "is not a person field")
+        raise InvalidField(sorted(unknown)[0], "unknown_field", what="a person")
     v = dict(values)
     v["name"] = validation.text(
         "name", v.get("name"), max_length=max_length(Person.name), required=True
@@ -74,7 +75,7 @@ def _validated(values: dict[str, Any], person_id: int | None) -> dict[str, Any]:
             else select(Person.id).where(func.lower(Person.email) == v["email"])
         )
         if clash is not None:
-            raise InvalidField("email", "another person has this email address")
+            raise InvalidField("email", "email_taken")
     validation.existing("organisation_id", Organisation, v.get("organisation_id"))
     if v.get("role") is not None:
         validation.choice("role", v["role"], ROLES)
@@ -85,11 +86,11 @@ def _validated(values: dict[str, Any], person_id: int | None) -> dict[str, Any]:
     if reminder is not None and (
         isinstance(reminder, bool) or not isinstance(reminder, int) or not 0 <= reminder <= 40_320
     ):
-        raise InvalidField("reminder_minutes", "must be between 0 and 40320 minutes")
+        raise InvalidField("reminder_minutes", "minutes_out_of_range", min=0, max=40_320)
     v["reminder_minutes"] = reminder
     for flag in ("active", "assignment_notes"):
         if not isinstance(v.get(flag, True), bool):
-            raise InvalidField(flag, "must be true or false")
+            raise InvalidField(flag, "not_a_boolean")
     return v
 
 
@@ -101,7 +102,7 @@ def create_person(actor: Person | None, password: str | None = None, **fields: A
     require(can_administer(actor) or (can_edit(actor) and not fields.get("role")))
     values = _validated(fields, None)
     if password is not None and values.get("role") is None:
-        raise InvalidField("role", "a user with a password needs a role")
+        raise InvalidField("role", "password_needs_role")
     person = Person(**values)
     if password is not None:
         person.password_hash = hash_password(password)
@@ -112,7 +113,10 @@ def create_person(actor: Person | None, password: str | None = None, **fields: A
 
 
 def update_person(
-    person: Person, actor: Person | None, changes: dict[str, Any], expected_version=None
+    person: Person,
+    actor: Person | None,
+    changes: dict[str, Any],
+    expected_version: int | None = None,
 ) -> Person:
     """Admins change anyone; a user changes their own name, language and reminders."""
     own_fields = {"name", "locale", "digest", "assignment_notes", "reminder_minutes"}
@@ -121,7 +125,7 @@ def update_person(
     current = {name: getattr(person, name) for name in PERSON_FIELDS}
     values = _validated({**current, **changes}, person.id)
     if values.get("role") is None and person.password_hash is not None:
-        raise InvalidField("role", "a user with a login needs a role")
+        raise InvalidField("role", "login_needs_role")
     diff = audit.apply_changes(person, values)
     if diff:
         person.updated_at = utcnow()
@@ -131,10 +135,11 @@ def update_person(
 
 
 def hash_password(password: str) -> str:
+    """The stored hash of an acceptable password, so the length rule lives in one place."""
     if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidField("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
+        raise InvalidField("password", "too_short", min=MIN_PASSWORD_LENGTH)
     if len(password) > 1024:
-        raise InvalidField("password", "is too long")
+        raise InvalidField("password", "password_too_long")
     return generate_password_hash(password)
 
 
@@ -142,7 +147,7 @@ def set_password(person: Person, actor: Person | None, password: str) -> None:
     """Change a password; other sessions of that user end (session_epoch moves on)."""
     require(can_administer(actor) or actor.id == person.id)
     if person.role is None:
-        raise InvalidField("role", "give the person a role before a password")
+        raise InvalidField("role", "role_before_password")
     person.password_hash = hash_password(password)
     person.session_epoch += 1
     person.updated_at = utcnow()
@@ -189,7 +194,7 @@ def _token_hash(token: str) -> str:
 def issue_api_token(person: Person, name: str = "") -> tuple[ApiToken, str]:
     """A new personal API token; the plain token is returned once and never stored."""
     if not person.is_user:
-        raise InvalidField("email", "only a user with a role can have an API token")
+        raise InvalidField("email", "token_needs_role")
     plain = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         person_id=person.id,

@@ -25,6 +25,7 @@ def encode_cursor(last_id: int) -> str:
 
 
 def decode_cursor(cursor: str) -> int:
+    """The id a cursor ends after; a cursor this API did not give out is refused, not guessed."""
     try:
         if not cursor.startswith(_PREFIX):
             raise ValueError
@@ -33,7 +34,7 @@ def decode_cursor(cursor: str) -> int:
         if isinstance(after, bool) or not isinstance(after, int) or not 0 <= after <= MAX_ID:
             raise ValueError
     except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError):
-        raise InvalidField("cursor", "is not a cursor this API gave out") from None
+        raise InvalidField("cursor", "not_a_cursor") from None
     return after
 
 

@@ -18,7 +18,7 @@ from tracker.extensions import db
 def issue_feed(person, kind: str, **fields) -> FeedToken:
     """A new feed link for `person` (the token is derived from the app's secret key)."""
     if kind not in FEED_KINDS:
-        raise InvalidField("kind", f"must be one of {', '.join(FEED_KINDS)}")
+        raise InvalidField("kind", "not_one_of", allowed=", ".join(FEED_KINDS))
     if "name" in fields:
         fields["name"] = validation.text("name", fields["name"], max_length=200)
     token = FeedToken.issue(
@@ -36,7 +36,7 @@ def standing_feed(person, kind: str = "personal") -> FeedToken:
 
 def existing_standing_feed(person, kind: str) -> FeedToken | None:
     if kind not in ("personal", "team"):
-        raise InvalidField("kind", "must be personal or team")
+        raise InvalidField("kind", "not_personal_or_team")
     return db.session.scalar(
         select(FeedToken)
         .where(

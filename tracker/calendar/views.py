@@ -44,7 +44,7 @@ from tracker.core.permissions import can_edit
 from tracker.exchanges.models import Exchange
 from tracker.extensions import csrf, db
 from tracker.tasks.models import Task
-from tracker.web.helpers import domain_message, safe_next
+from tracker.web.helpers import safe_next
 
 bp = Blueprint("calendar", __name__)
 log = logging.getLogger(__name__)
@@ -360,7 +360,7 @@ def subscriptions():
             if form.kind.data == "exchange":
                 exchange = db.session.get(Exchange, form.exchange_id.data or 0)
                 if exchange is None or not exchange.is_live:
-                    raise InvalidField("exchange_id", _("There is no such exchange."))
+                    raise InvalidField("exchange_id", "no_such_exchange")
                 fields["exchange_id"] = exchange.id
             if form.kind.data == "view":
                 fields["query"] = _validate_view_query(form.query.data or "")
@@ -368,7 +368,7 @@ def subscriptions():
                 token = issue_feed(current_user, fields.pop("kind"), **fields)
             return redirect(url_for("calendar.subscriptions", _anchor=f"feed-{token.id}"), 303)
         except InvalidField as exc:
-            error = domain_message(exc.message) if exc.field == "name" else exc.message
+            error = exc.sentence()
     elif request.method == "POST":
         error = _("Please check the form.")
     status = 400 if error else 200

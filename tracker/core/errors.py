@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from tracker.core import messages
+
 
 class DomainError(Exception):
     """A rule of the tracker refused an operation; nothing was changed."""
@@ -20,12 +24,22 @@ class StaleVersion(DomainError):
 
 
 class InvalidField(DomainError):
-    """A field's value breaks a rule; `field` names it, the message says why."""
+    """A field's value breaks a rule: `field` names it, `code` and `params` say which rule.
 
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
+    The words live in `tracker.core.messages`: `message` is the English reason (the API's
+    and the commands'), `sentence()` the text a page shows in its language.
+    """
+
+    def __init__(self, field: str, code: str, **params: Any):
         self.field = field
-        self.message = message
+        self.code = code
+        self.params = params
+        self.message = messages.reason(code, params)
+        super().__init__(f"{field}: {self.message}")
+
+    def sentence(self) -> str:
+        """The refusal in the request's language, so a page can show it at the field."""
+        return messages.sentence(self.code, self.params)
 
 
 class Forbidden(DomainError):

@@ -59,26 +59,26 @@ def validate_rrule(value: str | None, start: date | datetime | None) -> str | No
     if value.upper().startswith("RRULE:"):
         value = value[6:]
     if "FREQ=" not in value.upper():
-        raise InvalidField("rrule", "needs FREQ (e.g. FREQ=MONTHLY;BYDAY=1WE)")
+        raise InvalidField("rrule", "rrule_without_freq")
     dtstart = start if isinstance(start, datetime) else datetime(2000, 1, 1)
     if isinstance(start, date) and not isinstance(start, datetime):
         dtstart = datetime(start.year, start.month, start.day)
     if isinstance(dtstart, datetime) and dtstart.tzinfo is not None:
         dtstart = dtstart.replace(tzinfo=None)
     if "UNTIL=" in value.upper() and "COUNT=" in value.upper():
-        raise InvalidField("rrule", "may have UNTIL or COUNT, not both")
+        raise InvalidField("rrule", "rrule_until_and_count")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # dateutil warns where RFC 5545 forbids
             rule = rrulestr(f"RRULE:{value}", dtstart=dtstart, ignoretz=True)
     except Exception as exc:  # noqa: BLE001  (dateutil raises many kinds on odd input)
-        raise InvalidField("rrule", f"is not a valid recurrence rule ({exc})") from exc
+        raise InvalidField("rrule", "rrule_invalid", why=str(exc)) from exc
     if rule._freq > DAILY:  # dateutil numbers HOURLY, MINUTELY, SECONDLY above DAILY
-        raise InvalidField("rrule", "an exchange recurs at most daily")
+        raise InvalidField("rrule", "rrule_too_frequent")
     if rule._interval < 1:
-        raise InvalidField("rrule", "INTERVAL must be 1 or more")
+        raise InvalidField("rrule", "rrule_below_one", part="INTERVAL")
     if rule._count is not None and rule._count < 1:
-        raise InvalidField("rrule", "COUNT must be 1 or more")
+        raise InvalidField("rrule", "rrule_below_one", part="COUNT")
     _check_rrule_ranges(value.upper())
     return value.upper()
 
@@ -97,13 +97,13 @@ def _check_rrule_ranges(value: str) -> None:
         for number in numbers.split(","):
             n = int(number)  # dateutil has parsed it already
             if n == 0 or abs(n) > limit or (name == "BYMONTH" and n < 0):
-                raise InvalidField("rrule", f"{name}={number} is out of range")
+                raise InvalidField("rrule", "rrule_out_of_range", part=name, value=number)
 
 
 def _validated(values: dict[str, Any], exchange_id: int | None) -> dict[str, Any]:
     unknown = set(values) - set(SCALAR_FIELDS) - set(LIST_FIELDS)
     if unknown:
-        raise InvalidField(sorted(unknown)[0], "is not an exchange field")
+        raise InvalidField(sorted(unknown)[0], "unknown_field", what="an exchange")
     v = dict(values)
     v["title"] = validation.text(
         "title", v.get("title"), max_length=max_length(Exchange.title), required=True,
@@ -118,24 +118,24 @@ def _validated(values: dict[str, Any], exchange_id: int | None) -> dict[str, Any
         "description", v.get("description"), max_length=max_length(Exchange.description)
     )
     if not isinstance(v.get("all_day", False), bool):
-        raise InvalidField("all_day", "must be true or false")
+        raise InvalidField("all_day", "not_a_boolean")
     v["all_day"] = bool(v.get("all_day", False))
     if v["all_day"]:
         start = validation.a_date("start_date", v.get("start_date"), required=True)
         end = validation.a_date("end_date", v.get("end_date")) or start
         if end < start:
-            raise InvalidField("end_date", "is before the start date")
+            raise InvalidField("end_date", "end_before_start_date")
         v.update(start_date=start, end_date=end, starts_at=None, ends_at=None)
     else:
         start = validation.aware("starts_at", v.get("starts_at"), required=True)
         end = validation.aware("ends_at", v.get("ends_at")) or start + timedelta(hours=1)
         if end < start:
-            raise InvalidField("ends_at", "is before the start")
+            raise InvalidField("ends_at", "end_before_start")
         v.update(starts_at=start, ends_at=end, start_date=None, end_date=None)
     v["rrule"] = validate_rrule(v.get("rrule"), start)
     follows = validation.existing("follows_up_id", Exchange, v.get("follows_up_id"))
     if follows is not None and follows.id == exchange_id:
-        raise InvalidField("follows_up_id", "an exchange cannot follow up itself")
+        raise InvalidField("follows_up_id", "follows_itself")
     uid = v.get("import_uid")
     v["import_uid"] = (
         validation.text("import_uid", uid, max_length=max_length(Exchange.import_uid)) or None
@@ -204,7 +204,7 @@ def move_exchange(
 ) -> Exchange:
     """Reschedule an exchange (timed or all-day fields); tasks due at it follow."""
     if set(when) - set(WHEN_FIELDS):
-        raise InvalidField(sorted(set(when) - set(WHEN_FIELDS))[0], "is not a date field")
+        raise InvalidField(sorted(set(when) - set(WHEN_FIELDS))[0], "unknown_field", what="a date")
     return update_exchange(exchange, actor, when, expected_version)
 
 
@@ -285,7 +285,7 @@ def update_outcome(
     check_version(outcome, expected_version)
     unknown = set(changes) - {"text", "organisation_ids", "dropped"}
     if unknown:
-        raise InvalidField(sorted(unknown)[0], "is not an outcome field")
+        raise InvalidField(sorted(unknown)[0], "unknown_field", what="an outcome")
     diff: dict[str, tuple] = {}
     if "text" in changes:
         new_text = validation.text(
@@ -301,7 +301,7 @@ def update_outcome(
             outcome.organisations = orgs
     if "dropped" in changes:
         if not isinstance(changes["dropped"], bool):
-            raise InvalidField("dropped", "must be true or false")
+            raise InvalidField("dropped", "not_a_boolean")
         if changes["dropped"] and outcome.status != "dropped":
             diff["status"] = (outcome.status, "dropped")
             outcome.status = "dropped"
@@ -344,7 +344,7 @@ def plan_exchange_from_task(task: Task, actor: Person | None, **fields: Any) -> 
     if not task.is_live:
         raise NotFound(f"task {task.id} was deleted")
     if task.plans_exchange_id is not None:
-        raise InvalidField("plans_exchange_id", "this task already plans an exchange")
+        raise InvalidField("plans_exchange_id", "already_plans")
     fields.setdefault("title", task.title)
     fields.setdefault("status", "planned")
     fields.setdefault("follows_up_id", task.exchange_id)

@@ -21,7 +21,7 @@ FIELDS = ("name", "short_name", "kind", "country", "active")
 def _validated(values: dict[str, Any], organisation_id: int | None) -> dict[str, Any]:
     unknown = set(values) - set(FIELDS)
     if unknown:
-        raise InvalidField(sorted(unknown)[0], "is not an organisation field")
+        raise InvalidField(sorted(unknown)[0], "unknown_field", what="an organisation")
     v = dict(values)
     v["name"] = validation.text("name", v.get("name"), max_length=max_length(Organisation.name),
                                 required=True, single_line=True)
@@ -34,10 +34,10 @@ def _validated(values: dict[str, Any], organisation_id: int | None) -> dict[str,
         "country", v.get("country"), max_length=max_length(Organisation.country), single_line=True
     )
     if country and not (len(country) == 2 and country.isalpha() and country.isascii()):
-        raise InvalidField("country", "must be a two-letter country code such as DE")
+        raise InvalidField("country", "not_a_country")
     v["country"] = country.upper() or None
     if not isinstance(v.get("active", True), bool):
-        raise InvalidField("active", "must be true or false")
+        raise InvalidField("active", "not_a_boolean")
     # The exact name too: SQLite's lower() folds only ASCII, so "ÄRZTEKAMMER" would slip by.
     clash = db.session.scalar(
         select(Organisation.id).where(
@@ -49,7 +49,7 @@ def _validated(values: dict[str, Any], organisation_id: int | None) -> dict[str,
         )
     )
     if clash is not None:
-        raise InvalidField("name", "an organisation with this name exists")
+        raise InvalidField("name", "organisation_name_taken")
     return v
 
 

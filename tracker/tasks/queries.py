@@ -40,7 +40,7 @@ _FALSE = ("false", "0", "no", "off", "")
 
 def _id(name: str, value: str) -> int:
     if not value.isascii() or not value.isdigit() or not 0 < int(value) <= MAX_ID:
-        raise InvalidField(name, "must be an id")
+        raise InvalidField(name, "not_an_id")
     return int(value)
 
 
@@ -48,14 +48,16 @@ def _day(name: str, value: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
-        raise InvalidField(name, "must be a date (YYYY-MM-DD)") from exc
+        raise InvalidField(name, "not_an_iso_date") from exc
 
 
 def _like_escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def filter_tasks(select_stmt: Select, params: Mapping[str, str], today: date | None = None):
+def filter_tasks(
+    select_stmt: Select, params: Mapping[str, str], today: date | None = None
+) -> Select:
     """`select_stmt` narrowed by `params`; deleted tasks are always left out.
 
     status: one or several, comma-separated (open,done), or all; overdue=true: open and due
@@ -68,7 +70,7 @@ def filter_tasks(select_stmt: Select, params: Mapping[str, str], today: date | N
         statuses = [s.strip() for s in value.split(",") if s.strip()]
         bad = [s for s in statuses if s not in TASK_STATUSES]
         if bad or not statuses:
-            raise InvalidField("status", f"must be one of {', '.join(TASK_STATUSES)}")
+            raise InvalidField("status", "not_one_of", allowed=", ".join(TASK_STATUSES))
         stmt = stmt.where(Task.status.in_(statuses))
     for name, column in (
         ("owner_id", Task.owner_id),
@@ -90,7 +92,7 @@ def filter_tasks(select_stmt: Select, params: Mapping[str, str], today: date | N
         stmt = stmt.where(Task.due_date >= _day("due_after", value))
     value = (params.get("overdue") or "").strip().lower()
     if value not in _TRUE + _FALSE:
-        raise InvalidField("overdue", "must be true or false")
+        raise InvalidField("overdue", "not_a_boolean")
     if value in _TRUE:
         if today is None:
             from tracker.core.timeutil import today as team_today
@@ -100,9 +102,9 @@ def filter_tasks(select_stmt: Select, params: Mapping[str, str], today: date | N
     value = (params.get("q") or "").strip()
     if value:
         if len(value) > SEARCH_MAX_LENGTH:
-            raise InvalidField("q", f"is longer than {SEARCH_MAX_LENGTH} characters")
+            raise InvalidField("q", "too_long", max=SEARCH_MAX_LENGTH)
         if any(ord(ch) < 32 for ch in value):
-            raise InvalidField("q", "contains control characters")
+            raise InvalidField("q", "control_characters")
         pattern = f"%{_like_escaped(value)}%"
         stmt = stmt.where(
             or_(

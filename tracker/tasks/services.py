@@ -44,7 +44,7 @@ def _validated(values: dict[str, Any]) -> dict[str, Any]:
     """Check a whole task; the outcome gives the exchange, a due exchange the date."""
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
-        raise InvalidField(sorted(unknown)[0], "is not a task field")
+        raise InvalidField(sorted(unknown)[0], "unknown_field", what="a task")
     v = dict(values)
     v["title"] = validation.text(
         "title", v.get("title"), max_length=max_length(Task.title), required=True
@@ -54,23 +54,23 @@ def _validated(values: dict[str, Any]) -> dict[str, Any]:
     )
     owner = validation.existing("owner_id", Person, v.get("owner_id"), required=True)
     if not owner.active:
-        raise InvalidField("owner_id", f"{owner.name} is deactivated")
+        raise InvalidField("owner_id", "deactivated", name=owner.name)
     validation.existing("organisation_id", Organisation, v.get("organisation_id"))
     exchange = validation.existing("exchange_id", Exchange, v.get("exchange_id"))
     outcome = validation.existing("outcome_id", Outcome, v.get("outcome_id"))
     if outcome is not None:
         if exchange is not None and outcome.exchange_id != exchange.id:
-            raise InvalidField("outcome_id", "belongs to another exchange")
+            raise InvalidField("outcome_id", "outcome_of_other_exchange")
         v["exchange_id"] = outcome.exchange_id
     v["due_date"] = validation.a_date("due_date", v.get("due_date"))
     v["due_time"] = validation.a_time("due_time", v.get("due_time"))
     due_exchange = validation.existing("due_exchange_id", Exchange, v.get("due_exchange_id"))
     if due_exchange is not None:
         if v["due_time"] is not None:
-            raise InvalidField("due_time", "a task due at an exchange takes its date from it")
+            raise InvalidField("due_time", "time_with_due_exchange")
         v["due_date"] = due_exchange.first_day
     if v["due_time"] is not None and v["due_date"] is None:
-        raise InvalidField("due_time", "needs a due date")
+        raise InvalidField("due_time", "time_without_date")
     return v
 
 
@@ -135,7 +135,7 @@ def complete_task(task: Task, actor: Person | None, expected_version: int | None
     if task.status == "done":
         return task
     if task.status == "cancelled":
-        raise InvalidField("status", "a cancelled task must be reopened before it is checked off")
+        raise InvalidField("status", "cancelled_not_reopened")
     return _set_status(
         task,
         actor,

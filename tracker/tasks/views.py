@@ -12,6 +12,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -30,7 +31,6 @@ from tracker.tasks.queries import TaskFilter, outcomes_with_exchange, page_of_ta
 from tracker.web import choices
 from tracker.web.helpers import (
     csv_response,
-    domain_message,
     editor_required,
     labels,
     page_number,
@@ -184,14 +184,14 @@ def _after_status_change(task: Task, message: str):
 
 
 @bp.post("/tasks/<int:task_id>/complete")
-def complete(task_id: int):
+def complete(task_id: int) -> ResponseReturnValue:
     """Check a task off: a plain form POST, or fetch() from app.js without a reload."""
     task = get_task(task_id)
     try:
         with transaction():
             services.complete_task(task, current_user)
     except InvalidField as exc:
-        message = domain_message(exc.message)
+        message = exc.sentence()
         if wants_json():
             return {"ok": False, "message": message}, 422
         flash(message, "error")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from functools import wraps
@@ -189,59 +188,11 @@ def field_label(name: str) -> str:
 # -- domain errors on forms --------------------------------------------------------------
 
 
-def domain_message(message: str) -> str:
-    """A service's English reason, in the page's language."""
-    known = {
-        "is required": _("This field is required."),
-        "must be a single line": _("Please use a single line."),
-        "contains control characters": _("Contains characters that are not allowed."),
-        "is before the start date": _("The end is before the start."),
-        "is before the start": _("The end is before the start."),
-        "an exchange cannot follow up itself": _("An exchange cannot follow up itself."),
-        "belongs to another exchange": _("This outcome belongs to another exchange."),
-        "a task due at an exchange takes its date from it": _(
-            "A task due at an exchange takes its date from it; leave the time empty."
-        ),
-        "needs a due date": _("A due time needs a due date."),
-        "another person has this email address": _("Another person has this email address."),
-        "is not an email address": _("This is not an email address."),
-        "an organisation with this name exists": _("An organisation with this name exists."),
-        "must be a two-letter country code such as DE": _(
-            "Please give a two-letter country code such as DE."
-        ),
-        "a user with a password needs a role": _("A user with a password needs a role."),
-        "a user with a login needs a role": _("A user with a login needs a role."),
-        "give the person a role before a password": _("Give the person a role first."),
-        "this task already plans an exchange": _("This task already plans an exchange."),
-        "a cancelled task must be reopened before it is checked off": _(
-            "A cancelled task must be reopened before it is checked off."
-        ),
-        "may have UNTIL or COUNT, not both": _("Use either UNTIL or COUNT, not both."),
-        "only a user with a role can have an API token": _(
-            "Only a user with a role can have an API token."
-        ),
-        "is too long": _("This is too long."),
-    }
-    if message in known:
-        return known[message]
-    if m := re.fullmatch(r"is longer than (\d+) characters", message):
-        return _("Please use at most %(n)s characters.", n=m.group(1))
-    if m := re.fullmatch(r"must be at least (\d+) characters", message):
-        return _("Please use at least %(n)s characters.", n=m.group(1))
-    if message.endswith("is deactivated"):
-        return _("This person is deactivated.")
-    if message.startswith("there is no"):
-        return _("This record does not exist (any more).")
-    if message.startswith("needs FREQ") or message.startswith("is not a valid recurrence"):
-        return _("This is not a valid recurrence rule (e.g. FREQ=MONTHLY;BYDAY=1WE).")
-    return _("This value is not accepted.")
-
-
 def show_on_form(form: Form, exc: InvalidField, aliases: dict[str, str] | None = None) -> None:
-    """Put a service's InvalidField on the form field it names (or on the form as a whole)."""
+    """A service's refusal at the form field it names (or the whole form), in the page's words."""
     name = (aliases or {}).get(exc.field, exc.field)
     field = getattr(form, name, None)
-    text = domain_message(exc.message)
+    text = exc.sentence()
     if field is not None and hasattr(field, "errors"):
         field.errors = [*list(field.errors or []), text]
     else:
