@@ -255,6 +255,23 @@ def test_items_are_kept_and_only_a_changed_one_is_built_again(client, make, monk
     assert client.get(url).data == changed
 
 
+def test_a_feed_s_last_use_is_recorded_at_most_hourly(feed):
+    client, url, _anna = feed
+    last_used = select(FeedToken.last_used_at)
+    assert db.session.scalar(last_used) is None
+    client.get(url)
+    first = db.session.scalar(last_used)
+    db.session.rollback()
+    assert first is not None
+    client.get(url)
+    assert db.session.scalar(last_used) == first
+    db.session.rollback()
+    with transaction():
+        db.session.scalar(select(FeedToken)).last_used_at = first - timedelta(hours=2)
+    client.get(url)
+    assert db.session.scalar(last_used) > first - timedelta(hours=2)
+
+
 def test_feed_token_is_random_long_and_stored_only_as_hash(client, make):
     anna = make.user()
     token = issue(anna)

@@ -48,7 +48,7 @@ from tracker.tasks.models import Task
 from tracker.web.helpers import domain_message, safe_next
 
 bp = Blueprint("calendar", __name__)
-log = logging.getLogger(__name__)
+
 
 # --- the feed -----------------------------------------------------------------------------
 
