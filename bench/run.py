@@ -16,6 +16,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy import event, select, text
 
@@ -134,7 +135,8 @@ def feed_path(person) -> str:
     """The path of the person's standing personal feed (made if missing; caller commits)."""
     from tracker.calendar.services import feed_url, standing_feed
 
-    return feed_url(standing_feed(person, "personal"), "")
+    url = feed_url(standing_feed(person, "personal"))
+    return urlsplit(url).path if url else ""
 
 
 def main() -> None:

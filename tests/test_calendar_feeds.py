@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from tests.calendar_support import issue, items_by_uid, parse_both
-from tracker.calendar import feeds
+from tracker.calendar.items import one_line
 from tracker.core.database import transaction
 from tracker.extensions import db
 from tracker.tasks.models import Task
@@ -246,7 +246,7 @@ def test_hostile_text_comes_back_intact_as_one_item(client, make):
         assert lines.count(b"END:VCALENDAR") == 1
         items = items_by_uid(body)
         t = items[f"task-{task.id}@tracker.test"]
-        expected = feeds.one_line(HOSTILE_TITLE)
+        expected = one_line(HOSTILE_TITLE)
         assert expected in str(t["SUMMARY"])
         assert "\x07" not in str(t["SUMMARY"]) and "\x1b" not in str(t["SUMMARY"])
         assert "BEGIN:VEVENT" in str(t["SUMMARY"]) and "äöüß Grüße 🎉" in str(t["SUMMARY"])

@@ -50,7 +50,7 @@ def test_matching_if_none_match_gets_304_without_building(feed, monkeypatch):
     client, url, _anna = feed
     etag = client.get(url).headers["ETag"]
     monkeypatch.setattr(
-        "tracker.calendar.feeds.render_feed", lambda *a, **k: pytest.fail("built a feed")
+        "tracker.calendar.cache.render_feed", lambda *a, **k: pytest.fail("built a feed")
     )
     response = client.get(url, headers={"If-None-Match": etag})
     assert response.status_code == 304 and response.data == b""
@@ -73,7 +73,7 @@ def test_a_date_within_the_second_of_the_last_change_is_not_trusted(feed, monkey
         def now(cls, tz=None):
             return changed + timedelta(milliseconds=500)
 
-    monkeypatch.setattr("tracker.calendar.views.datetime", Clock)
+    monkeypatch.setattr("tracker.calendar.serve.datetime", Clock)
     assert client.get(url, headers={"If-Modified-Since": last_modified}).status_code == 200
     monkeypatch.undo()
     assert client.get(url, headers={"If-Modified-Since": last_modified}).status_code == 304
@@ -169,14 +169,14 @@ def test_a_failure_inside_is_never_a_5xx(feed, monkeypatch):
     def boom(*_a, **_k):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr("tracker.calendar.feeds.validators", boom)
+    monkeypatch.setattr("tracker.calendar.cache.validators", boom)
     response = client.get(url)
     assert response.status_code == 404
 
 
 def test_one_bad_record_is_left_out_not_the_feed(feed, make, monkeypatch):
     client, url, anna = feed
-    original = __import__("tracker.calendar.feeds", fromlist=["x"]).task_component
+    original = __import__("tracker.calendar.items", fromlist=["x"]).task_component
     bad = make.task(owner_id=anna.id, title="kaputt")
 
     def flaky(task, owner, ctx):
@@ -184,7 +184,7 @@ def test_one_bad_record_is_left_out_not_the_feed(feed, make, monkeypatch):
             raise ValueError("cannot render")
         return original(task, owner, ctx)
 
-    monkeypatch.setattr("tracker.calendar.feeds.task_component", flaky)
+    monkeypatch.setattr("tracker.calendar.items.task_component", flaky)
     response = client.get(url)
     assert response.status_code == 200
     assert len(parse_both(response.data)[2]) == 1
@@ -228,7 +228,7 @@ def test_query_count_does_not_grow_with_the_data(client, make):
 
 
 def test_items_are_kept_and_only_a_changed_one_is_built_again(client, make, monkeypatch):
-    from tracker.calendar import feeds
+    from tracker.calendar import items
     from tracker.tasks.services import update_task
 
     anna = make.user()
@@ -238,9 +238,9 @@ def test_items_are_kept_and_only_a_changed_one_is_built_again(client, make, monk
     kept = select(func.count()).select_from(FeedItem).where(FeedItem.record_kind == "task")
     assert db.session.scalar(kept) == 5
     built = []
-    original = feeds.task_component
+    original = items.task_component
     monkeypatch.setattr(
-        feeds, "task_component", lambda t, o, c: built.append(t.id) or original(t, o, c)
+        items, "task_component", lambda t, o, c: built.append(t.id) or original(t, o, c)
     )
     assert client.get(url).data == first
     assert built == []
@@ -253,6 +253,23 @@ def test_items_are_kept_and_only_a_changed_one_is_built_again(client, make, monk
     db.session.execute(FeedItem.__table__.delete())
     db.session.commit()
     assert client.get(url).data == changed
+
+
+def test_a_feed_s_last_use_is_recorded_at_most_hourly(feed):
+    client, url, _anna = feed
+    last_used = select(FeedToken.last_used_at)
+    assert db.session.scalar(last_used) is None
+    client.get(url)
+    first = db.session.scalar(last_used)
+    db.session.rollback()
+    assert first is not None
+    client.get(url)
+    assert db.session.scalar(last_used) == first
+    db.session.rollback()
+    with transaction():
+        db.session.scalar(select(FeedToken)).last_used_at = first - timedelta(hours=2)
+    client.get(url)
+    assert db.session.scalar(last_used) > first - timedelta(hours=2)
 
 
 def test_feed_token_is_random_long_and_stored_only_as_hash(client, make):
@@ -370,10 +387,10 @@ def test_an_unchanged_feed_needs_no_aggregate_query(feed, monkeypatch):
     client, url, _anna = feed
     etag = client.get(url).headers["ETag"]
     monkeypatch.setattr(
-        "tracker.calendar.feeds.validators", lambda *a, **k: pytest.fail("aggregated")
+        "tracker.calendar.cache.validators", lambda *a, **k: pytest.fail("aggregated")
     )
     monkeypatch.setattr(
-        "tracker.calendar.feeds.render_feed", lambda *a, **k: pytest.fail("built a feed")
+        "tracker.calendar.cache.render_feed", lambda *a, **k: pytest.fail("built a feed")
     )
     assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
     assert client.get(url).status_code == 200
@@ -430,7 +447,7 @@ def test_standing_feeds_for_the_api(ctx, make):
         again = standing_feed(anna)
         team = standing_feed(anna, "team")
     assert personal.id == again.id and team.id != personal.id
-    url = feed_url(personal, "https://tracker.test/")
+    url = feed_url(personal)  # under the app's TRACKER_BASE_URL, https://tracker.test
     assert url.startswith("https://tracker.test/calendar/") and url.endswith(".ics")
     with transaction():
         revoke_feed(personal)

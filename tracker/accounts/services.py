@@ -18,6 +18,7 @@ from tracker.core.errors import InvalidField
 from tracker.core.limits import max_length
 from tracker.core.model import utcnow
 from tracker.core.permissions import can_administer, can_edit, require
+from tracker.core.usage import touch
 from tracker.core.validation import check_version
 from tracker.extensions import db
 from tracker.organisations.models import Organisation
@@ -222,7 +223,5 @@ def person_for_api_token(plain: str) -> Person | None:
         return None
     if token.revoked_at is not None or not token.person.is_active:
         return None
-    now = utcnow()
-    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
-        token.last_used_at = now
+    touch(token, utcnow(), LAST_USED_PRECISION)
     return token.person

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
-
+from tracker.accounts.models import Person
 from tracker.calendar.services import existing_standing_feed, feed_url, standing_feed
 from tracker.core.database import write_on_read
 
 KINDS = ("personal", "team")
 
 
-def feed_urls_for(person) -> dict[str, str | None]:
+def feed_urls_for(person: Person) -> dict[str, str | None]:
     """{"calendar_feed_url": …, "team_feed_url": …}; the feeds are made on the first ask."""
-    base = current_app.config.get("TRACKER_BASE_URL") or request.url_root.rstrip("/")
-    feeds = [existing_standing_feed(person, kind) for kind in KINDS]  # usually all there
-    if None in feeds:
+    personal, team = [existing_standing_feed(person, kind) for kind in KINDS]  # usually there
+    if personal is None or team is None:
         with write_on_read():
-            feeds = [standing_feed(person, kind) for kind in KINDS]
-    personal, team = feeds
-    return {"calendar_feed_url": feed_url(personal, base), "team_feed_url": feed_url(team, base)}
+            personal, team = [standing_feed(person, kind) for kind in KINDS]
+    return {"calendar_feed_url": feed_url(personal), "team_feed_url": feed_url(team)}

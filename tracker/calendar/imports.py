@@ -1,4 +1,9 @@
-"""Reading an invitation (.ics from Outlook, Google, Thunderbird) into exchange fields."""
+"""Reading an invitation (.ics from Outlook, Google, Thunderbird) and saving it as an exchange.
+
+`parse_invitation` reads the file into candidates to preview; `save_invitation` is the
+service that turns the picked one into an exchange, so the rules of an import (create,
+or bring back and update, the importer takes part) live in one place.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,11 @@ from flask_babel import gettext as _
 from icalendar import Calendar
 from sqlalchemy import select
 
-from tracker.calendar.feeds import clean, one_line
+from tracker.accounts.models import Person
+from tracker.calendar.items import clean, one_line
 from tracker.core.timeutil import team_zone
 from tracker.exchanges.models import Exchange
+from tracker.exchanges.services import create_exchange, restore_exchange, update_exchange
 from tracker.extensions import db
 
 #: Invitations are a few KB; Outlook with an embedded logo stays well under this.
@@ -44,6 +51,7 @@ class Candidate:
     problems: list[str] = field(default_factory=list)
 
     def fields(self) -> dict[str, Any]:
+        """The exchange's fields as the exchange services take them."""
         values: dict[str, Any] = {
             "title": self.title,
             "all_day": self.all_day,
@@ -172,6 +180,22 @@ def _candidate(event, index: int) -> Candidate:
 
 
 def pick(candidates: list[Candidate], uid: str | None) -> Candidate | None:
+    """The event the person picked by UID; a file with one event needs no pick."""
     if len(candidates) == 1 and not uid:
         return candidates[0]
     return next((c for c in candidates if c.uid == uid), None)
+
+
+def save_invitation(candidate: Candidate, actor: Person) -> Exchange:
+    """The exchange for an invitation: new, or the one an earlier import of it made.
+
+    A new one has the importer as a participant (they were invited, so it shows in their
+    feed); an earlier one is brought back if deleted and updated from the file, and
+    cancelled if the file cancels it. Flushes; the caller commits through `transaction()`.
+    """
+    exchange = candidate.existing()
+    if exchange is None:
+        return create_exchange(actor, participant_ids=[actor.id], **candidate.fields())
+    if not exchange.is_live:
+        restore_exchange(exchange, actor)
+    return update_exchange(exchange, actor, candidate.fields())

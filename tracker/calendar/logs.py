@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 from gunicorn.glogging import Logger
 
@@ -25,6 +26,7 @@ REDACTED = "/calendar/<redacted>.ics"
 
 
 def redact_feed_tokens(text: str) -> str:
+    """`text` with every feed path's token replaced: the one redaction rule for all logs."""
     return FEED_PATH.sub(REDACTED, text)
 
 
@@ -33,6 +35,7 @@ class RedactFeedTokens(logging.Filter):
     line is a format over a mapping of atoms), of every record it sees."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Redact `record` in place and let it through: the line is logged, the token not."""
         if isinstance(record.args, tuple):
             record.args = tuple(
                 redact_feed_tokens(a) if isinstance(a, str) else a for a in record.args
@@ -47,6 +50,7 @@ class RedactFeedTokens(logging.Filter):
 
 
 def install_filter(logger: logging.Logger) -> None:
+    """Redact `logger`'s records; installing twice adds no second filter."""
     if not any(isinstance(f, RedactFeedTokens) for f in logger.filters):
         logger.addFilter(RedactFeedTokens())
 
@@ -63,11 +67,13 @@ class GunicornLogger(Logger):
     through the same filter as werkzeug's log.
     """
 
-    def setup(self, cfg) -> None:
+    def setup(self, cfg: Any) -> None:
+        """gunicorn's set-up, then the redacting filter on its error log."""
         super().setup(cfg)
         install_filter(self.error_log)
 
-    def atoms(self, resp, req, environ, request_time) -> dict:
+    def atoms(self, resp: Any, req: Any, environ: dict, request_time: Any) -> dict:
+        """gunicorn's access-log atoms, each redacted, whatever the log format picks."""
         atoms = super().atoms(resp, req, environ, request_time)
         return {
             key: redact_feed_tokens(value) if isinstance(value, str) else value

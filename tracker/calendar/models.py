@@ -7,6 +7,7 @@ import hmac
 import secrets
 from base64 import urlsafe_b64encode
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -17,11 +18,10 @@ from tracker.exchanges.models import Exchange
 from tracker.extensions import db
 
 FEED_KINDS = ("personal", "team", "exchange", "view")
-#: Options a feed URL may carry; each is a flag on the token.
-FEED_OPTIONS = ("vtodo", "keep_done", "overdue_today")
 
 
 def token_hash(token: str) -> str:
+    """How a token is looked up: its SHA-256, so the table holds no working link."""
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -72,11 +72,13 @@ class FeedToken(db.Model):
 
     @staticmethod
     def derive(secret_key: str, nonce: str) -> str:
+        """The token for `nonce`: HMAC(secret key, nonce), so it can be shown again."""
         mac = hmac.new(secret_key.encode(), f"feed:{nonce}".encode(), hashlib.sha256).digest()
         return urlsafe_b64encode(mac).rstrip(b"=").decode()
 
     @classmethod
-    def issue(cls, secret_key: str, **fields) -> FeedToken:
+    def issue(cls, secret_key: str, **fields: Any) -> FeedToken:
+        """A new token row with a fresh random nonce (not yet added to the session)."""
         nonce = secrets.token_urlsafe(32)
         return cls(nonce=nonce, token_hash=token_hash(cls.derive(secret_key, nonce)), **fields)
 
@@ -87,6 +89,7 @@ class FeedToken(db.Model):
 
     @property
     def is_active(self) -> bool:
+        """Not revoked: a revoked link answers 404."""
         return self.revoked_at is None
 
 
@@ -114,8 +117,8 @@ class FeedItem(db.Model):
 class CalendarState(db.Model):
     """One row: a counter that database triggers bump on every change a feed can show.
 
-    Tasks, exchanges, outcomes, people and participants all bump it (migration
-    0003_calendar), whoever writes: the app, a command, an import, plain SQL. A kept
+    A write to any table in `tracker.calendar.cache.WATCHED_TABLES` bumps it (triggers
+    made by the migrations), whoever writes: the app, a command, an import, plain SQL. A kept
     feed remembers the counter it was validated at; while it is unchanged the feed's
     ETag is known without the aggregate query, so a conditional GET costs two lookups.
     """

@@ -5,17 +5,21 @@ Like the other services these flush; the caller commits through `transaction()`.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app
 from sqlalchemy import delete, select
 
+from tracker.accounts.models import Person
 from tracker.calendar.models import FEED_KINDS, FeedItem, FeedToken
 from tracker.core import validation
 from tracker.core.errors import InvalidField
 from tracker.core.model import utcnow
+from tracker.core.urls import external_url
 from tracker.extensions import db
 
 
-def issue_feed(person, kind: str, **fields) -> FeedToken:
+def issue_feed(person: Person, kind: str, **fields: Any) -> FeedToken:
     """A new feed link for `person` (the token is derived from the app's secret key)."""
     if kind not in FEED_KINDS:
         raise InvalidField("kind", "not_one_of", allowed=", ".join(FEED_KINDS))
@@ -29,12 +33,13 @@ def issue_feed(person, kind: str, **fields) -> FeedToken:
     return token
 
 
-def standing_feed(person, kind: str = "personal") -> FeedToken:
+def standing_feed(person: Person, kind: str = "personal") -> FeedToken:
     """The person's plain personal or team feed, made on first use (for `/api/v1/me`)."""
     return existing_standing_feed(person, kind) or issue_feed(person, kind)
 
 
-def existing_standing_feed(person, kind: str) -> FeedToken | None:
+def existing_standing_feed(person: Person, kind: str) -> FeedToken | None:
+    """The plain feed `standing_feed` would give, without making one (a read stays a read)."""
     if kind not in ("personal", "team"):
         raise InvalidField("kind", "not_personal_or_team")
     return db.session.scalar(
@@ -52,12 +57,12 @@ def existing_standing_feed(person, kind: str) -> FeedToken | None:
     )
 
 
-def feed_url(token: FeedToken, base_url: str) -> str | None:
+def feed_url(token: FeedToken) -> str | None:
     """The https URL of a feed, or None if it can't be shown again (secret key changed)."""
     raw = token.token(current_app.config["SECRET_KEY"])
     if raw is None:
         return None
-    return f"{base_url.rstrip('/')}/calendar/{raw}.ics"
+    return external_url("calendar.feed", token=raw)
 
 
 def revoke_feed(token: FeedToken) -> FeedToken:

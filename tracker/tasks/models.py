@@ -17,6 +17,7 @@ from tracker.organisations.models import Organisation
 TASK_STATUSES = ("open", "done", "cancelled")
 
 
+# A write here refreshes calendar feeds: see tracker.calendar.cache.WATCHED_TABLES.
 class Task(Record, SoftDeletable, db.Model):
     __tablename__ = "tasks"
     __table_args__ = (

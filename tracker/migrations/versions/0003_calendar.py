@@ -15,7 +15,11 @@ branch_labels = None
 depends_on = None
 
 
-#: Every table whose rows a feed shows or depends on; a change to any bumps the counter.
+#: The tables a feed showed when this revision was written; a change to any bumps the
+#: counter. The list in code is tracker.calendar.cache.WATCHED_TABLES: a table added there
+#: gets its triggers from the migration that creates it (a revision is history, so this
+#: one keeps its own list), and tests/test_calendar_triggers.py checks that the database
+#: has the triggers of every watched table.
 WATCHED = ("tasks", "exchanges", "outcomes", "people", "exchange_participants")
 _BUMP = (
     "INSERT INTO calendar_state (id, counter) VALUES (1, 1)"

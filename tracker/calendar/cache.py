@@ -1,0 +1,408 @@
+"""The feed caches and validators: kept items, kept whole feeds, ETag and Last-Modified.
+
+Building an item is slow (about 0.6 ms), so a served feed keeps each serialised item in
+the `feed_items` table, keyed by record and presentation and checked by a fingerprint of
+everything the bytes were made from; a feed is then the calendar head, the kept items
+and END:VCALENDAR, and only changed items are built again. The assembled feed is kept
+per token too, beside the change counter it was validated at (`CalendarState`), which
+database triggers bump on every write to a watched table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from functools import partial
+from typing import Any
+
+from flask_babel import force_locale
+from icalendar import Component
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy.orm import joinedload, selectinload
+
+from tracker.accounts.models import Person
+from tracker.calendar import items
+from tracker.calendar.context import FeedContext
+from tracker.calendar.models import CalendarState, FeedItem
+from tracker.calendar.selection import Condition, Selection
+from tracker.core.model import Record
+from tracker.exchanges.models import Exchange, Outcome
+from tracker.extensions import db
+from tracker.tasks.models import Task
+
+log = logging.getLogger(__name__)
+
+#: The tables whose rows a feed shows or depends on: a write to any of them bumps
+#: `CalendarState.counter` through database triggers (migration 0003_calendar creates
+#: them). A feature whose table a feed shows must be listed here, and its migration must
+#: add the triggers (tests/test_calendar_triggers.py checks every table has them).
+WATCHED_TABLES = ("tasks", "exchanges", "outcomes", "people", "exchange_participants")
+_LOAD_CHUNK = 500
+
+#: Bytes to keep: (record kind, record id, variant, fingerprint, body); a whole feed's
+#: body is the bytearray it was assembled in (kept without a copy).
+KeptRow = tuple[str, int, str, str, bytes | bytearray]
+
+
+# --- validators: one cheap aggregate query -----------------------------------------------
+
+
+def is_dated(selection: Selection, ctx: FeedContext) -> bool:
+    """Whether the feed changes with the date alone, so today's date is part of its key."""
+    return selection.by_date or ctx.options.overdue_today
+
+
+@dataclass(frozen=True)
+class Validators:
+    """A feed's ETag and Last-Modified, which let a client's copy be answered with 304."""
+
+    etag: str
+    last_modified: datetime
+
+
+def validators(selection: Selection, ctx: FeedContext) -> Validators:
+    """ETag and Last-Modified from one aggregate query; nothing is built.
+
+    The ETag covers the sets (count, sum of ids and versions) and the newest change of
+    the tasks, exchanges, outcomes and people a feed's items are made from, plus the
+    context; an item leaving the set changes the sums, a deleted one its updated_at.
+    """
+    parts = []
+    models: tuple[tuple[str, type[Task] | type[Exchange], Any], ...] = (
+        ("t", Task, selection.tasks),
+        ("e", Exchange, selection.exchanges),
+    )
+    for name, model, conditions in models:
+        where = conditions if conditions is not None else [literal(False)]
+        parts.append(
+            select(
+                literal(name).label("part"),
+                func.count().label("n"),
+                func.max(model.updated_at).label("changed"),
+                func.coalesce(func.sum(model.id), 0).label("ids"),
+                func.coalesce(func.sum(model.version), 0).label("versions"),
+            ).where(*where)
+        )
+    for name, other in (("o", Outcome), ("p", Person)):
+        parts.append(
+            select(
+                literal(name),
+                func.count(),
+                func.max(other.updated_at),
+                func.coalesce(func.sum(other.id), 0),
+                func.coalesce(func.sum(other.version), 0),
+            )
+        )
+    rows = db.session.execute(union_all(*parts)).all()
+    newest = [r[2] for r in rows if r[2] is not None]
+    changed = max(newest) if newest else datetime(2000, 1, 1, tzinfo=UTC)
+    if not isinstance(changed, datetime):  # a UNION may hand back SQLite's text
+        changed = datetime.fromisoformat(str(changed))
+    if changed.tzinfo is None:
+        changed = changed.replace(tzinfo=UTC)
+    dated = is_dated(selection, ctx)
+    if dated:
+        midnight = datetime.combine(ctx.today, time(0), ctx.zone).astimezone(UTC)
+        changed = max(changed, midnight)
+    summary = "|".join(
+        [ctx.key, ctx.locale, repr(ctx.options), ctx.name, ctx.description,
+         ctx.today.isoformat() if dated else ""]
+        + [f"{r[0]}:{r[1]}:{r[2]}:{r[3]}:{r[4]}" for r in sorted(rows, key=lambda r: r[0])]
+    )
+    etag = hashlib.sha256(summary.encode()).hexdigest()[:32]
+    return Validators(etag=etag, last_modified=changed.replace(microsecond=0))
+
+
+# --- assembling a feed from kept items ---------------------------------------------------
+
+
+def _variant(component: str, shifted: bool, locale: str) -> str:
+    """How an item is presented, part of its key in `feed_items`."""
+    return f"{component}{'-overdue' if shifted else ''}:{locale}"
+
+
+def render_feed(selection: Selection, ctx: FeedContext) -> bytearray:
+    """The feed's bytes: the head, each item kept or built once, END:VCALENDAR.
+
+    Exchanges come first by start, then tasks by due date (the database orders them).
+    Per item only its bytes are held (a slot is left for one to be built), and each is
+    let go as it is copied into the result, so serving needs little more than the
+    feed's own size (a bytearray: the response and the database take it as it is).
+    """
+    with force_locale(ctx.locale):
+        parts: list[bytes | None] = [items.calendar_head(ctx)]
+        misses: list[KeptRow] = []
+        if selection.exchanges is not None:
+            _collect_exchanges(selection.exchanges, ctx, parts, misses)
+        if selection.tasks is not None:
+            _collect_tasks(selection.tasks, ctx, parts, misses)
+        if misses:
+            _keep(misses)
+        misses.clear()
+    parts.append(items.END)
+    feed = bytearray()
+    for index, part in enumerate(parts):
+        if part is not None:
+            feed += part
+            parts[index] = None
+    return feed
+
+
+def _collect_exchanges(
+    conditions: list[Condition],
+    ctx: FeedContext,
+    parts: list[bytes | None],
+    misses: list[KeptRow],
+) -> None:
+    """Append the exchanges' kept items to `parts`, building (into `misses`) the stale."""
+    per_exchange = (
+        select(
+            Outcome.exchange_id.label("exchange_id"),
+            func.count().label("n"),
+            func.max(Outcome.updated_at).label("changed"),
+        )
+        .group_by(Outcome.exchange_id)
+        .subquery()
+    )
+    variant = _variant("vevent", False, ctx.locale)
+    stmt = (
+        select(
+            Exchange.id,
+            Exchange.version,
+            per_exchange.c.n,
+            per_exchange.c.changed,
+            FeedItem.fingerprint,
+            FeedItem.body,
+        )
+        .outerjoin(per_exchange, per_exchange.c.exchange_id == Exchange.id)
+        .outerjoin(
+            FeedItem,
+            and_(
+                FeedItem.record_kind == "exchange",
+                FeedItem.record_id == Exchange.id,
+                FeedItem.variant == variant,
+            ),
+        )
+        .where(*conditions)
+        .order_by(Exchange.start_date, Exchange.starts_at, Exchange.id)
+    )
+    wanted: dict[int, tuple[int, str]] = {}
+    ctx_key = ctx.key
+    rows = db.session.connection().execute(stmt)  # plain rows: no ORM work per row
+    for ex_id, version, n, changed, kept_fp, body in rows:
+        fingerprint = f"{version}.{n or 0}.{changed}.{ctx_key}"
+        if kept_fp == fingerprint and body:
+            parts.append(body)
+        else:
+            wanted[ex_id] = (len(parts), fingerprint)
+            parts.append(None)
+    for chunk in _chunks(list(wanted)):
+        loaded = db.session.scalars(
+            select(Exchange).options(selectinload(Exchange.outcomes)).where(Exchange.id.in_(chunk))
+        )
+        stamps = items.outcome_stamps(chunk)
+        for exchange in loaded:
+            slot, fingerprint = wanted[exchange.id]
+            stamp = stamps.get(exchange.id, (0, None))
+            body = _build(partial(items.exchange_component, exchange, ctx, stamp), exchange)
+            if body is not None:
+                parts[slot] = body
+                misses.append(("exchange", exchange.id, variant, fingerprint, body))
+
+
+def _collect_tasks(
+    conditions: list[Condition],
+    ctx: FeedContext,
+    parts: list[bytes | None],
+    misses: list[KeptRow],
+) -> None:
+    """Append the tasks' kept items to `parts`, building (into `misses`) the stale."""
+    component = "vtodo" if ctx.options.vtodo else "vevent"
+    shifted_expr: Condition = literal(False)
+    if ctx.options.shifts_overdue:  # the rule of items.is_shifted, as SQL
+        shifted_expr = Task.is_overdue(ctx.today)
+    plain, shifted = _variant(component, False, ctx.locale), _variant(component, True, ctx.locale)
+    suffix = f".{ctx.today.isoformat()}"
+    # The fingerprint is compared in the database: a kept, current item costs one body.
+    fingerprint_expr = (
+        cast(Task.version, String)
+        + "."
+        + cast(Person.version, String)
+        + f".{ctx.key}"
+        + case((shifted_expr, suffix), else_="")
+    )
+    stmt = (
+        select(
+            Task.id,
+            case((shifted_expr, True), else_=False),
+            case((FeedItem.fingerprint == fingerprint_expr, FeedItem.body), else_=None),
+            fingerprint_expr,
+        )
+        .join(Person, Person.id == Task.owner_id)
+        .outerjoin(
+            FeedItem,
+            and_(
+                FeedItem.record_kind == "task",
+                FeedItem.record_id == Task.id,
+                FeedItem.variant == case((shifted_expr, shifted), else_=plain),
+            ),
+        )
+        .where(*conditions)
+        .order_by(Task.due_date, Task.id)
+    )
+    wanted: dict[int, tuple[int, str, str]] = {}
+    rows = db.session.connection().execute(stmt)  # plain rows: no ORM work per row
+    for task_id, is_shifted_row, body, fingerprint in rows:
+        if body:
+            parts.append(body)
+        else:
+            wanted[task_id] = (len(parts), shifted if is_shifted_row else plain, fingerprint)
+            parts.append(None)
+    for chunk in _chunks(list(wanted)):
+        loaded = db.session.scalars(
+            select(Task).options(joinedload(Task.owner)).where(Task.id.in_(chunk))
+        )
+        for task in loaded:
+            slot, variant, fingerprint = wanted[task.id]
+            body = _build(partial(items.task_component, task, task.owner, ctx), task)
+            if body is not None:
+                parts[slot] = body
+                misses.append(("task", task.id, variant, fingerprint, body))
+
+
+def _build(make: Callable[[], Component], record: Record) -> bytes | None:
+    """One item's bytes; a record that cannot be rendered is left out, never the feed."""
+    try:
+        return make().to_ical()
+    except Exception:
+        log.exception("calendar item %s %s could not be built", type(record).__name__, record.id)
+        return None
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    """Ids in slices small enough for one IN (...) each."""
+    for start in range(0, len(ids), _LOAD_CHUNK):
+        yield ids[start : start + _LOAD_CHUNK]
+
+
+def _keep(rows: Sequence[KeptRow]) -> None:
+    """Store built items for every worker; a failure here costs speed, never the feed."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    values = [
+        {"record_kind": k, "record_id": i, "variant": v, "fingerprint": f, "body": b}
+        for k, i, v, f, b in rows
+    ]
+    try:
+        # End the read transaction first: a write that follows a read in the same SQLite
+        # transaction fails if another worker wrote in between.
+        db.session.commit()
+        for start in range(0, len(values), _LOAD_CHUNK):
+            stmt = insert(FeedItem).values(values[start : start + _LOAD_CHUNK])
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["record_kind", "record_id", "variant"],
+                set_={"fingerprint": stmt.excluded.fingerprint, "body": stmt.excluded.body},
+            )
+            db.session.execute(stmt)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.warning("calendar items could not be kept", exc_info=True)
+
+
+# --- whole feeds, kept per token --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeptFeed:
+    """What is remembered of the feed last served for a token (the body is read apart)."""
+
+    quick: str
+    validators: Validators
+    fingerprint: str
+
+
+def _kept_where(token_id: int) -> tuple[ColumnElement[bool], ...]:
+    return (
+        FeedItem.record_kind == "feed",
+        FeedItem.record_id == token_id,
+        FeedItem.variant == "whole",
+    )
+
+
+def quick_state(
+    token_id: int, ctx: FeedContext, dated: bool
+) -> tuple[str | None, KeptFeed | None]:
+    """The change counter (as a quick key for this context) and the kept feed's validators.
+
+    One small query. When the kept feed's quick key equals the current one, nothing a
+    feed shows has changed since it was validated, and its ETag stands.
+    """
+    counter = select(CalendarState.counter).where(CalendarState.id == 1).scalar_subquery()
+    kept = select(FeedItem.fingerprint).where(*_kept_where(token_id)).scalar_subquery()
+    row = db.session.execute(select(counter, kept)).one()
+    quick = None
+    if row[0] is not None:
+        quick = f"{row[0]}.{ctx.key}" + (f".{ctx.today.isoformat()}" if dated else "")
+    kept_feed = None
+    if row[1]:
+        try:
+            kept_quick, etag, changed = row[1].split("|")
+            kept_feed = KeptFeed(kept_quick, Validators(etag, datetime.fromisoformat(changed)),
+                                 row[1])
+        except ValueError:
+            kept_feed = None
+    return quick, kept_feed
+
+
+def kept_body(token_id: int, kept: KeptFeed) -> bytes | None:
+    """The kept feed's bytes, read only once its validators were found still right."""
+    return db.session.scalar(
+        select(FeedItem.body).where(
+            *_kept_where(token_id), FeedItem.fingerprint == kept.fingerprint
+        )
+    )
+
+
+def feed_fingerprint(quick: str | None, v: Validators) -> str:
+    """What a kept feed is remembered by: the quick key and validators it was served with."""
+    return f"{quick or '-'}|{v.etag}|{v.last_modified.isoformat()}"
+
+
+def keep_feed(
+    token_id: int, quick: str | None, v: Validators, body: bytes | bytearray
+) -> None:
+    """Keep the assembled feed, so an unchanged one is read back rather than assembled."""
+    _keep([("feed", token_id, "whole", feed_fingerprint(quick, v), body)])
+
+
+def restamp_feed(token_id: int, quick: str | None, v: Validators) -> None:
+    """The kept feed is still right at a newer counter: remember that, without the body."""
+    try:
+        db.session.commit()
+        db.session.execute(
+            update(FeedItem).where(*_kept_where(token_id)).values(
+                fingerprint=feed_fingerprint(quick, v)
+            )
+        )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.warning("kept feed could not be restamped", exc_info=True)
