@@ -298,3 +298,17 @@ def test_an_outcome_change_grows_the_exchange_s_sequence_and_last_modified(clien
     assert int(edited["SEQUENCE"]) == 2
     assert "Geändertes Ergebnis" in str(edited["DESCRIPTION"])
     assert edited.decoded("LAST-MODIFIED") >= added.decoded("LAST-MODIFIED")
+
+
+def test_a_task_without_a_due_date_downloads_as_a_to_do(client, make):
+    from tests.calendar_support import login
+
+    anna = make.user()
+    task = make.task(owner_id=anna.id, due_date=None, title="Persona-Material schicken")
+    login(client, anna)
+    response = client.get(f"/tasks/{task.id}.ics")
+    assert response.status_code == 200
+    _cal, _v, items = parse_both(response.data)
+    assert [(i.name, str(i["SUMMARY"])) for i in items] == [
+        ("VTODO", f"Persona-Material schicken ({anna.name})")]
+    assert "DUE" not in items[0]

@@ -17,6 +17,7 @@ icalendar 7 traps, each avoided here:
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -317,6 +318,10 @@ def single_exchange(exchange: Exchange, ctx: FeedContext) -> bytes:
 
 
 def single_task(task: Task, ctx: FeedContext) -> bytes:
-    """One task as a whole calendar, for the "add to calendar" download."""
+    """One task as a whole calendar, for the "add to calendar" download.
+
+    A task without a due date has no day to stand on: it comes as a to-do (VTODO)."""
+    if task.due_date is None and not ctx.options.vtodo:
+        ctx = replace(ctx, options=replace(ctx.options, vtodo=True))
     with force_locale(ctx.locale):
         return calendar(ctx, [task_component(task, task.owner, ctx)]).to_ical()
