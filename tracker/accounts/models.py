@@ -9,7 +9,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.core.model import Record, UTCDateTime, utcnow
-from tracker.extensions import db
+from tracker.extensions import Model
 from tracker.organisations.models import Organisation
 
 ROLES = ("admin", "editor", "viewer")
@@ -17,7 +17,7 @@ LOCALES = ("de", "en")
 DIGEST_FREQUENCIES = ("daily", "weekly", "never")
 
 
-class Person(Record, db.Model):
+class Person(Record, Model):
     __tablename__ = "people"
     __table_args__ = (
         CheckConstraint(f"role IN {ROLES!r}", name="role"),
@@ -96,7 +96,7 @@ class Person(Record, db.Model):
         return f"<Person {self.id} {self.name!r}>"
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A personal API token; only its SHA-256 is kept, the token itself is shown once."""
 
     __tablename__ = "api_tokens"

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.accounts.models import Person
 from tracker.core.model import Record, SoftDeletable, UTCDateTime
-from tracker.extensions import db
+from tracker.extensions import Model, db
 from tracker.organisations.models import Organisation
 
 EXCHANGE_KINDS = ("conference", "visit", "workshop", "network_meeting", "werkstatt", "other")
@@ -48,7 +48,7 @@ outcome_organisations = Table(
 )
 
 
-class Exchange(Record, SoftDeletable, db.Model):
+class Exchange(Record, SoftDeletable, Model):
     """Timed (starts_at/ends_at, UTC) or all-day (start_date/end_date, inclusive)."""
 
     __tablename__ = "exchanges"
@@ -114,7 +114,7 @@ class Exchange(Record, SoftDeletable, db.Model):
         return f"<Exchange {self.id} {self.title!r}>"
 
 
-class Outcome(Record, SoftDeletable, db.Model):
+class Outcome(Record, SoftDeletable, Model):
     """Something agreed at an exchange; its status follows its tasks unless dropped."""
 
     __tablename__ = "outcomes"

@@ -6,7 +6,7 @@ from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.core.model import Record
-from tracker.extensions import db
+from tracker.extensions import Model
 
 ORGANISATION_KINDS = (
     "city",
@@ -20,7 +20,7 @@ ORGANISATION_KINDS = (
 )
 
 
-class Organisation(Record, db.Model):
+class Organisation(Record, Model):
     __tablename__ = "organisations"
     __table_args__ = (
         CheckConstraint(f"kind IN {ORGANISATION_KINDS!r}", name="kind"),
