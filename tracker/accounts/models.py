@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal, get_args
 
 from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, Index, String, and_, true
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -12,9 +13,13 @@ from tracker.core.model import Record, UTCDateTime, utcnow
 from tracker.extensions import Model
 from tracker.organisations.models import Organisation
 
-ROLES = ("admin", "editor", "viewer")
-LOCALES = ("de", "en")
-DIGEST_FREQUENCIES = ("daily", "weekly", "never")
+#: The allowed values as types (the API's schema takes them); the tuples follow from them.
+Role = Literal["admin", "editor", "viewer"]
+Locale = Literal["de", "en"]
+Digest = Literal["daily", "weekly", "never"]
+ROLES: tuple[str, ...] = get_args(Role)
+LOCALES: tuple[str, ...] = get_args(Locale)
+DIGEST_FREQUENCIES: tuple[str, ...] = get_args(Digest)
 
 
 class Person(Record, Model):

@@ -46,7 +46,8 @@ PERSON_FIELDS = (
 )
 
 
-def normalise_email(field: str, value) -> str | None:
+def normalise_email(field: str, value: object) -> str | None:
+    """Addresses are compared lower-case, so one person cannot be entered twice by case."""
     if value in (None, ""):
         return None
     value = validation.text(field, value, max_length=254, single_line=True).lower()
@@ -107,11 +108,17 @@ def create_person(actor: Person | None, password: str | None = None, **fields: A
 
 
 def update_person(
-    person: Person, actor: Person | None, changes: dict[str, Any], expected_version=None
+    person: Person,
+    actor: Person | None,
+    changes: dict[str, Any],
+    expected_version: int | None = None,
 ) -> Person:
     """Admins change anyone; a user changes their own name, language and reminders."""
     own_fields = {"name", "locale", "digest", "assignment_notes", "reminder_minutes"}
-    require(can_administer(actor) or (actor.id == person.id and set(changes) <= own_fields))
+    require(
+        can_administer(actor)
+        or (actor is not None and actor.id == person.id and set(changes) <= own_fields)
+    )
     check_version(person, expected_version)
     current = {name: getattr(person, name) for name in PERSON_FIELDS}
     values = _validated({**current, **changes}, person.id)
@@ -126,6 +133,7 @@ def update_person(
 
 
 def hash_password(password: str) -> str:
+    """Every password set anywhere meets the same length rule before it is hashed."""
     if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidField("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
     if len(password) > 1024:
@@ -135,7 +143,7 @@ def hash_password(password: str) -> str:
 
 def set_password(person: Person, actor: Person | None, password: str) -> None:
     """Change a password; other sessions of that user end (session_epoch moves on)."""
-    require(can_administer(actor) or actor.id == person.id)
+    require(can_administer(actor) or (actor is not None and actor.id == person.id))
     if person.role is None:
         raise InvalidField("role", "give the person a role before a password")
     person.password_hash = hash_password(password)
@@ -145,7 +153,7 @@ def set_password(person: Person, actor: Person | None, password: str) -> None:
     audit.record("update", person, actor, {"password": ("***", "***")})
 
 
-def authenticate(email: str, password: str) -> Person | None:
+def authenticate(email: str | None, password: str | None) -> Person | None:
     """The active user with these credentials, or None; the same work is done either way."""
     try:
         email = normalise_email("email", email) or ""
@@ -162,6 +170,7 @@ def authenticate(email: str, password: str) -> Person | None:
 
 
 def user_by_email(email: str) -> Person | None:
+    """Commands name a user by address, typed in any case and with stray spaces."""
     return db.session.scalar(select(Person).where(Person.email == email.strip().lower()))
 
 
@@ -185,6 +194,7 @@ def issue_api_token(person: Person, name: str = "") -> tuple[ApiToken, str]:
 
 
 def revoke_api_token(token: ApiToken) -> None:
+    """A leaked token stops working at once; the row stays, so its use stays on record."""
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         db.session.flush()

@@ -13,6 +13,7 @@ import json
 from sqlalchemy import Select
 
 from tracker.core.errors import InvalidField
+from tracker.core.model import Record
 from tracker.core.validation import MAX_ID
 from tracker.extensions import db
 
@@ -37,7 +38,9 @@ def decode_cursor(cursor: str) -> int:
     return after
 
 
-def page(stmt: Select, model, limit: int, cursor: str | None) -> tuple[list, str | None]:
+def page(
+    stmt: Select, model: type[Record], limit: int, cursor: str | None
+) -> tuple[list, str | None]:
     """One page of `stmt` in id order, and the cursor of the next one (None at the end)."""
     if cursor:
         stmt = stmt.where(model.id > decode_cursor(cursor))

@@ -8,20 +8,21 @@ an end comes after its start) stay in the services; the models check shape and t
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from sqlalchemy.orm import InstrumentedAttribute
 
-from tracker.accounts.models import DIGEST_FREQUENCIES, LOCALES, ROLES, Person
+from tracker.accounts.models import Digest, Locale, Person, Role
 from tracker.core.validation import MAX_ID
-from tracker.exchanges.models import EXCHANGE_KINDS, EXCHANGE_STATUSES, OUTCOME_STATUSES, Exchange
-from tracker.organisations.models import ORGANISATION_KINDS, Organisation
-from tracker.tasks.models import TASK_STATUSES, Task
+from tracker.exchanges.models import Exchange, ExchangeKind, ExchangeStatus, OutcomeStatus
+from tracker.organisations.models import Organisation, OrganisationKind
+from tracker.tasks.models import Task, TaskStatus
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 500
 
 
-def _column_length(attribute) -> int:
+def _column_length(attribute: InstrumentedAttribute[str]) -> int:
     """The length of a String column, so the document states the same limit as the table."""
     return attribute.property.columns[0].type.length
 
@@ -51,15 +52,6 @@ LocalTime = Annotated[
 Version = Annotated[
     int, Field(ge=1, le=MAX_ID, description="The version you read; a stale one gets 409.")
 ]
-
-TaskStatus = Literal[TASK_STATUSES]
-ExchangeKind = Literal[EXCHANGE_KINDS]
-ExchangeStatus = Literal[EXCHANGE_STATUSES]
-OutcomeStatus = Literal[OUTCOME_STATUSES]
-OrganisationKind = Literal[ORGANISATION_KINDS]
-Role = Literal[ROLES]
-Locale = Literal[LOCALES]
-Digest = Literal[DIGEST_FREQUENCIES]
 
 
 class Body(BaseModel):

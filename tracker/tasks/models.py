@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import Literal, get_args
 
 from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, Index, String, Text, and_
 from sqlalchemy.ext.hybrid import hybrid_method
@@ -14,7 +15,9 @@ from tracker.exchanges.models import Exchange, Outcome
 from tracker.extensions import Model
 from tracker.organisations.models import Organisation
 
-TASK_STATUSES = ("open", "done", "cancelled")
+#: The allowed values as a type (the API's schema takes it); the tuple follows from it.
+TaskStatus = Literal["open", "done", "cancelled"]
+TASK_STATUSES: tuple[str, ...] = get_args(TaskStatus)
 
 
 class Task(Record, SoftDeletable, Model):
