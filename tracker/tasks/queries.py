@@ -1,6 +1,6 @@
 """Read-side task queries, shared by the web list, the CSV export, the API and the feeds.
 
-`filter_tasks(select(Task), request.args)` narrows a select by the contract's filters:
+`filter_tasks(select(Task), request.args)` narrows a select by the task filters:
 status, owner_id, organisation_id, exchange_id, due_before, due_after, overdue=true, q.
 Unknown parameters are ignored (pages carry others: page, sort, ...); a malformed value of
 a known one raises InvalidField naming it, so the API answers 422. The web list reads its
