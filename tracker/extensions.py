@@ -13,6 +13,10 @@ from flask_wtf import CSRFProtect
 from tracker.core.model import Base
 
 db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+babel = Babel()
 
 # Models derive from Model, which is db.Model. mypy cannot take a base class from an
 # attribute of an object, so it sees Base, whose columns and relationships are the same.
@@ -20,7 +24,3 @@ if TYPE_CHECKING:
     Model = Base
 else:
     Model = db.Model
-migrate = Migrate()
-login_manager = LoginManager()
-csrf = CSRFProtect()
-babel = Babel()
