@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -15,3 +17,10 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+
+# Models derive from Model, which is db.Model. mypy cannot take a base class from an
+# attribute of an object, so it sees Base, whose columns and relationships are the same.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal, get_args
 
 from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, Index, String, and_, true
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.core.model import Record, UTCDateTime, utcnow
-from tracker.extensions import db
+from tracker.extensions import Model
 from tracker.organisations.models import Organisation
 
-ROLES = ("admin", "editor", "viewer")
-LOCALES = ("de", "en")
-DIGEST_FREQUENCIES = ("daily", "weekly", "never")
+#: The allowed values as types (the API's schema takes them); the tuples follow from them.
+Role = Literal["admin", "editor", "viewer"]
+Locale = Literal["de", "en"]
+Digest = Literal["daily", "weekly", "never"]
+ROLES: tuple[str, ...] = get_args(Role)
+LOCALES: tuple[str, ...] = get_args(Locale)
+DIGEST_FREQUENCIES: tuple[str, ...] = get_args(Digest)
 
 
-class Person(Record, db.Model):
+class Person(Record, Model):
     __tablename__ = "people"
     __table_args__ = (
         CheckConstraint(f"role IN {ROLES!r}", name="role"),
@@ -96,7 +101,7 @@ class Person(Record, db.Model):
         return f"<Person {self.id} {self.name!r}>"
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A personal API token; only its SHA-256 is kept, the token itself is shown once."""
 
     __tablename__ = "api_tokens"

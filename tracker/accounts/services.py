@@ -48,8 +48,8 @@ PERSON_FIELDS = (
 )
 
 
-def normalise_email(field: str, value: Any) -> str | None:
-    """An address in lower case (or None), so sign-in and the uniqueness check agree."""
+def normalise_email(field: str, value: object) -> str | None:
+    """Addresses are compared lower-case, so one person cannot be entered twice by case."""
     if value in (None, ""):
         return None
     value = validation.text(
@@ -121,7 +121,10 @@ def update_person(
 ) -> Person:
     """Admins change anyone; a user changes their own name, language and reminders."""
     own_fields = {"name", "locale", "digest", "assignment_notes", "reminder_minutes"}
-    require(can_administer(actor) or (actor.id == person.id and set(changes) <= own_fields))
+    require(
+        can_administer(actor)
+        or (actor is not None and actor.id == person.id and set(changes) <= own_fields)
+    )
     check_version(person, expected_version)
     current = {name: getattr(person, name) for name in PERSON_FIELDS}
     values = _validated({**current, **changes}, person.id)
@@ -136,7 +139,7 @@ def update_person(
 
 
 def hash_password(password: str) -> str:
-    """The stored hash of an acceptable password, so the length rule lives in one place."""
+    """Every password set anywhere meets the same length rule before it is hashed."""
     if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidField("password", "too_short", min=MIN_PASSWORD_LENGTH)
     if len(password) > 1024:
@@ -146,7 +149,7 @@ def hash_password(password: str) -> str:
 
 def set_password(person: Person, actor: Person | None, password: str) -> None:
     """Change a password; other sessions of that user end (session_epoch moves on)."""
-    require(can_administer(actor) or actor.id == person.id)
+    require(can_administer(actor) or (actor is not None and actor.id == person.id))
     if person.role is None:
         raise InvalidField("role", "role_before_password")
     person.password_hash = hash_password(password)
@@ -168,7 +171,7 @@ def give_login(person: Person, actor: Person | None, role: str, password: str) -
     return person
 
 
-def authenticate(email: str, password: str) -> Person | None:
+def authenticate(email: str | None, password: str | None) -> Person | None:
     """The active user with these credentials, or None; the same work is done either way."""
     try:
         email = normalise_email("email", email) or ""
@@ -185,6 +188,7 @@ def authenticate(email: str, password: str) -> Person | None:
 
 
 def user_by_email(email: str) -> Person | None:
+    """Commands name a user by address, typed in any case and with stray spaces."""
     return db.session.scalar(select(Person).where(Person.email == email.strip().lower()))
 
 
@@ -208,6 +212,7 @@ def issue_api_token(person: Person, name: str = "") -> tuple[ApiToken, str]:
 
 
 def revoke_api_token(token: ApiToken) -> None:
+    """A leaked token stops working at once; the row stays, so its use stays on record."""
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         db.session.flush()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
 
 from tracker.accounts import services
 from tracker.accounts.forms import AccountForm, LoginForm, PasswordForm, TokenForm
@@ -28,7 +30,7 @@ def _email_tried() -> str:
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("20 per minute", methods=["POST"])
 @limiter.limit("10 per 10 minutes", key_func=_email_tried, methods=["POST"])
-def login():
+def login() -> ResponseReturnValue:
     """Sign in with email and password; go on to `next` if it is a local path."""
     form = LoginForm()
     if request.method == "GET":
@@ -47,7 +49,7 @@ def login():
 
 
 @bp.errorhandler(429)
-def too_many_attempts(_exc):
+def too_many_attempts(_exc: HTTPException) -> ResponseReturnValue:
     """Too many sign-in attempts: the same page, a clear message, and 429."""
     form = LoginForm()
     form.form_errors.append(_("Too many sign-in attempts. Please wait a few minutes."))
@@ -55,7 +57,7 @@ def too_many_attempts(_exc):
 
 
 @bp.route("/logout", methods=["GET", "POST"])
-def logout():
+def logout() -> ResponseReturnValue:
     """Sign out (POST); a GET shows the button, so a link cannot sign anyone out."""
     form = ButtonForm()
     if request.method == "POST" and form.validate_on_submit():
@@ -69,7 +71,7 @@ def logout():
 
 
 @bp.post("/language")
-def language():
+def language() -> ResponseReturnValue:
     """Switch the language: saved on the account when signed in, else for this session."""
     locale = request.form.get("locale")
     if locale not in LOCALES or not ButtonForm().validate_on_submit():
@@ -81,7 +83,7 @@ def language():
     return redirect(safe_next(request.form.get("next")))
 
 
-def _tokens():
+def _tokens() -> list[ApiToken]:
     return list(
         db.session.scalars(
             select(ApiToken)
@@ -91,7 +93,13 @@ def _tokens():
     )
 
 
-def _render_account(form=None, password_form=None, token_form=None, new_token=None, code=200):
+def _render_account(
+    form: AccountForm | None = None,
+    password_form: PasswordForm | None = None,
+    token_form: TokenForm | None = None,
+    new_token: str | None = None,
+    code: int = 200,
+) -> ResponseReturnValue:
     if form is None:
         form = AccountForm(obj=current_user)
         form.set_choices()
@@ -109,14 +117,15 @@ def _render_account(form=None, password_form=None, token_form=None, new_token=No
 
 @bp.get("/account")
 @login_required
-def account():
+def account() -> ResponseReturnValue:
     """The user's own settings, API tokens and calendar links."""
     return _render_account()
 
 
 @bp.post("/account")
 @login_required
-def save_account():
+def save_account() -> ResponseReturnValue:
+    """People keep their own name, language and mail settings; an admin is not needed."""
     form = AccountForm()
     form.set_choices()
     if form.validate_on_submit():
@@ -148,7 +157,8 @@ def save_account():
 
 @bp.post("/account/password")
 @login_required
-def change_password():
+def change_password() -> ResponseReturnValue:
+    """The current password is asked again, so an unattended session cannot take over."""
     form = PasswordForm()
     if form.validate_on_submit():
         if services.authenticate(current_user.email or "", form.current.data) is None:
@@ -156,7 +166,7 @@ def change_password():
         else:
             try:
                 with transaction():
-                    services.set_password(current_user, current_user, form.new.data)
+                    services.set_password(current_user, current_user, form.new.data or "")
             except InvalidField as exc:
                 show_on_form(form, exc, {"password": "new"})
             else:
@@ -169,7 +179,7 @@ def change_password():
 
 @bp.post("/account/tokens")
 @login_required
-def create_token():
+def create_token() -> ResponseReturnValue:
     """Issue a personal API token and show it once."""
     form = TokenForm(prefix="token")
     if form.validate_on_submit():
@@ -186,7 +196,8 @@ def create_token():
 
 @bp.post("/account/tokens/<int:token_id>/revoke")
 @login_required
-def revoke_token(token_id: int):
+def revoke_token(token_id: int) -> ResponseReturnValue:
+    """People end their own tokens (a leaked one at once); only their own."""
     if not ButtonForm().validate_on_submit():
         abort(400)
     token = db.session.get(ApiToken, token_id)

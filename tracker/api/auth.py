@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, g, request
+from flask import Response, current_app, g, request
 from sqlalchemy.exc import OperationalError
 
 from tracker.accounts.models import Person
@@ -20,19 +20,19 @@ REALM = 'Bearer realm="tracker"'
 log = logging.getLogger(__name__)
 
 
-def _unauthorized(detail: str, error: str | None = None):
+def _unauthorized(detail: str, error: str | None = None) -> Response:
     challenge = REALM + (f', error="{error}"' if error else "")
     return problem(401, detail, {"WWW-Authenticate": challenge})
 
 
 @bp.before_app_request
-def _api_routing_errors():
+def _api_routing_errors() -> Response | None:
     """Unknown paths and methods under /api/v1 answer problem+json, not the HTML 404/405."""
     return routing_problem()
 
 
 @bp.before_request
-def authenticate():
+def authenticate() -> Response | None:
     """Find the token's user, record that the token was used, or answer 401."""
     request.max_content_length = current_app.config.get(
         "API_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES

@@ -5,8 +5,9 @@ from __future__ import annotations
 import copy
 import functools
 import re
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -81,7 +82,9 @@ def _problem(status: int) -> dict[str, Any]:
 @functools.cache
 def document() -> dict[str, Any]:
     """Built once per process: the operations do not change while the app runs."""
-    models: list[tuple[type, str]] = [(schemas.Problem, "serialization")]
+    models: list[tuple[type[BaseModel], Literal["validation", "serialization"]]] = [
+        (schemas.Problem, "serialization")
+    ]
     for op in OPERATIONS:
         if op.body is not None:
             models.append((op.body, "validation"))
@@ -223,7 +226,7 @@ def readable(doc: dict[str, Any]) -> dict[str, Any]:
             body = item.get("requestBody", {}).get("content", {}).get("application/json", {})
             answers = []
             for status, response in item["responses"].items():
-                content = response.get("content", {})
+                content: dict[str, dict[str, Any]] = response.get("content", {})
                 schema = next(iter(content.values()), {}).get("schema", {})
                 answers.append(
                     {

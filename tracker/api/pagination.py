@@ -14,6 +14,7 @@ from sqlalchemy import Select
 
 from tracker.core.errors import InvalidField
 from tracker.core.limits import MAX_ID
+from tracker.core.model import Record
 from tracker.extensions import db
 
 _PREFIX = "c1."
@@ -38,7 +39,9 @@ def decode_cursor(cursor: str) -> int:
     return after
 
 
-def page(stmt: Select, model, limit: int, cursor: str | None) -> tuple[list, str | None]:
+def page(
+    stmt: Select, model: type[Record], limit: int, cursor: str | None
+) -> tuple[list, str | None]:
     """One page of `stmt` in id order, and the cursor of the next one (None at the end)."""
     if cursor:
         stmt = stmt.where(model.id > decode_cursor(cursor))

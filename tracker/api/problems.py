@@ -21,7 +21,9 @@ log = logging.getLogger(__name__)
 class ApiProblem(Exception):
     """An error the API answers with a given status; extra members go into the body."""
 
-    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None, **extra):
+    def __init__(
+        self, status: int, detail: str, headers: dict[str, str] | None = None, **extra: Any
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
@@ -32,12 +34,14 @@ class ApiProblem(Exception):
 class InvalidFields(Exception):
     """Several fields failed schema validation at once (pydantic reports them together)."""
 
-    def __init__(self, errors: list[dict[str, str]]):
+    def __init__(self, errors: list[dict[str, str]]) -> None:
         super().__init__("; ".join(f"{e['field']}: {e['message']}" for e in errors))
         self.errors = errors
 
 
-def problem(status: int, detail: str | None = None, headers=None, **extra: Any) -> Response:
+def problem(
+    status: int, detail: str | None = None, headers: dict[str, str] | None = None, **extra: Any
+) -> Response:
     body: dict[str, Any] = {
         "type": "about:blank",
         "title": HTTP_STATUS_CODES.get(status, "Error"),

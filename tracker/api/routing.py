@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import functools
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import request
+from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ValidationError
 
 from tracker.api import bp
@@ -36,6 +38,9 @@ class Operation:
     media_type: str = "application/json"
     path_params: tuple[str, ...] = field(default=())
 
+
+#: An API view: path parameters, `body` and `query` in, an answer out.
+View = Callable[..., ResponseReturnValue]
 
 OPERATIONS: list[Operation] = []
 PUBLIC_ENDPOINTS: set[str] = set()
@@ -91,13 +96,13 @@ def operation(
     errors: tuple[int, ...] = (),
     public: bool = False,
     media_type: str = "application/json",
-):
+) -> Callable[[View], View]:
     """Register `view` for `method rule` and describe it for the OpenAPI document.
 
     The view receives the path parameters, plus `body` and `query` as validated models.
     """
 
-    def decorator(view):
+    def decorator(view: View) -> View:
         doc = inspect.getdoc(view) or view.__name__
         summary, _, description = doc.partition("\n")
         path_params = tuple(
@@ -131,7 +136,7 @@ def operation(
         )
 
         @functools.wraps(view)
-        def handler(**kwargs: Any):
+        def handler(**kwargs: Any) -> ResponseReturnValue:
             if query is not None:
                 kwargs["query"] = parse_query(query)
             if body is not None:

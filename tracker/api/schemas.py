@@ -8,15 +8,15 @@ an end comes after its start) stay in the services; the models check shape and t
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
-from tracker.accounts.models import DIGEST_FREQUENCIES, LOCALES, ROLES, Person
+from tracker.accounts.models import Digest, Locale, Person, Role
 from tracker.core.limits import MAX_ID, MAX_PER_PAGE, PER_PAGE, SEARCH_MAX_LENGTH, max_length
-from tracker.exchanges.models import EXCHANGE_KINDS, EXCHANGE_STATUSES, OUTCOME_STATUSES, Exchange
-from tracker.organisations.models import ORGANISATION_KINDS, Organisation
-from tracker.tasks.models import TASK_STATUSES, Task
+from tracker.exchanges.models import Exchange, ExchangeKind, ExchangeStatus, OutcomeStatus
+from tracker.organisations.models import Organisation, OrganisationKind
+from tracker.tasks.models import Task, TaskStatus
 
 DEFAULT_LIMIT, MAX_LIMIT = PER_PAGE, MAX_PER_PAGE
 
@@ -51,15 +51,6 @@ LocalTime = Annotated[
 Version = Annotated[
     int, Field(ge=1, le=MAX_ID, description="The version you read; a stale one gets 409.")
 ]
-
-TaskStatus = Literal[TASK_STATUSES]
-ExchangeKind = Literal[EXCHANGE_KINDS]
-ExchangeStatus = Literal[EXCHANGE_STATUSES]
-OutcomeStatus = Literal[OUTCOME_STATUSES]
-OrganisationKind = Literal[ORGANISATION_KINDS]
-Role = Literal[ROLES]
-Locale = Literal[LOCALES]
-Digest = Literal[DIGEST_FREQUENCIES]
 
 
 class Body(BaseModel):

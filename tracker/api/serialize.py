@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from tracker.accounts.models import Person
@@ -13,7 +14,7 @@ from tracker.tasks.models import Task
 _RECORD = ("id", "created_at", "updated_at", "version")
 
 
-def _pick(obj, names) -> dict[str, Any]:
+def _pick(obj: object, names: Iterable[str]) -> dict[str, Any]:
     return {name: getattr(obj, name) for name in names}
 
 
@@ -50,7 +51,7 @@ def person(p: Person) -> dict[str, Any]:
     )
 
 
-_BY_TYPE = {
+_BY_TYPE: dict[type, Callable[[Any], dict[str, Any]]] = {
     Task: task,
     Exchange: exchange,
     Outcome: outcome,
@@ -59,5 +60,5 @@ _BY_TYPE = {
 }
 
 
-def serialize(record) -> dict[str, Any]:
+def serialize(record: object) -> dict[str, Any]:
     return _BY_TYPE[type(record)](record)

@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, time
+from typing import Any, TypeVar
 
 from flask import Response, jsonify, render_template, url_for
-from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
+from flask.typing import ResponseReturnValue
+from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
 from tracker.accounts.models import Person
 from tracker.accounts.services import create_person
@@ -27,6 +29,7 @@ from tracker.core import validation
 from tracker.core.database import transaction
 from tracker.core.errors import NotFound, StaleVersion
 from tracker.core.limits import MAX_ID, SEARCH_MAX_LENGTH
+from tracker.core.model import Record
 from tracker.exchanges import services as exchanges
 from tracker.exchanges.models import Exchange, Outcome
 from tracker.extensions import db
@@ -44,8 +47,10 @@ bp.register_error_handler(413, handle_error)
 #: 409 on a create: another request saved a clashing record (same name) at the same moment.
 WRITE_ERRORS = (403, 409)
 
+_Record = TypeVar("_Record", bound=Record)
 
-def _json(data, status: int = 200, location: str | None = None) -> Response:
+
+def _json(data: Any, status: int = 200, location: str | None = None) -> Response:
     response = jsonify(data)
     response.status_code = status
     if location:
@@ -53,7 +58,7 @@ def _json(data, status: int = 200, location: str | None = None) -> Response:
     return response
 
 
-def _live(model, ident: int):
+def _live(model: type[_Record], ident: int) -> _Record:
     """The record with this id, or 404 if there is none or it was deleted."""
     obj = db.session.get(model, ident) if 0 < ident <= MAX_ID else None
     if obj is None or getattr(obj, "is_deleted", False):
@@ -62,7 +67,7 @@ def _live(model, ident: int):
 
 
 @contextmanager
-def _saving(model, ident: int) -> Iterator[None]:
+def _saving(model: type[Record], ident: int) -> Iterator[None]:
     """transaction(), and a 409 that carries the record as it is now, even after a race."""
     try:
         with transaction():
@@ -80,7 +85,7 @@ def _text_filter(value: str | None) -> str | None:
     return value or None
 
 
-def _contains(column, needle: str):
+def _contains(column: InstrumentedAttribute[str], needle: str) -> ColumnElement[bool]:
     escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return column.ilike(f"%{escaped}%", escape="\\")
 
@@ -91,7 +96,7 @@ def _no_content() -> Response:
     return response
 
 
-def _cursor(query) -> str | None:
+def _cursor(query: schemas.ListQuery | schemas.TaskQuery) -> str | None:
     return query.cursor or query.next
 
 
@@ -99,7 +104,7 @@ def _cursor(query) -> str | None:
 
 
 @operation("/openapi.json", "GET", tag="description", public=True)
-def openapi_document():
+def openapi_document() -> ResponseReturnValue:
     """The OpenAPI 3.1 description of this API."""
     from tracker.api.openapi import document
 
@@ -107,7 +112,7 @@ def openapi_document():
 
 
 @operation("/docs", "GET", tag="description", public=True, media_type="text/html")
-def docs():
+def docs() -> ResponseReturnValue:
     """This API described for people to read."""
     from tracker.api.openapi import document, readable
 
@@ -120,14 +125,14 @@ def docs():
 
 
 @operation("/me", "GET", tag="people", answer=schemas.MeOut)
-def me():
+def me() -> ResponseReturnValue:
     """You: the user the token belongs to, with your calendar feed links."""
     person = current_actor()
     return _json({**show.person(person), **feed_urls_for(person)})
 
 
 @operation("/people", "GET", tag="people", query=schemas.ListQuery, answer=schemas.PersonPage)
-def list_people(query: schemas.ListQuery):
+def list_people(query: schemas.ListQuery) -> ResponseReturnValue:
     """Everyone who can own tasks or take part in exchanges, in id order."""
     items, nxt = page(select(Person), Person, query.limit, _cursor(query))
     return _json({"items": [show.person(p) for p in items], "next": nxt})
@@ -137,7 +142,7 @@ def list_people(query: schemas.ListQuery):
     "/people", "POST", tag="people", body=schemas.PersonCreate, answer=schemas.PersonOut,
     status=201, errors=WRITE_ERRORS,
 )
-def create_person_view(body: schemas.PersonCreate):
+def create_person_view(body: schemas.PersonCreate) -> ResponseReturnValue:
     """Add a person (editors); give a role (admins only).
 
     A role alone does not let anyone sign in: logins are made with `users create`.
@@ -151,7 +156,7 @@ def create_person_view(body: schemas.PersonCreate):
     "/organisations", "GET", tag="organisations", query=schemas.ListQuery,
     answer=schemas.OrganisationPage,
 )
-def list_organisations(query: schemas.ListQuery):
+def list_organisations(query: schemas.ListQuery) -> ResponseReturnValue:
     """The cities, ministries, companies and others the team works with, in id order."""
     items, nxt = page(select(Organisation), Organisation, query.limit, _cursor(query))
     return _json({"items": [show.organisation(o) for o in items], "next": nxt})
@@ -161,7 +166,7 @@ def list_organisations(query: schemas.ListQuery):
     "/organisations", "POST", tag="organisations", body=schemas.OrganisationCreate,
     answer=schemas.OrganisationOut, status=201, errors=WRITE_ERRORS,
 )
-def create_organisation_view(body: schemas.OrganisationCreate):
+def create_organisation_view(body: schemas.OrganisationCreate) -> ResponseReturnValue:
     """Add an organisation (editors and admins)."""
     with transaction():
         organisation = create_organisation(current_actor(), **body.model_dump(exclude_unset=True))
@@ -171,7 +176,7 @@ def create_organisation_view(body: schemas.OrganisationCreate):
 # ---------------------------------------------------------------- exchanges
 
 
-def _exchanges_loaded():
+def _exchanges_loaded() -> Select:
     return exchanges.live_exchanges().options(
         selectinload(Exchange.organisations), selectinload(Exchange.participants)
     )
@@ -181,7 +186,7 @@ def _exchanges_loaded():
     "/exchanges", "GET", tag="exchanges", query=schemas.ExchangeQuery,
     answer=schemas.ExchangePage,
 )
-def list_exchanges(query: schemas.ExchangeQuery):
+def list_exchanges(query: schemas.ExchangeQuery) -> ResponseReturnValue:
     """Exchanges nobody deleted, in id order, filtered by status, kind or text."""
     stmt = _exchanges_loaded()
     if query.status:
@@ -205,7 +210,7 @@ def list_exchanges(query: schemas.ExchangeQuery):
     "/exchanges", "POST", tag="exchanges", body=schemas.ExchangeCreate,
     answer=schemas.ExchangeOut, status=201, errors=WRITE_ERRORS,
 )
-def create_exchange_view(body: schemas.ExchangeCreate):
+def create_exchange_view(body: schemas.ExchangeCreate) -> ResponseReturnValue:
     """Record an exchange: timed (starts_at, ends_at) or all-day (start_date, end_date)."""
     with transaction():
         exchange = exchanges.create_exchange(current_actor(), **body.model_dump(exclude_unset=True))
@@ -215,7 +220,7 @@ def create_exchange_view(body: schemas.ExchangeCreate):
 
 
 @operation("/exchanges/<int:exchange_id>", "GET", tag="exchanges", answer=schemas.ExchangeOut)
-def get_exchange(exchange_id: int):
+def get_exchange(exchange_id: int) -> ResponseReturnValue:
     """One exchange."""
     return _json(show.exchange(_live(Exchange, exchange_id)))
 
@@ -224,7 +229,7 @@ def get_exchange(exchange_id: int):
     "/exchanges/<int:exchange_id>", "PATCH", tag="exchanges", body=schemas.ExchangePatch,
     answer=schemas.ExchangeOut, errors=(403, 409),
 )
-def update_exchange_view(exchange_id: int, body: schemas.ExchangePatch):
+def update_exchange_view(exchange_id: int, body: schemas.ExchangePatch) -> ResponseReturnValue:
     """Change an exchange; send only the fields to change, and the version you read.
 
     If it moves to another day, the tasks due at it move with it.
@@ -241,7 +246,7 @@ def update_exchange_view(exchange_id: int, body: schemas.ExchangePatch):
     "/exchanges/<int:exchange_id>", "DELETE", tag="exchanges", query=schemas.DeleteQuery,
     status=204, errors=(403, 409),
 )
-def delete_exchange_view(exchange_id: int, query: schemas.DeleteQuery):
+def delete_exchange_view(exchange_id: int, query: schemas.DeleteQuery) -> ResponseReturnValue:
     """Delete an exchange (it can be restored; its outcomes and tasks stay)."""
     with _saving(Exchange, exchange_id):
         exchange = _live(Exchange, exchange_id)
@@ -253,7 +258,7 @@ def delete_exchange_view(exchange_id: int, query: schemas.DeleteQuery):
     "/exchanges/<int:exchange_id>/outcomes", "GET", tag="exchanges", query=schemas.ListQuery,
     answer=schemas.OutcomePage,
 )
-def list_outcomes(exchange_id: int, query: schemas.ListQuery):
+def list_outcomes(exchange_id: int, query: schemas.ListQuery) -> ResponseReturnValue:
     """What was agreed at an exchange, in id order."""
     _live(Exchange, exchange_id)
     stmt = (
@@ -269,7 +274,7 @@ def list_outcomes(exchange_id: int, query: schemas.ListQuery):
     "/exchanges/<int:exchange_id>/outcomes", "POST", tag="exchanges",
     body=schemas.OutcomeCreate, answer=schemas.OutcomeOut, status=201, errors=WRITE_ERRORS,
 )
-def create_outcome(exchange_id: int, body: schemas.OutcomeCreate):
+def create_outcome(exchange_id: int, body: schemas.OutcomeCreate) -> ResponseReturnValue:
     """Write down something agreed at this exchange."""
     with transaction():
         exchange = _live(Exchange, exchange_id)
@@ -289,7 +294,7 @@ def _task_values(changes: dict) -> dict:
 
 
 @operation("/tasks", "GET", tag="tasks", query=schemas.TaskQuery, answer=schemas.TaskPage)
-def list_tasks(query: schemas.TaskQuery):
+def list_tasks(query: schemas.TaskQuery) -> ResponseReturnValue:
     """Tasks nobody deleted, in id order, with the filters of the task list."""
     params = {
         name: value.isoformat() if isinstance(value, date) else str(value).lower()
@@ -307,7 +312,7 @@ def list_tasks(query: schemas.TaskQuery):
     "/tasks", "POST", tag="tasks", body=schemas.TaskCreate, answer=schemas.TaskOut,
     status=201, errors=WRITE_ERRORS,
 )
-def create_task_view(body: schemas.TaskCreate):
+def create_task_view(body: schemas.TaskCreate) -> ResponseReturnValue:
     """Record a follow-up: what, who, by when."""
     with transaction():
         values = _task_values(body.model_dump(exclude_unset=True))
@@ -316,7 +321,7 @@ def create_task_view(body: schemas.TaskCreate):
 
 
 @operation("/tasks/<int:task_id>", "GET", tag="tasks", answer=schemas.TaskOut)
-def get_task(task_id: int):
+def get_task(task_id: int) -> ResponseReturnValue:
     """One task."""
     return _json(show.task(_live(Task, task_id)))
 
@@ -332,7 +337,7 @@ _STATUS_CHANGES = {
     "/tasks/<int:task_id>", "PATCH", tag="tasks", body=schemas.TaskPatch,
     answer=schemas.TaskOut, errors=(403, 409),
 )
-def update_task_view(task_id: int, body: schemas.TaskPatch):
+def update_task_view(task_id: int, body: schemas.TaskPatch) -> ResponseReturnValue:
     """Change a task; send only the fields to change, and the version you read.
 
     A `status` is applied like the complete and reopen operations (viewers may do that
@@ -358,7 +363,7 @@ def update_task_view(task_id: int, body: schemas.TaskPatch):
     "/tasks/<int:task_id>", "DELETE", tag="tasks", query=schemas.DeleteQuery, status=204,
     errors=(403, 409),
 )
-def delete_task_view(task_id: int, query: schemas.DeleteQuery):
+def delete_task_view(task_id: int, query: schemas.DeleteQuery) -> ResponseReturnValue:
     """Delete a task (it disappears from every list and can be restored)."""
     with _saving(Task, task_id):
         task = _live(Task, task_id)
@@ -370,7 +375,7 @@ def delete_task_view(task_id: int, query: schemas.DeleteQuery):
     "/tasks/<int:task_id>/complete", "POST", tag="tasks", body=schemas.VersionBody,
     body_required=False, answer=schemas.TaskOut, errors=(403, 409),
 )
-def complete_task_view(task_id: int, body: schemas.VersionBody):
+def complete_task_view(task_id: int, body: schemas.VersionBody) -> ResponseReturnValue:
     """Check a task off (its owner, or an editor). Checking off a done task changes nothing."""
     with _saving(Task, task_id):
         task = _live(Task, task_id)
@@ -382,7 +387,7 @@ def complete_task_view(task_id: int, body: schemas.VersionBody):
     "/tasks/<int:task_id>/reopen", "POST", tag="tasks", body=schemas.VersionBody,
     body_required=False, answer=schemas.TaskOut, errors=(403, 409),
 )
-def reopen_task_view(task_id: int, body: schemas.VersionBody):
+def reopen_task_view(task_id: int, body: schemas.VersionBody) -> ResponseReturnValue:
     """Undo a check-off or a cancellation (its owner, or an editor)."""
     with _saving(Task, task_id):
         task = _live(Task, task_id)

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.core.model import UTCDateTime, utcnow
-from tracker.extensions import db
+from tracker.extensions import Model, db
 
-ACTIONS = ("create", "update", "complete", "reopen", "cancel", "delete", "restore", "move")
+if TYPE_CHECKING:
+    from tracker.accounts.models import Person
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     __tablename__ = "audit_entries"
     __table_args__ = (Index("ix_audit_entries_entity", "entity_type", "entity_id", "id"),)
 
@@ -31,6 +32,15 @@ class AuditEntry(db.Model):
     actor = relationship("Person")
 
 
+class Audited(Protocol):
+    """A record the trail can name: its table and its id."""
+
+    __tablename__: str
+
+    @property
+    def id(self) -> int: ...
+
+
 def jsonable(value: Any) -> Any:
     """A value as the audit trail and the export keep it."""
     if isinstance(value, datetime | date | time):
@@ -40,7 +50,12 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def record(action: str, entity, actor=None, changes: dict[str, tuple] | None = None) -> AuditEntry:
+def record(
+    action: str,
+    entity: Audited,
+    actor: Person | None = None,
+    changes: dict[str, tuple] | None = None,
+) -> AuditEntry:
     """Add an audit entry to the current transaction; it commits or rolls back with the change."""
     if entity.id is None:
         db.session.flush()
@@ -55,7 +70,7 @@ def record(action: str, entity, actor=None, changes: dict[str, tuple] | None = N
     return entry
 
 
-def history(entity) -> list[AuditEntry]:
+def history(entity: Audited) -> list[AuditEntry]:
     """Every entry for one record, oldest first."""
     return list(
         db.session.scalars(
@@ -69,7 +84,7 @@ def history(entity) -> list[AuditEntry]:
     )
 
 
-def apply_changes(obj, values: dict[str, Any]) -> dict[str, tuple]:
+def apply_changes(obj: object, values: dict[str, Any]) -> dict[str, tuple]:
     """Set attributes and return what actually changed, for the audit entry."""
     changed: dict[str, tuple] = {}
     for name, new in values.items():

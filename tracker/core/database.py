@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from sqlite3 import Connection as SQLiteConnection
 
 from flask import Flask, has_request_context, request
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.core.errors import StaleVersion
@@ -31,13 +32,16 @@ def configure_engine(app: Flask) -> None:
         _configure_sqlite(engine)
 
 
-def _lower(value):
+_SQLiteValue = str | bytes | int | float | None
+
+
+def _lower(value: _SQLiteValue) -> _SQLiteValue:
     return value.lower() if isinstance(value, str) else value
 
 
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):
+    def _on_connect(dbapi_conn: SQLiteConnection, _record: object) -> None:
         # Let SQLAlchemy, not the driver, decide when a transaction begins (see _on_begin).
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
@@ -50,7 +54,7 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_conn.create_function("lower", 1, _lower, deterministic=True)
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn):
+    def _on_begin(conn: Connection) -> None:
         # A transaction that may write takes the write lock up front: a deferred one that
         # reads first and writes later cannot wait for the lock and fails "database is locked".
         options = conn.get_execution_options()

@@ -10,7 +10,7 @@ sign-in; its counters live in memory, or in Redis for several servers
 
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, Response, g, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -50,7 +50,7 @@ def init_security(app: Flask) -> None:
     # no-referrer themselves; Talisman would overwrite it. After-request hooks run in
     # reverse order: remember the page's own policy before Talisman, restore it after.
     @app.after_request
-    def _restore_page_referrer_policy(response):
+    def _restore_page_referrer_policy(response: Response) -> Response:
         policy = g.pop("page_referrer_policy", None)
         if policy:
             response.headers["Referrer-Policy"] = policy
@@ -68,7 +68,7 @@ def init_security(app: Flask) -> None:
         x_content_type_options=True,
     )
     @app.after_request
-    def _remember_page_referrer_policy(response):
+    def _remember_page_referrer_policy(response: Response) -> Response:
         if "Referrer-Policy" in response.headers:
             g.page_referrer_policy = response.headers["Referrer-Policy"]
         return response

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -68,7 +70,7 @@ class ExchangeForm(FlaskForm):
             c for c in choices.exchanges() if c[0] is None or c[0] != exclude_id
         ]
 
-    def fill(self, exchange) -> None:
+    def fill(self, exchange: Exchange) -> None:
         """Show a stored exchange (times in the team's zone)."""
         self.process(obj=exchange)
         if exchange.starts_at:
@@ -80,7 +82,7 @@ class ExchangeForm(FlaskForm):
         self.version.data = str(exchange.version)
 
     def values(self) -> dict:
-        def local(value):
+        def local(value: datetime | None) -> datetime | None:
             return from_local(value.date(), value.time()) if value else None
 
         v = {

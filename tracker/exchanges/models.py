@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal, get_args
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.accounts.models import Person
 from tracker.core.model import Record, SoftDeletable, UTCDateTime
-from tracker.extensions import db
+from tracker.extensions import Model, db
 from tracker.organisations.models import Organisation
 
-EXCHANGE_KINDS = ("conference", "visit", "workshop", "network_meeting", "werkstatt", "other")
-EXCHANGE_STATUSES = ("planned", "held", "cancelled")
-OUTCOME_STATUSES = ("agreed", "in_progress", "fulfilled", "dropped")
+#: The allowed values as types (the API's schema takes them); the tuples follow from them.
+ExchangeKind = Literal["conference", "visit", "workshop", "network_meeting", "werkstatt", "other"]
+ExchangeStatus = Literal["planned", "held", "cancelled"]
+OutcomeStatus = Literal["agreed", "in_progress", "fulfilled", "dropped"]
+EXCHANGE_KINDS: tuple[str, ...] = get_args(ExchangeKind)
+EXCHANGE_STATUSES: tuple[str, ...] = get_args(ExchangeStatus)
+OUTCOME_STATUSES: tuple[str, ...] = get_args(OutcomeStatus)
 
 exchange_organisations = Table(
     "exchange_organisations",
@@ -48,7 +53,7 @@ outcome_organisations = Table(
 )
 
 
-class Exchange(Record, SoftDeletable, db.Model):
+class Exchange(Record, SoftDeletable, Model):
     """Timed (starts_at/ends_at, UTC) or all-day (start_date/end_date, inclusive)."""
 
     __tablename__ = "exchanges"
@@ -114,7 +119,7 @@ class Exchange(Record, SoftDeletable, db.Model):
         return f"<Exchange {self.id} {self.title!r}>"
 
 
-class Outcome(Record, SoftDeletable, db.Model):
+class Outcome(Record, SoftDeletable, Model):
     """Something agreed at an exchange; its status follows its tasks unless dropped."""
 
     __tablename__ = "outcomes"

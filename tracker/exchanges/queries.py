@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
+from typing import cast
 
-from sqlalchemy import and_, func, or_, select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from tracker.core import timeutil
@@ -14,7 +16,7 @@ from tracker.tasks.models import Task
 from tracker.tasks.queries import first_rows, row_options
 
 
-def _upcoming_condition():
+def _upcoming_condition() -> ColumnElement[bool]:
     today = timeutil.today()
     start_of_today = timeutil.from_local(today, time(0))
     return or_(
@@ -23,12 +25,13 @@ def _upcoming_condition():
     )
 
 
-def sort_key():
+def sort_key() -> ColumnElement[date]:
     """All-day and timed exchanges on one time line (start date, else start time)."""
     return func.coalesce(Exchange.start_date, func.date(Exchange.starts_at))
 
 
-def exchanges_page(when: str, page: int, q: str = "", per_page: int = 30):
+def exchanges_page(when: str, page: int, q: str = "", per_page: int = 30) -> Pagination:
+    """Upcoming soonest first, past latest first: each list starts with the nearest."""
     stmt = select(Exchange).where(Exchange.is_live)
     if when == "past":
         stmt = stmt.where(~_upcoming_condition()).order_by(sort_key().desc(), Exchange.id.desc())
@@ -41,6 +44,7 @@ def exchanges_page(when: str, page: int, q: str = "", per_page: int = 30):
 
 
 def open_counts(exchange_ids: list[int]) -> dict[int, int]:
+    """A list shows each exchange's open tasks; one query for the page, not one per row."""
     if not exchange_ids:
         return {}
     rows = db.session.execute(
@@ -49,10 +53,12 @@ def open_counts(exchange_ids: list[int]) -> dict[int, int]:
                Task.is_live)
         .group_by(Task.exchange_id)
     )
-    return dict(rows.all())
+    # Keyed by exchange ids only: the rows are filtered to them.
+    return cast(dict[int, int], dict(rows.all()))
 
 
 def exchange_for_page(exchange_id: int) -> Exchange | None:
+    """All the page shows of the exchange itself, loaded up front; deleted ones are None."""
     return db.session.scalar(
         select(Exchange)
         .where(Exchange.id == exchange_id, Exchange.is_live)
@@ -66,6 +72,7 @@ def exchange_for_page(exchange_id: int) -> Exchange | None:
 
 
 def tasks_of(exchange: Exchange) -> list[Task]:
+    """The page lists what was agreed there with its tasks, the undated last."""
     return list(
         db.session.scalars(
             select(Task)
@@ -77,6 +84,7 @@ def tasks_of(exchange: Exchange) -> list[Task]:
 
 
 def tasks_due_at(exchange: Exchange) -> list[Task]:
+    """Tasks due *at* this exchange are what to report there ("first results at SCCON")."""
     return list(
         db.session.scalars(
             select(Task)

@@ -6,17 +6,18 @@ As with tasks: these flush, the caller commits through `transaction()`.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from dateutil.rrule import DAILY, rrulestr
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from tracker.accounts.models import Person
 from tracker.core import audit, validation
 from tracker.core.errors import InvalidField, NotFound
 from tracker.core.limits import max_length
-from tracker.core.model import utcnow
+from tracker.core.model import Record, utcnow
 from tracker.core.permissions import can_edit, require
 from tracker.core.validation import check_version
 from tracker.exchanges.models import (
@@ -70,7 +71,8 @@ def validate_rrule(value: str | None, start: date | datetime | None) -> str | No
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # dateutil warns where RFC 5545 forbids
-            rule = rrulestr(f"RRULE:{value}", dtstart=dtstart, ignoretz=True)
+            # Any: frequency, interval and count are private to dateutil (no public reader).
+            rule: Any = rrulestr(f"RRULE:{value}", dtstart=dtstart, ignoretz=True)
     except Exception as exc:  # noqa: BLE001  (dateutil raises many kinds on odd input)
         raise InvalidField("rrule", "rrule_invalid", why=str(exc)) from exc
     if rule._freq > DAILY:  # dateutil numbers HOURLY, MINUTELY, SECONDLY above DAILY
@@ -121,13 +123,13 @@ def _validated(values: dict[str, Any], exchange_id: int | None) -> dict[str, Any
         raise InvalidField("all_day", "not_a_boolean")
     v["all_day"] = bool(v.get("all_day", False))
     if v["all_day"]:
-        start = validation.a_date("start_date", v.get("start_date"), required=True)
+        start = cast(date, validation.a_date("start_date", v.get("start_date"), required=True))
         end = validation.a_date("end_date", v.get("end_date")) or start
         if end < start:
             raise InvalidField("end_date", "end_before_start_date")
         v.update(start_date=start, end_date=end, starts_at=None, ends_at=None)
     else:
-        start = validation.aware("starts_at", v.get("starts_at"), required=True)
+        start = cast(datetime, validation.aware("starts_at", v.get("starts_at"), required=True))
         end = validation.aware("ends_at", v.get("ends_at")) or start + timedelta(hours=1)
         if end < start:
             raise InvalidField("ends_at", "end_before_start")
@@ -151,11 +153,12 @@ def _validated(values: dict[str, Any], exchange_id: int | None) -> dict[str, Any
     return v
 
 
-def _ids(records) -> list[int]:
+def _ids(records: Iterable[Record]) -> list[int]:
     return sorted(r.id for r in records)
 
 
 def create_exchange(actor: Person | None, **fields: Any) -> Exchange:
+    """Pages, API, imports and the demo create exchanges here: checked and audited alike."""
     require(can_edit(actor))
     values = _validated(fields, None)
     exchange = Exchange(**values)
@@ -239,6 +242,7 @@ def delete_exchange(
 
 
 def restore_exchange(exchange: Exchange, actor: Person | None) -> Exchange:
+    """A delete is never final: the exchange comes back with its outcomes and tasks."""
     require(can_edit(actor))
     if exchange.is_live:
         return exchange
@@ -317,6 +321,7 @@ def update_outcome(
 
 
 def delete_outcome(outcome: Outcome, actor: Person | None) -> Outcome:
+    """An outcome recorded by mistake leaves the page, yet stays on record to restore."""
     require(can_edit(actor))
     if outcome.is_live:
         now = utcnow()
@@ -328,6 +333,7 @@ def delete_outcome(outcome: Outcome, actor: Person | None) -> Outcome:
 
 
 def restore_outcome(outcome: Outcome, actor: Person | None) -> Outcome:
+    """A delete is never final: the outcome comes back as it was."""
     require(can_edit(actor))
     if not outcome.is_live:
         old = outcome.deleted_at
@@ -358,5 +364,6 @@ def plan_exchange_from_task(task: Task, actor: Person | None, **fields: Any) -> 
     return exchange
 
 
-def live_exchanges():
+def live_exchanges() -> Select:
+    """Every list of exchanges starts here, so none shows a deleted one."""
     return select(Exchange).where(Exchange.is_live)

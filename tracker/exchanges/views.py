@@ -4,8 +4,10 @@ and their tasks are recorded in place."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from werkzeug.datastructures import ImmutableMultiDict
 
 from tracker.core import permissions
 from tracker.core.database import transaction
@@ -13,7 +15,7 @@ from tracker.core.errors import InvalidField, StaleVersion
 from tracker.core.validation import search_text
 from tracker.exchanges import queries, services
 from tracker.exchanges.forms import ExchangeForm, OutcomeForm
-from tracker.exchanges.models import Outcome
+from tracker.exchanges.models import Exchange, Outcome
 from tracker.extensions import db
 from tracker.tasks import services as task_services
 from tracker.tasks.forms import QuickTaskForm
@@ -26,11 +28,12 @@ bp = Blueprint("exchanges", __name__)
 
 @bp.before_request
 @login_required
-def _signed_in():
+def _signed_in() -> None:
     """Every exchange page needs a signed-in user."""
 
 
-def get_exchange(exchange_id: int):
+def get_exchange(exchange_id: int) -> Exchange:
+    """A deleted exchange is gone for the pages (404), whichever page asks."""
     exchange = queries.exchange_for_page(exchange_id)
     if exchange is None:
         abort(404)
@@ -38,7 +41,7 @@ def get_exchange(exchange_id: int):
 
 
 @bp.get("/exchanges")
-def index():
+def index() -> ResponseReturnValue:
     """Upcoming exchanges (soonest first) or past ones (latest first), paginated."""
     when = "past" if request.args.get("when") == "past" else "upcoming"
     q = search_text(request.args.get("q"))
@@ -50,7 +53,7 @@ def index():
 
 @bp.route("/exchanges/new", methods=["GET", "POST"])
 @editor_required
-def create():
+def create() -> ResponseReturnValue:
     """Record a new exchange (timed or all-day, with organisations and participants)."""
     form = ExchangeForm()
     form.set_choices()
@@ -72,7 +75,7 @@ def create():
 
 @bp.route("/exchanges/<int:exchange_id>/edit", methods=["GET", "POST"])
 @editor_required
-def edit(exchange_id: int):
+def edit(exchange_id: int) -> ResponseReturnValue:
     """Change an exchange; tasks due at it move with it. Stale saves show both versions."""
     exchange = get_exchange(exchange_id)
     form = ExchangeForm()
@@ -99,14 +102,22 @@ def edit(exchange_id: int):
                            conflict=conflict), code
 
 
-def _task_form(outcome_id=None, formdata=None) -> QuickTaskForm:
+def _task_form(
+    outcome_id: int | None = None, formdata: ImmutableMultiDict[str, str] | None = None
+) -> QuickTaskForm:
     prefix = f"o{outcome_id}" if outcome_id else "x"
     form = QuickTaskForm(prefix=prefix, formdata=formdata)
     form.outcome_id.data = str(outcome_id or "")
     return form
 
 
-def render_page(exchange, outcome_form=None, task_forms=None, code=200):
+def render_page(
+    exchange: Exchange,
+    outcome_form: OutcomeForm | None = None,
+    task_forms: dict[int | None, QuickTaskForm] | None = None,
+    code: int = 200,
+) -> ResponseReturnValue:
+    """A form sent with a mistake comes back on the whole page, the other forms beside it."""
     tasks = queries.tasks_of(exchange)
     by_outcome: dict[int | None, list] = {}
     for task in tasks:
@@ -137,14 +148,14 @@ def render_page(exchange, outcome_form=None, task_forms=None, code=200):
 
 
 @bp.get("/exchanges/<int:exchange_id>")
-def show(exchange_id: int):
+def show(exchange_id: int) -> ResponseReturnValue:
     """The exchange, what was agreed, each outcome's tasks, and what is still open."""
     return render_page(get_exchange(exchange_id))
 
 
 @bp.post("/exchanges/<int:exchange_id>/outcomes")
 @editor_required
-def add_outcome(exchange_id: int):
+def add_outcome(exchange_id: int) -> ResponseReturnValue:
     """Record something agreed at the exchange, in place."""
     exchange = get_exchange(exchange_id)
     form = OutcomeForm()
@@ -152,7 +163,7 @@ def add_outcome(exchange_id: int):
     if form.validate_on_submit():
         try:
             with transaction():
-                outcome = services.record_outcome(exchange, current_user, form.text.data,
+                outcome = services.record_outcome(exchange, current_user, form.text.data or "",
                                                   form.organisation_ids.data or [])
         except InvalidField as exc:
             show_on_form(form, exc)
@@ -165,7 +176,7 @@ def add_outcome(exchange_id: int):
 
 @bp.post("/exchanges/<int:exchange_id>/tasks")
 @editor_required
-def add_task(exchange_id: int):
+def add_task(exchange_id: int) -> ResponseReturnValue:
     """Add a task to the exchange (or one of its outcomes), in place."""
     exchange = get_exchange(exchange_id)
     outcome_id = optional_int(request.args.get("outcome_id"))
@@ -199,7 +210,7 @@ def add_task(exchange_id: int):
 
 @bp.post("/exchanges/<int:exchange_id>/outcomes/<int:outcome_id>/drop")
 @editor_required
-def drop_outcome(exchange_id: int, outcome_id: int):
+def drop_outcome(exchange_id: int, outcome_id: int) -> ResponseReturnValue:
     """Mark an outcome as dropped (no longer pursued), or take that back."""
     exchange = get_exchange(exchange_id)
     outcome = db.session.get(Outcome, outcome_id)
@@ -216,7 +227,8 @@ def drop_outcome(exchange_id: int, outcome_id: int):
 
 @bp.post("/exchanges/<int:exchange_id>/delete")
 @editor_required
-def delete(exchange_id: int):
+def delete(exchange_id: int) -> ResponseReturnValue:
+    """An exchange entered by mistake leaves the lists; its outcomes and tasks are kept."""
     exchange = get_exchange(exchange_id)
     with transaction():
         services.delete_exchange(exchange, current_user)

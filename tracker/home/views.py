@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, render_template
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from tracker.accounts.models import Person
 from tracker.core import timeutil
 from tracker.exchanges.models import Exchange, exchange_participants
 from tracker.exchanges.queries import _upcoming_condition, sort_key
@@ -22,7 +24,8 @@ bp = Blueprint("home", __name__)
 HOME_LIMIT = 100
 
 
-def my_groups(person) -> tuple[dict[str, list[Task]], bool]:
+def my_groups(person: Person) -> tuple[dict[str, list[Task]], bool]:
+    """By urgency, so what is late or due this week is seen first; capped, so home stays fast."""
     tasks = first_rows(
         select(Task)
         .where(Task.owner_id == person.id, Task.status == "open", Task.is_live)
@@ -45,7 +48,8 @@ def my_groups(person) -> tuple[dict[str, list[Task]], bool]:
     return groups, more
 
 
-def my_next_exchanges(person, limit: int = 5) -> list[Exchange]:
+def my_next_exchanges(person: Person, limit: int = 5) -> list[Exchange]:
+    """The few exchanges someone takes part in next, to prepare for; cancelled ones left out."""
     return list(
         db.session.scalars(
             select(Exchange)
@@ -65,7 +69,7 @@ def my_next_exchanges(person, limit: int = 5) -> list[Exchange]:
 
 @bp.get("/")
 @login_required
-def index():
+def index() -> ResponseReturnValue:
     """My follow-ups: overdue, due this week, later, without a date; and my next exchanges."""
     groups, more = my_groups(current_user)
     return render_template(

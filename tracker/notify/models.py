@@ -8,10 +8,10 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.core.model import UTCDateTime, utcnow
-from tracker.extensions import db
+from tracker.extensions import Model
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """One email, queued in the transaction of the change that caused it, sent afterwards."""
 
     __tablename__ = "notify_outbox"
@@ -45,7 +45,7 @@ class OutboxMessage(db.Model):
         return f"<OutboxMessage {self.id} {self.kind} to {self.recipient!r}>"
 
 
-class DigestRun(db.Model):
+class DigestRun(Model):
     """A digest queued for one person in one period; the unique key makes a rerun send nothing.
 
     Two cron runs racing both try to insert the same (person, period); the database lets

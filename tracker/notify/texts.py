@@ -6,6 +6,8 @@ without touching the web pages' translations.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from tracker.accounts.models import LOCALES
 
 DEFAULT_LANGUAGE = "de"
@@ -132,7 +134,7 @@ def text(lang: str, key: str, **values: object) -> str:
     return words.format(**values) if values else words
 
 
-def translator(lang: str):
+def translator(lang: str) -> Callable[..., str]:
     """`t("key", name=…)` for templates, bound to one language."""
 
     def t(key: str, **values: object) -> str:

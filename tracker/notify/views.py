@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, make_response, redirect, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
 from wtforms import BooleanField, RadioField
 from wtforms.validators import InputRequired
 
@@ -18,11 +20,15 @@ bp = Blueprint("notify", __name__, url_prefix="/notify")
 
 
 class MailSettingsForm(FlaskForm):
-    digest = RadioField(choices=list(DIGEST_FREQUENCIES), validators=[InputRequired()])
+    # WTForms takes plain values as choices (each its own label); its stubs know only pairs.
+    digest = RadioField(
+        choices=list(DIGEST_FREQUENCIES),  # type: ignore[arg-type]
+        validators=[InputRequired()],
+    )
     assignment_notes = BooleanField()
 
 
-def _private(response):
+def _private(response: Response) -> Response:
     """The URL holds the token: keep it out of caches, referrers and search engines."""
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -31,7 +37,7 @@ def _private(response):
 
 
 @bp.route("/settings/<token>", methods=["GET", "POST"])
-def settings(token: str):
+def settings(token: str) -> ResponseReturnValue:
     """Show or change which mails the person the link was mailed to gets: how often the
     digest, and whether a note when someone else gives them a task."""
     person = person_for_settings_token(token)

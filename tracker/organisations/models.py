@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.core.model import Record
-from tracker.extensions import db
+from tracker.extensions import Model
 
-ORGANISATION_KINDS = (
+#: The allowed values as a type (the API's schema takes it); the tuple follows from it.
+OrganisationKind = Literal[
     "city",
     "district",
     "ministry",
@@ -17,10 +20,11 @@ ORGANISATION_KINDS = (
     "university",
     "association",
     "other",
-)
+]
+ORGANISATION_KINDS: tuple[str, ...] = get_args(OrganisationKind)
 
 
-class Organisation(Record, db.Model):
+class Organisation(Record, Model):
     __tablename__ = "organisations"
     __table_args__ = (
         CheckConstraint(f"kind IN {ORGANISATION_KINDS!r}", name="kind"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, or_, select
 
@@ -14,6 +14,9 @@ from tracker.core.permissions import can_edit, require
 from tracker.core.validation import check_version
 from tracker.extensions import db
 from tracker.organisations.models import ORGANISATION_KINDS, Organisation
+
+if TYPE_CHECKING:
+    from tracker.accounts.models import Person
 
 FIELDS = ("name", "short_name", "kind", "country", "active")
 
@@ -53,7 +56,8 @@ def _validated(values: dict[str, Any], organisation_id: int | None) -> dict[str,
     return v
 
 
-def create_organisation(actor, **fields: Any) -> Organisation:
+def create_organisation(actor: Person | None, **fields: Any) -> Organisation:
+    """Pages, API and commands add organisations here, so the name stays unique and audited."""
     require(can_edit(actor))
     values = _validated(fields, None)
     organisation = Organisation(**values)
@@ -64,8 +68,12 @@ def create_organisation(actor, **fields: Any) -> Organisation:
 
 
 def update_organisation(
-    organisation: Organisation, actor, changes: dict[str, Any], expected_version=None
+    organisation: Organisation,
+    actor: Person | None,
+    changes: dict[str, Any],
+    expected_version: int | None = None,
 ) -> Organisation:
+    """One checked, audited path for a change, so two admins saving at once cannot clash."""
     require(can_edit(actor))
     check_version(organisation, expected_version)
     current = {name: getattr(organisation, name) for name in FIELDS}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -24,12 +25,13 @@ bp = Blueprint("organisations", __name__)
 @bp.before_request
 @login_required
 @admin_required
-def _admins_only():
+def _admins_only() -> None:
     """Organisations are managed by administrators."""
 
 
 @bp.get("/organisations")
-def index():
+def index() -> ResponseReturnValue:
+    """Admins find an organisation by name among many, the active ones first."""
     q = search_text(request.args.get("q"))
     stmt = select(Organisation).order_by(Organisation.active.desc(), Organisation.name)
     if q:
@@ -39,7 +41,8 @@ def index():
 
 
 @bp.route("/organisations/new", methods=["GET", "POST"])
-def create():
+def create() -> ResponseReturnValue:
+    """Admins add an organisation before tasks and exchanges can name it."""
     form = OrganisationForm()
     form.set_choices()
     if form.validate_on_submit():
@@ -56,7 +59,8 @@ def create():
 
 
 @bp.route("/organisations/<int:organisation_id>/edit", methods=["GET", "POST"])
-def edit(organisation_id: int):
+def edit(organisation_id: int) -> ResponseReturnValue:
+    """Admins correct or deactivate an organisation; a concurrent save is shown, not lost."""
     org = db.session.get(Organisation, organisation_id) or abort(404)
     form = OrganisationForm(obj=org) if request.method == "GET" else OrganisationForm()
     form.set_choices()
@@ -72,7 +76,7 @@ def edit(organisation_id: int):
             show_on_form(form, exc)
         except StaleVersion:
             db.session.expire_all()
-            conflict = db.session.get(Organisation, organisation_id)
+            conflict = db.session.get_one(Organisation, organisation_id)
             form.version.data = str(conflict.version)
         else:
             flash(_("%(name)s saved.", name=org.name), "success")

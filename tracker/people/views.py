@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -24,12 +25,12 @@ bp = Blueprint("people", __name__)
 @bp.before_request
 @login_required
 @admin_required
-def _admins_only():
+def _admins_only() -> None:
     """People and roles are the administrators' business."""
 
 
 @bp.get("/people")
-def index():
+def index() -> ResponseReturnValue:
     """Everyone who owns tasks or signs in, active first."""
     q = search_text(request.args.get("q"))
     stmt = select(Person).order_by(Person.active.desc(), Person.name)
@@ -39,7 +40,7 @@ def index():
     return render_template("people/index.html", pagination=pagination, q=q)
 
 
-def _save(form: PersonForm, person: Person | None):
+def _save(form: PersonForm, person: Person | None) -> Person | None:
     try:
         with transaction():
             values = form.values()
@@ -59,7 +60,8 @@ def _save(form: PersonForm, person: Person | None):
 
 
 @bp.route("/people/new", methods=["GET", "POST"])
-def create():
+def create() -> ResponseReturnValue:
+    """Admins record a partner who owns tasks, or give a colleague a login."""
     form = PersonForm()
     form.set_choices()
     if form.validate_on_submit():
@@ -72,7 +74,7 @@ def create():
 
 
 @bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
-def edit(person_id: int):
+def edit(person_id: int) -> ResponseReturnValue:
     """Change a person, their role, password, or deactivate them."""
     person = db.session.get(Person, person_id) or abort(404)
     form = PersonForm(obj=person) if request.method == "GET" else PersonForm()
@@ -86,7 +88,7 @@ def edit(person_id: int):
             saved = _save(form, person)
         except StaleVersion:
             db.session.expire_all()
-            conflict = db.session.get(Person, person_id)
+            conflict = db.session.get_one(Person, person_id)
             form.version.data = str(conflict.version)
             saved = None
         if saved is not None:

@@ -6,32 +6,41 @@ Each is one query whatever the number of tasks, so the page costs the same at an
 from __future__ import annotations
 
 from datetime import UTC, date, time, timedelta
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, case, func, select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from tracker.accounts.models import Person
 from tracker.calendar.models import CalendarState
 from tracker.core import timeutil
 from tracker.core.limits import PER_PAGE
+from tracker.core.model import Record
 from tracker.exchanges.models import Exchange
 from tracker.extensions import db
 from tracker.organisations.models import Organisation
 from tracker.tasks.models import Task
 from tracker.tasks.queries import paginate_rows
 
-GROUPINGS = {
+#: A grouping's task column, the model it points to, and the name a group is sorted by.
+GROUPINGS: dict[
+    str, tuple[InstrumentedAttribute[Any], type[Record], InstrumentedAttribute[str]]
+] = {
     "exchange": (Task.exchange_id, Exchange, Exchange.title),
     "owner": (Task.owner_id, Person, Person.name),
     "organisation": (Task.organisation_id, Organisation, Organisation.name),
 }
 
 
-def open_tasks():
+def open_tasks() -> Select:
+    """The review is about what is still owed: open tasks that are not deleted."""
     return select(Task).where(Task.status == "open", Task.is_live)
 
 
-def grouped_page(by: str, page: int, per_page: int = PER_PAGE):
+def grouped_page(by: str, page: int, per_page: int = PER_PAGE) -> Pagination:
+    """Sorted by group first, so a group's tasks stay together across a page break."""
     column, model, name = GROUPINGS[by]
     stmt = (
         open_tasks()
@@ -47,7 +56,7 @@ def group_counts(by: str, keys: list[int | None]) -> dict[int | None, tuple[int,
     if not keys:
         return {}
     real = [k for k in keys if k is not None]
-    condition = column.in_(real) if real else False
+    condition: ColumnElement[bool] = column.in_(real) if real else false()
     if None in keys:
         condition = column.is_(None) if not real else (column.in_(real) | column.is_(None))
     rows = db.session.execute(
@@ -59,7 +68,8 @@ def group_counts(by: str, keys: list[int | None]) -> dict[int | None, tuple[int,
     return {key: (count, int(overdue or 0)) for key, count, overdue in rows}
 
 
-def group_key(task: Task, by: str):
+def group_key(task: Task, by: str) -> int | None:
+    """The page starts a new group where this changes, in the order grouped_page sorts."""
     return {"exchange": task.exchange_id, "owner": task.owner_id,
             "organisation": task.organisation_id}[by]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -17,7 +18,7 @@ bp = Blueprint("review", __name__)
 
 @bp.before_request
 @login_required
-def _signed_in():
+def _signed_in() -> None:
     """The review needs a signed-in user."""
 
 
@@ -27,6 +28,7 @@ def _by() -> str:
 
 
 def group_name(task: Task, by: str) -> str:
+    """The page and the CSV head a group alike, naming the tasks that have none too."""
     if by == "exchange":
         return task.exchange.title if task.exchange else _("Without exchange")
     if by == "owner":
@@ -35,7 +37,7 @@ def group_name(task: Task, by: str) -> str:
 
 
 @bp.get("/review")
-def index():
+def index() -> ResponseReturnValue:
     """Open commitments in groups, overdue first in each; charts over time and per partner."""
     by = _by()
     pagination = queries.grouped_page(by, page_number())
@@ -63,7 +65,7 @@ def index():
 
 
 @bp.get("/review.csv")
-def export_csv():
+def export_csv() -> ResponseReturnValue:
     """The review as CSV: one row per open task, with its group."""
     by = _by()
     column, model, name = queries.GROUPINGS[by]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -16,6 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.core.limits import max_length
+from tracker.exchanges.models import Outcome
 from tracker.tasks.models import Task
 from tracker.web import choices
 from tracker.web.choices import LongSelectField, optional_int
@@ -37,7 +40,7 @@ class TaskForm(FlaskForm):
     due_exchange_id = LongSelectField(_l("Or due at a later exchange"), coerce=optional_int)
     version = HiddenField()
 
-    def set_choices(self, outcomes=()) -> None:
+    def set_choices(self, outcomes: Iterable[Outcome] = ()) -> None:
         self.owner_id.choices = [("", _l("— choose —")), *choices.people()]
         self.organisation_id.choices = choices.organisations()
         exchanges = choices.exchanges()
@@ -71,7 +74,12 @@ class QuickTaskForm(FlaskForm):
     due_exchange_id = LongSelectField(_l("Or due at a later exchange"), coerce=optional_int)
     outcome_id = HiddenField()
 
-    def set_choices(self, exchanges=None, people=None, organisations=None) -> None:
+    def set_choices(
+        self,
+        exchanges: list[tuple] | None = None,
+        people: list[tuple] | None = None,
+        organisations: list[tuple] | None = None,
+    ) -> None:
         self.owner_id.choices = [("", _l("— choose —")), *(people or choices.people())]
         self.organisation_id.choices = organisations or choices.organisations()
         self.due_exchange_id.choices = exchanges or choices.exchanges()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import Literal, get_args
 
 from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, Index, String, Text, and_
 from sqlalchemy.ext.hybrid import hybrid_method
@@ -11,14 +12,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.accounts.models import Person
 from tracker.core.model import Record, SoftDeletable, UTCDateTime
 from tracker.exchanges.models import Exchange, Outcome
-from tracker.extensions import db
+from tracker.extensions import Model
 from tracker.organisations.models import Organisation
 
-TASK_STATUSES = ("open", "done", "cancelled")
+#: The allowed values as a type (the API's schema takes it); the tuple follows from it.
+TaskStatus = Literal["open", "done", "cancelled"]
+TASK_STATUSES: tuple[str, ...] = get_args(TaskStatus)
 
 
 # A write here refreshes calendar feeds: see tracker.calendar.cache.WATCHED_TABLES.
-class Task(Record, SoftDeletable, db.Model):
+class Task(Record, SoftDeletable, Model):
     __tablename__ = "tasks"
     __table_args__ = (
         CheckConstraint(f"status IN {TASK_STATUSES!r}", name="status"),
@@ -86,7 +89,9 @@ class Task(Record, SoftDeletable, db.Model):
         `where(Task.is_overdue(today))`. A task without a due date is never overdue."""
         return self.status == "open" and self.due_date is not None and self.due_date < today
 
-    @is_overdue.inplace.expression
+    # hybrid_method.expression changes the method in place (its `inplace` returns itself,
+    # and mypy reads `inplace` as the bound method).
+    @is_overdue.expression
     @classmethod
     def _is_overdue_expression(cls, today: date) -> ColumnElement[bool]:
         return and_(cls.status == "open", cls.due_date < today)

@@ -13,9 +13,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Select, or_, select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import ScalarResult, Select, or_, select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.interfaces import LoaderOption
 
 from tracker.core.errors import InvalidField
 from tracker.core.limits import MAX_ID, MAX_PER_PAGE, PER_PAGE, SEARCH_MAX_LENGTH
@@ -128,7 +131,7 @@ SORTS = {
 }
 
 
-def row_options():
+def row_options() -> tuple[LoaderOption, ...]:
     """What a task row shows, loaded with the rows instead of one query per row."""
     return (
         joinedload(Task.owner),
@@ -148,7 +151,9 @@ def rows_by_id(ids: list[int]) -> list[Task]:
     return [found[i] for i in ids if i in found]
 
 
-def paginate_rows(stmt: Select, page: int, per_page: int, max_per_page: int | None = None):
+def paginate_rows(
+    stmt: Select, page: int, per_page: int, max_per_page: int | None = None
+) -> Pagination:
     """A page of the tasks `stmt` selects in order, with their rows' relations.
 
     The sort and the limit run on task ids alone, then the page's tasks load joined to
@@ -166,7 +171,7 @@ def first_rows(stmt: Select, limit: int) -> list[Task]:
     return rows_by_id(list(db.session.scalars(stmt.with_only_columns(Task.id).limit(limit))))
 
 
-def _int(value) -> int | None:
+def _int(value: Any) -> int | None:
     try:
         number = int(value)
     except (TypeError, ValueError):
@@ -174,7 +179,7 @@ def _int(value) -> int | None:
     return number if 0 < number <= MAX_ID else None
 
 
-def _date(value) -> date | None:
+def _date(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value) if value else None
     except ValueError:
@@ -197,7 +202,7 @@ class TaskFilter:
     ids: list[int] = field(default_factory=list)
 
     @classmethod
-    def from_args(cls, args) -> TaskFilter:
+    def from_args(cls, args: Mapping[str, str]) -> TaskFilter:
         status = args.get("status", "open")
         sort = args.get("sort", "due")
         return cls(
@@ -236,11 +241,13 @@ class TaskFilter:
         return self.apply(select(Task)).order_by(*SORTS[self.sort])
 
 
-def page_of_tasks(flt: TaskFilter, page: int, per_page: int = PER_PAGE):
+def page_of_tasks(flt: TaskFilter, page: int, per_page: int = PER_PAGE) -> Pagination:
+    """The list pages through its filter on task ids, so page 200 costs what page 1 does."""
     return paginate_rows(flt.statement(), page, per_page, max_per_page=MAX_PER_PAGE)
 
 
-def outcomes_with_exchange():
+def outcomes_with_exchange() -> ScalarResult[Outcome]:
+    """A task form offers outcomes labelled by their exchange, loaded in one more query."""
     return db.session.scalars(
         select(Outcome)
         .join(Outcome.exchange)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from tracker.accounts.models import Person
 from tracker.core import audit, validation
@@ -118,7 +118,9 @@ def _note_owner(task: Task, actor: Person | None, **change: Any) -> None:
     note_task_change(task, actor, **change)
 
 
-def _set_status(task: Task, actor: Person | None, action: str, status: str, **extra) -> Task:
+def _set_status(
+    task: Task, actor: Person | None, action: str, status: str, **extra: Any
+) -> Task:
     diff = audit.apply_changes(task, {"status": status, **extra})
     task.updated_at = utcnow()
     db.session.flush()
@@ -215,6 +217,7 @@ def delete_task(task: Task, actor: Person | None, expected_version: int | None =
 
 
 def restore_task(task: Task, actor: Person | None) -> Task:
+    """A delete is never final, so a mistaken one is undone with its history intact."""
     require(can_edit(actor))
     if task.is_live:
         return task
@@ -261,6 +264,6 @@ def refresh_outcome_status(outcome: Outcome) -> None:
         audit.record("update", outcome, None, {"status": (old, new)})
 
 
-def live_tasks():
+def live_tasks() -> Select:
     """A select of the tasks nobody deleted; every list starts here."""
     return select(Task).where(Task.is_live)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from typing import Any
+
 from flask import (
     Blueprint,
     abort,
@@ -43,11 +46,12 @@ bp = Blueprint("tasks", __name__)
 
 @bp.before_request
 @login_required
-def _signed_in():
+def _signed_in() -> None:
     """Every task page needs a signed-in user."""
 
 
 def get_task(task_id: int) -> Task:
+    """A deleted task is gone for the pages (404); its row loads what the page shows."""
     task = db.session.scalar(
         select(Task).where(Task.id == task_id, Task.is_live).options(*row_options())
     )
@@ -57,11 +61,12 @@ def get_task(task_id: int) -> Task:
 
 
 def wants_json() -> bool:
+    """app.js checks off without a reload and asks for JSON; a plain form gets a page."""
     return request.accept_mimetypes.best == "application/json"
 
 
 @bp.get("/tasks")
-def index():
+def index() -> ResponseReturnValue:
     """All tasks matching the filters in the query string, paginated."""
     flt = TaskFilter.from_args(request.args)
     pagination = page_of_tasks(flt, page_number())
@@ -77,14 +82,15 @@ def index():
 
 
 @bp.get("/tasks.csv")
-def export_csv():
+def export_csv() -> ResponseReturnValue:
     """The same filters as /tasks, as a CSV file for Excel or LibreOffice."""
     flt = TaskFilter.from_args(request.args)
     tasks = db.session.scalars(flt.statement().options(*row_options()).limit(50_000))
     return csv_response("tasks.csv", *task_csv(tasks))
 
 
-def task_csv(tasks):
+def task_csv(tasks: Iterable[Task]) -> tuple[list[str], Iterator[list[Any]]]:
+    """Rows made lazily, so an export of 50,000 tasks is never held in memory twice."""
     status = labels()["task_status"]
     header = [
         _("ID"), _("Title"), _("Status"), _("Owner"), _("Organisation"), _("Exchange"),
@@ -106,7 +112,7 @@ def task_csv(tasks):
 
 
 @bp.get("/tasks/<int:task_id>")
-def show(task_id: int):
+def show(task_id: int) -> ResponseReturnValue:
     """One task, its links and its history from the audit trail."""
     task = get_task(task_id)
     return render_template("tasks/show.html", task=task, history=audit.history(task))
@@ -120,7 +126,7 @@ def _form(task: Task | None = None) -> TaskForm:
 
 @bp.route("/tasks/new", methods=["GET", "POST"])
 @editor_required
-def create():
+def create() -> ResponseReturnValue:
     """A new follow-up, optionally pre-set from the query string (exchange, outcome)."""
     form = _form()
     if request.method == "GET":
@@ -143,7 +149,7 @@ def create():
 
 @bp.route("/tasks/<int:task_id>/edit", methods=["GET", "POST"])
 @editor_required
-def edit(task_id: int):
+def edit(task_id: int) -> ResponseReturnValue:
     """Change a task; a save over someone else's change shows both versions, losing neither."""
     task = get_task(task_id)
     form = TaskForm() if request.method == "POST" else _form(task)
@@ -171,7 +177,7 @@ def edit(task_id: int):
     return render_template("tasks/form.html", form=form, task=task, conflict=conflict), code
 
 
-def _after_status_change(task: Task, message: str):
+def _after_status_change(task: Task, message: str) -> ResponseReturnValue:
     if wants_json():
         db.session.expire_all()
         task = get_task(task.id)
@@ -203,7 +209,8 @@ def complete(task_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/tasks/<int:task_id>/reopen")
-def reopen(task_id: int):
+def reopen(task_id: int) -> ResponseReturnValue:
+    """A check-off by mistake is taken back from the same place it was made."""
     task = get_task(task_id)
     with transaction():
         services.reopen_task(task, current_user)
@@ -212,7 +219,8 @@ def reopen(task_id: int):
 
 @bp.post("/tasks/<int:task_id>/cancel")
 @editor_required
-def cancel(task_id: int):
+def cancel(task_id: int) -> ResponseReturnValue:
+    """A follow-up no longer needed leaves the open lists but stays on record."""
     task = get_task(task_id)
     with transaction():
         services.cancel_task(task, current_user)
@@ -222,7 +230,8 @@ def cancel(task_id: int):
 
 @bp.post("/tasks/<int:task_id>/delete")
 @editor_required
-def delete(task_id: int):
+def delete(task_id: int) -> ResponseReturnValue:
+    """A task entered by mistake disappears everywhere; it can still be restored."""
     task = get_task(task_id)
     with transaction():
         services.delete_task(task, current_user)
@@ -231,7 +240,7 @@ def delete(task_id: int):
 
 
 @bp.post("/tasks/bulk-complete")
-def bulk_complete():
+def bulk_complete() -> ResponseReturnValue:
     """Check off every selected task the user may check off; report how many."""
     form = BulkForm()
     if not form.validate_on_submit():
@@ -246,7 +255,7 @@ def bulk_complete():
 
 
 @bp.post("/tasks/undo")
-def undo():
+def undo() -> ResponseReturnValue:
     """Reopen the tasks this user has just checked off."""
     form = BulkForm()
     if not form.validate_on_submit():
@@ -259,7 +268,7 @@ def undo():
 
 @bp.route("/tasks/<int:task_id>/plan", methods=["GET", "POST"])
 @editor_required
-def plan(task_id: int):
+def plan(task_id: int) -> ResponseReturnValue:
     """Turn a task like "hold the governance workshop" into a planned exchange."""
     from tracker.exchanges.forms import ExchangeForm
 
@@ -293,7 +302,7 @@ def plan(task_id: int):
 
 
 @bp.errorhandler(Forbidden)
-def _forbidden(_exc):
+def _forbidden(_exc: Forbidden) -> ResponseReturnValue:
     if wants_json():
         return {"ok": False, "message": _("Your role does not allow this.")}, 403
     return render_template("errors/403.html"), 403

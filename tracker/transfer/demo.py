@@ -12,8 +12,10 @@ from typing import Any
 
 from tracker.accounts.services import create_person
 from tracker.core.timeutil import from_local, today
+from tracker.exchanges.models import Exchange
 from tracker.exchanges.services import create_exchange, plan_exchange_from_task, record_outcome
 from tracker.organisations.services import create_organisation
+from tracker.tasks.models import Task
 from tracker.tasks.services import complete_task, create_task
 from tracker.transfer.dump import database_is_empty
 
@@ -112,7 +114,15 @@ def load_demo() -> dict[str, Any]:
     def ids(*keys: str) -> list[int]:
         return [people[k].id for k in keys]
 
-    def exchange(title, kind, *, start, end=None, all_day=False, **extra):
+    def exchange(
+        title: str,
+        kind: str,
+        *,
+        start: date | datetime,
+        end: date | datetime | None = None,
+        all_day: bool = False,
+        **extra: Any,
+    ) -> Exchange:
         if all_day:
             return create_exchange(
                 people["anna"], title=title, kind=kind, all_day=True,
@@ -122,7 +132,7 @@ def load_demo() -> dict[str, Any]:
             people["anna"], title=title, kind=kind, starts_at=start, ends_at=end, **extra
         )
 
-    def task(title, owner, *, done=False, **fields):
+    def task(title: str, owner: str, *, done: bool = False, **fields: Any) -> Task:
         t = create_task(people["anna"], title=title, owner_id=people[owner].id, **fields)
         if done:
             complete_task(t, people[owner] if people[owner].role else people["anna"])

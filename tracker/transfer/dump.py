@@ -16,6 +16,7 @@ from typing import IO, Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    Column,
     Date,
     DateTime,
     Integer,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy import text as sql
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, ProgrammingError
 
 from tracker.core.database import current_revision_name
@@ -68,7 +70,10 @@ def export_database(target: Path | IO[str], progress: Progress | None = None) ->
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin():
             # One transaction, so a busy server cannot change the data between two tables.
-            totals = {t.name: conn.scalar(select(func.count()).select_from(t)) for t in _tables()}
+            totals = {
+                t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+                for t in _tables()
+            }
             revision = _schema_revision(conn)
             out = open(target, "w", encoding="utf-8") if isinstance(target, Path) else target
             try:
@@ -99,7 +104,7 @@ def export_database(target: Path | IO[str], progress: Progress | None = None) ->
     return counts
 
 
-def _schema_revision(conn) -> str | None:
+def _schema_revision(conn: Connection) -> str | None:
     """The Alembic revision the database is at; an export only fits a database at the same."""
     try:
         with conn.begin_nested():
@@ -108,7 +113,7 @@ def _schema_revision(conn) -> str | None:
         return None
 
 
-def _decoder(column) -> Callable[[Any], Any]:
+def _decoder(column: Column[Any]) -> Callable[[Any], Any]:
     kind = column.type
     if isinstance(kind, UTCDateTime | DateTime):
         return lambda v: datetime.fromisoformat(v)
@@ -244,7 +249,7 @@ def _self_references(table: Table) -> list[str]:
     ]
 
 
-def _insert(conn, table: Table, rows: list[dict], progress: Progress | None) -> None:
+def _insert(conn: Connection, table: Table, rows: list[dict], progress: Progress | None) -> None:
     """Insert in chunks; links within one table (follows_up_id) are set once all rows exist."""
     own = _self_references(table)
     first = [{**r, **dict.fromkeys(own, None)} for r in rows] if own else rows
@@ -269,7 +274,7 @@ def _insert(conn, table: Table, rows: list[dict], progress: Progress | None) -> 
             )
 
 
-def _reset_sequences(conn) -> None:
+def _reset_sequences(conn: Connection) -> None:
     for table in _tables():
         if "id" in table.columns and isinstance(table.columns["id"].type, Integer):
             conn.execute(
