@@ -13,7 +13,14 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from tracker.accounts.models import Digest, Locale, Person, Role
-from tracker.core.limits import MAX_ID, MAX_PER_PAGE, PER_PAGE, SEARCH_MAX_LENGTH, max_length
+from tracker.core.limits import (
+    MAX_ID,
+    MAX_IDS_IN_LIST,
+    MAX_PER_PAGE,
+    PER_PAGE,
+    SEARCH_MAX_LENGTH,
+    max_length,
+)
 from tracker.exchanges.models import Exchange, ExchangeKind, ExchangeStatus, OutcomeStatus
 from tracker.organisations.models import Organisation, OrganisationKind
 from tracker.tasks.models import Task, TaskStatus
@@ -183,8 +190,8 @@ class ExchangeFields(Body):
         Field(max_length=max_length(Exchange.rrule), examples=["FREQ=MONTHLY;BYDAY=1WE"]),
     ] = None
     follows_up_id: Annotated[Id | None, Field(description="The exchange this follows up.")] = None
-    organisation_ids: Annotated[list[Id], Field(max_length=1000)] = []
-    participant_ids: Annotated[list[Id], Field(max_length=1000)] = []
+    organisation_ids: Annotated[list[Id], Field(max_length=MAX_IDS_IN_LIST)] = []
+    participant_ids: Annotated[list[Id], Field(max_length=MAX_IDS_IN_LIST)] = []
 
 
 class ExchangeCreate(ExchangeFields):
@@ -243,7 +250,7 @@ class ExchangePage(Answer):
 
 class OutcomeCreate(Body):
     text: Annotated[str, Field(description="What was agreed.")]
-    organisation_ids: Annotated[list[Id], Field(max_length=1000)] = []
+    organisation_ids: Annotated[list[Id], Field(max_length=MAX_IDS_IN_LIST)] = []
 
 
 class OutcomeOut(Answer):
@@ -272,7 +279,9 @@ class OrganisationCreate(Body):
     ] = None
     kind: OrganisationKind = "other"
     country: Annotated[
-        str | None, Field(max_length=2, description="ISO 3166-1 alpha-2", examples=["DE"])
+        str | None,
+        Field(max_length=max_length(Organisation.country), description="ISO 3166-1 alpha-2",
+              examples=["DE"]),
     ] = None
     active: bool = True
 

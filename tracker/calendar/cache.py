@@ -32,6 +32,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.accounts.models import Person
@@ -302,10 +303,8 @@ def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
 def _keep(rows: Sequence[KeptRow]) -> None:
     """Store built items for every worker; a failure here costs speed, never the feed."""
     dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    # Both dialects spell "insert or update" alike (ON CONFLICT … DO UPDATE).
+    insert: Callable[..., Any] = postgresql.insert if dialect == "postgresql" else sqlite.insert
     values = [
         {"record_kind": k, "record_id": i, "variant": v, "fingerprint": f, "body": b}
         for k, i, v, f, b in rows

@@ -6,8 +6,14 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, StringField
-from wtforms.fields.choices import SelectChoice
+
+# SelectChoice is newer than the WTForms stubs (types-wtforms) know.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import DataRequired, Length, Optional
+
+from tracker.calendar.models import FeedToken
+from tracker.core.limits import max_length
+from tracker.exchanges.models import Exchange
 
 
 class SubscriptionForm(FlaskForm):
@@ -22,9 +28,13 @@ class SubscriptionForm(FlaskForm):
         default="personal",
         validators=[DataRequired()],
     )
-    name = StringField(_l("Name in the calendar (optional)"), validators=[Length(max=200)])
+    name = StringField(
+        _l("Name in the calendar (optional)"), validators=[Length(max=max_length(FeedToken.name))]
+    )
     exchange_id = IntegerField(_l("Exchange number"), validators=[Optional()])
-    query = StringField(_l("Task list filter"), validators=[Length(max=2000)])
+    query = StringField(
+        _l("Task list filter"), validators=[Length(max=max_length(FeedToken.query))]
+    )
     vtodo = BooleanField(_l("As tasks (VTODO) for Thunderbird, Evolution and task apps"))
     keep_done = BooleanField(_l("Keep done tasks, marked done"))
     overdue_today = BooleanField(_l("Show overdue open tasks on today's date"))
@@ -42,4 +52,4 @@ class ImportSaveForm(FlaskForm):
     #: The uploaded file, base64, so saving uses exactly what was previewed.
     ics = HiddenField(validators=[DataRequired()])
     #: The UID of the event picked when the file holds several.
-    uid = StringField(validators=[Optional(), Length(max=500)])
+    uid = StringField(validators=[Optional(), Length(max=max_length(Exchange.import_uid))])

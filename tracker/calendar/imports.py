@@ -12,11 +12,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from icalendar import Calendar
+from icalendar import Calendar, Component
 from sqlalchemy import select
 
 from tracker.accounts.models import Person
 from tracker.calendar.items import clean, one_line
+from tracker.core.limits import max_length
 from tracker.core.timeutil import team_zone
 from tracker.exchanges.models import Exchange
 from tracker.exchanges.services import create_exchange, restore_exchange, update_exchange
@@ -122,7 +123,7 @@ def parse_invitation(data: bytes) -> list[Candidate]:
     return candidates
 
 
-def _when(event, name: str):
+def _when(event: Component, name: str) -> date | None:
     prop = event.get(name)
     if prop is None:
         return None
@@ -142,9 +143,9 @@ def _when(event, name: str):
     return value
 
 
-def _candidate(event, index: int) -> Candidate:
+def _candidate(event: Component, index: int) -> Candidate:
     uid = one_line(str(event.get("UID", ""))) or f"import-without-uid-{index}"
-    if len(uid) > 500:
+    if len(uid) > max_length(Exchange.import_uid):
         raise InvitationError(_("The event's UID is too long."))
     start = _when(event, "DTSTART")
     if start is None:
@@ -155,13 +156,15 @@ def _candidate(event, index: int) -> Candidate:
     title = one_line(str(event.get("SUMMARY", ""))) or _("Imported event")
     candidate = Candidate(
         uid=uid,
-        title=title[:300],
+        title=title[: max_length(Exchange.title)],
         all_day=not isinstance(start, datetime),
-        location=one_line(str(event.get("LOCATION", "")))[:300],
-        description=clean(str(event.get("DESCRIPTION", ""))).strip()[:100_000],
+        location=one_line(str(event.get("LOCATION", "")))[: max_length(Exchange.location)],
+        description=clean(str(event.get("DESCRIPTION", ""))).strip()[
+            : max_length(Exchange.description)
+        ],
         cancelled=str(event.get("STATUS", "")).upper() == "CANCELLED",
     )
-    if candidate.all_day:
+    if not isinstance(start, datetime):  # all day
         candidate.start_date = start
         last = (end - timedelta(days=1)) if isinstance(end, date) and end > start else start
         candidate.end_date = last if not isinstance(last, datetime) else last.date()

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.accounts.models import Person
 from tracker.core.model import UTCDateTime, utcnow
 from tracker.exchanges.models import Exchange
-from tracker.extensions import db
+from tracker.extensions import Model
 
 FEED_KINDS = ("personal", "team", "exchange", "view")
 
@@ -25,7 +25,7 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-class FeedToken(db.Model):
+class FeedToken(Model):
     """One subscription: whose it is, what it shows, and the secret that opens it.
 
     The token is not stored. It is derived as HMAC(SECRET_KEY, nonce), so the tracker can
@@ -53,7 +53,7 @@ class FeedToken(db.Model):
         ForeignKey("exchanges.id", ondelete="CASCADE"), index=True
     )
     #: For "view" feeds: the task-list filter as a URL query string (status=open&owner_id=3).
-    query: Mapped[str] = mapped_column(Text, default="")
+    query: Mapped[str] = mapped_column(Text, default="", info={"max_length": 2000})
     #: VTODOs instead of all-day VEVENTs (Thunderbird, Evolution, task apps).
     vtodo: Mapped[bool] = mapped_column(default=False)
     #: Keep done tasks (marked done) instead of dropping them.
@@ -93,7 +93,7 @@ class FeedToken(db.Model):
         return self.revoked_at is None
 
 
-class FeedItem(db.Model):
+class FeedItem(Model):
     """One record serialised as a VEVENT/VTODO, kept so a feed is assembled, not rebuilt.
 
     `fingerprint` names everything the bytes were made from (record version, owner,
@@ -114,7 +114,7 @@ class FeedItem(db.Model):
     body: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-class CalendarState(db.Model):
+class CalendarState(Model):
     """One row: a counter that database triggers bump on every change a feed can show.
 
     A write to any table in `tracker.calendar.cache.WATCHED_TABLES` bumps it (triggers

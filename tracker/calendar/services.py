@@ -14,6 +14,7 @@ from tracker.accounts.models import Person
 from tracker.calendar.models import FEED_KINDS, FeedItem, FeedToken
 from tracker.core import validation
 from tracker.core.errors import InvalidField
+from tracker.core.limits import max_length
 from tracker.core.model import utcnow
 from tracker.core.urls import external_url
 from tracker.extensions import db
@@ -24,7 +25,9 @@ def issue_feed(person: Person, kind: str, **fields: Any) -> FeedToken:
     if kind not in FEED_KINDS:
         raise InvalidField("kind", "not_one_of", allowed=", ".join(FEED_KINDS))
     if "name" in fields:
-        fields["name"] = validation.text("name", fields["name"], max_length=200)
+        fields["name"] = validation.text(
+            "name", fields["name"], max_length=max_length(FeedToken.name)
+        )
     token = FeedToken.issue(
         current_app.config["SECRET_KEY"], person_id=person.id, kind=kind, **fields
     )

@@ -252,7 +252,7 @@ def import_save() -> ResponseReturnValue:
         return render_template("calendar/import.html", form=upload,
                                error=_("The form expired; please upload the file again.")), 400
     try:
-        data = base64.b64decode(form.ics.data, validate=True)
+        data = base64.b64decode(form.ics.data or "", validate=True)
         candidates = parse_invitation(data)
     except (binascii.Error, ValueError) as exc:
         message = str(exc)

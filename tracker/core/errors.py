@@ -18,7 +18,7 @@ class NotFound(DomainError):
 class StaleVersion(DomainError):
     """The record changed since the caller read it (optimistic locking)."""
 
-    def __init__(self, current=None):
+    def __init__(self, current: Any = None) -> None:
         super().__init__("changed by someone else meanwhile")
         self.current = current
 

@@ -17,6 +17,8 @@ SEARCH_MAX_LENGTH = 200
 PER_PAGE = 50
 #: The most rows one page or one bulk action takes.
 MAX_PER_PAGE = 500
+#: The most ids one field may list (an exchange's organisations or participants).
+MAX_IDS_IN_LIST = 1000
 
 
 def max_length(attribute: Any) -> int:

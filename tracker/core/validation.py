@@ -7,7 +7,8 @@ from datetime import date, datetime, time
 from typing import Any
 
 from tracker.core.errors import InvalidField, StaleVersion
-from tracker.core.limits import MAX_ID, SEARCH_MAX_LENGTH
+from tracker.core.limits import MAX_ID, MAX_IDS_IN_LIST, SEARCH_MAX_LENGTH
+from tracker.core.model import Record
 from tracker.extensions import db
 
 _CONTROL = {chr(c) for c in range(32)} - {"\n", "\r", "\t"}
@@ -43,7 +44,7 @@ def text(
     return value
 
 
-def search_text(value, max_length: int = SEARCH_MAX_LENGTH) -> str:
+def search_text(value: object, max_length: int = SEARCH_MAX_LENGTH) -> str:
     """A search box's text, read leniently as the page lists read their filters: trimmed,
     cut to `max_length`, control characters left out (PostgreSQL refuses a NUL in a query,
     and SQLite would end the search text at it and find everything)."""
@@ -114,12 +115,12 @@ def existing_all(field: str, model: type, idents: Collection[Any] | None) -> lis
         return []
     if not isinstance(idents, list | tuple | set):
         raise InvalidField(field, "not_a_list_of_ids")
-    if len(idents) > 1000:
-        raise InvalidField(field, "too_many_ids", max=1000)
+    if len(idents) > MAX_IDS_IN_LIST:
+        raise InvalidField(field, "too_many_ids", max=MAX_IDS_IN_LIST)
     return [existing(field, model, i) for i in dict.fromkeys(idents)]
 
 
-def check_version(record, expected_version: int | None) -> None:
+def check_version(record: Record, expected_version: int | None) -> None:
     """Refuse to save over a change the caller has not seen."""
     if expected_version is not None and record.version != expected_version:
         raise StaleVersion(current=record)

@@ -311,6 +311,7 @@ def _next_occurrence(exchange: Exchange, on_date: date) -> tuple[date, time | No
             return None
         start = to_local(exchange.starts_at)
         timed = True
+    found: datetime | None = start
     if exchange.rrule:
         try:
             rule = rrulestr(exchange.rrule, dtstart=start)
@@ -319,10 +320,9 @@ def _next_occurrence(exchange: Exchange, on_date: date) -> tuple[date, time | No
         except (ValueError, TypeError):
             log.warning("exchange %s has an RRULE that cannot be read", exchange.id)
             found = start if start.date() >= on_date else None
-        start = found
-    if start is None or start.date() < on_date:
+    if found is None or found.date() < on_date:
         return None
-    return start.date(), (start.time() if timed else None)
+    return found.date(), (found.time() if timed else None)
 
 
 def _upcoming_exchanges(person: Person, on_date: date) -> list[UpcomingExchange]:

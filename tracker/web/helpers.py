@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Response, abort, request, url_for
@@ -18,6 +18,12 @@ from wtforms import Form
 
 from tracker.core import permissions, timeutil
 from tracker.core.errors import InvalidField
+
+if TYPE_CHECKING:
+    from tracker.exchanges.models import Exchange
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def safe_next(target: str | None, default: str | None = None) -> str:
@@ -35,11 +41,11 @@ def safe_next(target: str | None, default: str | None = None) -> str:
     return target
 
 
-def editor_required(view: Callable) -> Callable:
+def editor_required(view: Callable[P, R]) -> Callable[P, R]:
     """Pages that only lead to a change an editor may make."""
 
     @wraps(view)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         if not permissions.can_edit(current_user):
             abort(403)
         return view(*args, **kwargs)
@@ -47,11 +53,11 @@ def editor_required(view: Callable) -> Callable:
     return wrapper
 
 
-def admin_required(view: Callable) -> Callable:
+def admin_required(view: Callable[P, R]) -> Callable[P, R]:
     """Pages that manage people and organisations: admins only."""
 
     @wraps(view)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         if not permissions.can_administer(current_user):
             abort(403)
         return view(*args, **kwargs)
@@ -78,7 +84,7 @@ def fmt_datetime(value: datetime | None, style: str = "medium") -> str:
     return format_datetime(value, style) if value else ""
 
 
-def fmt_time(value, style: str = "short") -> str:
+def fmt_time(value: time | datetime | None, style: str = "short") -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -103,7 +109,7 @@ def relative_due(due: date | None, today: date | None = None) -> str:
     return _("%(span)s overdue", span=span)
 
 
-def exchange_when(exchange) -> str:
+def exchange_when(exchange: Exchange | None) -> str:
     if exchange is None:
         return ""
     if exchange.all_day:
@@ -111,6 +117,8 @@ def exchange_when(exchange) -> str:
             return f"{fmt_date(exchange.start_date)} – {fmt_date(exchange.end_date)}"
         return fmt_date(exchange.start_date)
     start, end = exchange.starts_at, exchange.ends_at
+    if start is None:
+        return ""
 
     def at(moment: datetime) -> str:
         return f"{fmt_date(timeutil.local_date(moment))}, {fmt_time(moment)}"
