@@ -203,6 +203,7 @@ class TaskFilter:
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> TaskFilter:
+        """The page's filter, read leniently: an odd value falls back to its default."""
         status = args.get("status", "open")
         sort = args.get("sort", "due")
         return cls(
