@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -19,9 +18,9 @@ from sqlalchemy import text
 
 from tests.db_support import empty_all_tables
 from tests.notify_support import Inbox, free_port, start_server
+from tests.passwords import each_password_hashed_once
 from tests.web import IsolatedClient, World
 from tracker import create_app
-from tracker.accounts import services as account_services
 from tracker.core import timeutil
 from tracker.core.database import transaction
 from tracker.extensions import db
@@ -132,30 +131,6 @@ def runner(app):
     return app.test_cli_runner()
 
 
-#: (the hashing function, password) → its hash; see _each_password_hashed_once.
-_HASHES: dict[tuple, str] = {}
-
-
-@contextmanager
-def _each_password_hashed_once() -> Iterator[None]:
-    """Inside, the app hashes each password once per run and reuses the hash: hashing (scrypt)
-    takes a sixth of a second, and the factories make a few hundred users with one password.
-    Keyed by the hashing function too, so that a test that swaps it gets its own hashes."""
-    hash_password = account_services.hash_password
-
-    def hashed_once(password: str) -> str:
-        key = (account_services.generate_password_hash, password)
-        if key not in _HASHES:
-            _HASHES[key] = hash_password(password)
-        return _HASHES[key]
-
-    account_services.hash_password = hashed_once
-    try:
-        yield
-    finally:
-        account_services.hash_password = hash_password
-
-
 class Factory:
     """Creates records through the same services the app uses, committed."""
 
@@ -180,7 +155,7 @@ class Factory:
         n = self._next()
         fields.setdefault("name", f"Person {n}")
         fields.setdefault("email", f"person{n}@rostock.example")
-        with transaction(), _each_password_hashed_once():
+        with transaction(), each_password_hashed_once():
             return create_person(None, **fields)
 
     def user(self, role: str = "editor", password: str = "correct horse battery", **fields):

@@ -33,6 +33,8 @@ from tracker.core.database import transaction
 from tracker.extensions import db
 from tracker.models import AuditEntry, Task
 
+pytestmark = pytest.mark.slow
+
 CLIENTS = 20
 TASKS = 200
 

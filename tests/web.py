@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 from flask import has_app_context
 from flask.testing import FlaskClient
 
+from tests.passwords import each_password_checked_once
 from tracker.core import timeutil
 from tracker.extensions import db
 
@@ -29,8 +30,9 @@ def login(client, user, password: str = PASSWORD, locale: str = "de"):
     """Sign `user` in through the login form; later requests speak `locale`."""
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = locale
     token = csrf_token(client, "/login")
-    response = client.post("/login", data={"email": user.email, "password": password,
-                                           "csrf_token": token})
+    with each_password_checked_once():
+        response = client.post("/login", data={"email": user.email, "password": password,
+                                               "csrf_token": token})
     assert response.status_code == 302, response.get_data(as_text=True)
     return response
 
