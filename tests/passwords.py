@@ -10,19 +10,18 @@ from contextlib import contextmanager
 
 from tracker.accounts import services as account_services
 
-#: (function name, the hashing functions in use, its arguments) → what it returned.
+#: (function, the hashing function in use, arguments) → what the function returned.
 _RESULTS: dict[tuple, object] = {}
 
 
 @contextmanager
 def _done_once(name: str) -> Iterator[None]:
     """Inside, `account_services.<name>` answers from _RESULTS. Keyed by the hashing
-    functions in use too, so that a test that swaps one (for a quicker one) gets its own."""
+    function in use too, so that a test that swaps it (for a quicker one) gets its own."""
     original = getattr(account_services, name)
 
     def once(*args):
-        key = (name, account_services.generate_password_hash,
-               account_services.check_password_hash, *args)
+        key = (original, account_services.generate_password_hash, *args)
         if key not in _RESULTS:
             _RESULTS[key] = original(*args)
         return _RESULTS[key]
