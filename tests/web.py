@@ -1,6 +1,6 @@
 """Helpers for the page tests: sign in, find the CSRF token, post forms like a browser; a
-test client whose every request runs in its own application context; the `world` the
-fixture of that name (in conftest.py) builds, and the table of mutating routes."""
+test client whose every request runs in its own application context (the `web` fixture in
+conftest.py); the World its `world` fixture builds; and the table of mutating routes."""
 
 from __future__ import annotations
 
