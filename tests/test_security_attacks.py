@@ -47,6 +47,7 @@ from tracker.tasks.queries import FILTER_PARAMS
 
 BASE = "https://tracker.test"
 
+
 @pytest.fixture(autouse=True)
 def quick_passwords(monkeypatch):
     """One hashing round: these tests sign in often, and password hashing is not under test."""
