@@ -1,5 +1,7 @@
 """Fixtures: a real database (SQLite by default, PostgreSQL when TRACKER_TEST_DATABASE_URL
-names one), migrated once per run and emptied after every test; an app per test."""
+names one), migrated once per run and emptied after every test; an app per test; for the
+page tests a client whose requests run as in a server and a small team (`web`, `world`);
+a mail server for the notify tests (`smtp_server`)."""
 
 from __future__ import annotations
 
@@ -10,9 +12,16 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 from sqlalchemy import text
 
+from tests.db_support import empty_all_tables
+from tests.notify_support import Inbox, free_port, start_server
+from tests.passwords import each_password_hashed_once
+from tests.web import IsolatedClient, World
 from tracker import create_app
+from tracker.core import timeutil
 from tracker.core.database import transaction
 from tracker.extensions import db
 
@@ -20,6 +29,12 @@ TEST_DATABASE_URL = os.environ.get("TRACKER_TEST_DATABASE_URL")
 
 #: What the load tests sent and what came of it, summed up at the end of the run.
 LOAD_FIGURES = pytest.StashKey[list]()
+
+
+@pytest.fixture
+def load_figures_of_run(request) -> list[dict]:
+    """Where the load tests put what they sent and what came of it, for the closing summary."""
+    return request.config.stash.setdefault(LOAD_FIGURES, [])
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
@@ -58,15 +73,23 @@ def database_url(tmp_path_factory) -> str:
     return url
 
 
-def _empty_all_tables() -> None:
-    tables = [t for t in reversed(db.metadata.sorted_tables)]
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            names = ", ".join(t.name for t in tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(table.delete())
+class _SharedTemplateCode(BytecodeCache):
+    """Compiled templates kept across the apps of one run: each test has an app of its own,
+    and compiling every template again for each one took a good part of the run. A changed
+    template source does not match its checksum and is compiled afresh."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATE_CODE = _SharedTemplateCode()
 
 
 @pytest.fixture
@@ -82,10 +105,11 @@ def app(database_url, tmp_path) -> Iterator[Flask]:
         }
     )
     app.instance_path = str(tmp_path / "instance")
+    app.jinja_env.bytecode_cache = _TEMPLATE_CODE
     yield app
     with app.app_context():
         db.session.remove()
-        _empty_all_tables()
+        empty_all_tables()
         db.engine.dispose()
 
 
@@ -131,7 +155,7 @@ class Factory:
         n = self._next()
         fields.setdefault("name", f"Person {n}")
         fields.setdefault("email", f"person{n}@rostock.example")
-        with transaction():
+        with transaction(), each_password_hashed_once():
             return create_person(None, **fields)
 
     def user(self, role: str = "editor", password: str = "correct horse battery", **fields):
@@ -177,7 +201,6 @@ def english(app, monkeypatch):
 
     Each request also runs in an application context of its own, as in a real server
     (Flask-Login keeps the signed-in user on `g`)."""
-    from tests.web import IsolatedClient
 
     class EnglishClient(IsolatedClient):
         def __init__(self, *args, **kwargs):
@@ -192,3 +215,48 @@ def english(app, monkeypatch):
         return original(self, **fields)
 
     monkeypatch.setattr(Factory, "person", person)
+
+
+@pytest.fixture
+def web(app, ctx):
+    """A client for the page tests; the test itself keeps an app context for its factories."""
+    app.test_client_class = IsolatedClient
+    return app.test_client()
+
+
+@pytest.fixture
+def world(make) -> World:
+    """A small team: an admin, an editor, a viewer; two partner cities; an exchange with an
+    outcome, a later exchange, and open tasks owned by the viewer and by the editor."""
+    today = timeutil.today()
+    admin = make.user("admin", name="Anna Admin", email="anna@rostock.example")
+    editor = make.user("editor", name="Jonas Editor", email="jonas@rostock.example")
+    viewer = make.user("viewer", name="Mehmet Viewer", email="mehmet@rostock.example")
+    luebeck = make.organisation(name="Hansestadt Lübeck", short_name="Lübeck")
+    kiel = make.organisation(name="Landeshauptstadt Kiel", short_name="Kiel")
+    exchange = make.exchange(title="Besuch in Lübeck", all_day=True, start_date=today,
+                             organisation_ids=[luebeck.id, kiel.id],
+                             participant_ids=[editor.id, viewer.id])
+    later = make.exchange(title="Governance-Workshop", all_day=True,
+                          start_date=today + timedelta(days=30),
+                          organisation_ids=[luebeck.id], participant_ids=[viewer.id])
+    outcome = make.outcome(exchange, text="Lübeck, Kiel und Rostock halten einen Workshop ab")
+    viewer_task = make.task(title="Protokoll verschicken", owner_id=viewer.id,
+                            exchange_id=exchange.id, outcome_id=outcome.id,
+                            organisation_id=luebeck.id, due_date=today - timedelta(days=3))
+    editor_task = make.task(title="Raum buchen", owner_id=editor.id, exchange_id=exchange.id,
+                            organisation_id=kiel.id, due_date=today + timedelta(days=2))
+    return World(admin, editor, viewer, luebeck, kiel, exchange, later, outcome, viewer_task,
+                 editor_task)
+
+
+@pytest.fixture
+def smtp_server(app) -> Iterator[Inbox]:
+    """A running mail server on loopback, and TRACKER_SMTP_URL pointing at it."""
+    inbox = Inbox(port=free_port())
+    controller = start_server(inbox)
+    app.config["TRACKER_SMTP_URL"] = inbox.url
+    try:
+        yield inbox
+    finally:
+        controller.stop()

@@ -1,14 +1,13 @@
-"""Shared by the notify tests: a real SMTP server on loopback (aiosmtpd) that collects mail."""
+"""Shared by the notify tests: a real SMTP server on loopback (aiosmtpd) that collects mail
+(the `smtp_server` fixture in conftest.py runs one for a test)."""
 
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
-import pytest
 from aiosmtpd.controller import Controller
 
 
@@ -45,19 +44,6 @@ class Inbox:
     @property
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}"
-
-
-@pytest.fixture
-def smtp_server(app) -> Iterator[Inbox]:
-    """A running server, and TRACKER_SMTP_URL pointing at it."""
-    inbox = Inbox(port=free_port())
-    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
-    controller.start()
-    app.config["TRACKER_SMTP_URL"] = inbox.url
-    try:
-        yield inbox
-    finally:
-        controller.stop()
 
 
 def start_server(inbox: Inbox) -> Controller:

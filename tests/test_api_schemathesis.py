@@ -77,6 +77,7 @@ def _cases() -> list:
 EXAMPLES_RUN: list[int] = []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("operation_id", "method", "mode"), _cases())
 def test_api_answers_every_generated_request_as_documented(
     app, fuzz_token, operation_id, method, mode

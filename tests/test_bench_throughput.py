@@ -53,6 +53,7 @@ def test_wrk_times_in_every_unit():
         parse_wrk("unable to connect to 127.0.0.1:1 Connection refused")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path(WRK).exists(), reason=f"wrk is not installed ({WRK})")
 def test_one_second_of_wrk_against_two_gunicorn_workers(ctx, database_url):
     info = seed_large(n_exchanges=20, n_tasks=200)

@@ -28,6 +28,7 @@ def _get(port: int, path: str, headers: dict | None = None) -> tuple[int, bytes]
         conn.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("logger_args", [["--logger-class", LOGGER_CLASS], []],
                          ids=["redacting logger class", "gunicorn's own logger"])
 def test_gunicorn_logs_show_the_feed_path_redacted(

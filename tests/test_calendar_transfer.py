@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.calendar_support import issue
-from tests.conftest import _empty_all_tables
+from tests.db_support import empty_all_tables
 from tracker.calendar.models import CalendarState, FeedItem, FeedToken
 from tracker.extensions import db
 from tracker.transfer.dump import database_is_empty, export_database, import_database
@@ -29,7 +29,7 @@ def test_feed_links_survive_export_and_import_and_caches_stay_out(client, make, 
     assert '"feed_items"' not in text and '"calendar_state"' not in text
 
     db.session.remove()
-    _empty_all_tables()
+    empty_all_tables()
     db.session.execute(CalendarState.__table__.insert().values(id=1, counter=0))
     db.session.commit()
     assert database_is_empty()  # a freshly migrated database, counter row and all

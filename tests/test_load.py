@@ -28,13 +28,12 @@ import pytest
 from sqlalchemy import func, select
 
 from bench.server import ROOT, Server
-from tests.conftest import LOAD_FIGURES
 from tracker.accounts.services import issue_api_token
 from tracker.core.database import transaction
 from tracker.extensions import db
 from tracker.models import AuditEntry, Task
 
-pytest.importorskip("tracker.api", reason="the JSON API is not there yet")
+pytestmark = pytest.mark.slow
 
 CLIENTS = 20
 TASKS = 200
@@ -66,7 +65,7 @@ TALLY = Tally()
 
 
 @pytest.fixture(autouse=True)
-def load_figures(request):
+def load_figures(request, load_figures_of_run):
     """Each test's requests, errors and lost changes, for the run's closing summary."""
     global TALLY
     TALLY = Tally()
@@ -74,7 +73,7 @@ def load_figures(request):
     yield figures
     figures.update(sent=TALLY.sent, errors=TALLY.errors, cut=TALLY.cut,
                    statuses=dict(TALLY.statuses))
-    request.config.stash.setdefault(LOAD_FIGURES, []).append(figures)
+    load_figures_of_run.append(figures)
 
 
 def call(port: int, method: str, path: str, token: str, body=None, retries: int = 3):

@@ -9,7 +9,7 @@ import pytest
 import vobject
 from sqlalchemy import select
 
-from tests.notify_support import parts, smtp_server  # noqa: F401  (fixture)
+from tests.notify_support import parts
 from tracker.core.database import transaction
 from tracker.extensions import db
 from tracker.notify.models import OutboxMessage
@@ -36,7 +36,7 @@ def _give(actor, **fields):
 
 
 def test_a_task_given_by_someone_else_brings_one_note_with_a_parseable_ics(
-    people, make, smtp_server  # noqa: F811
+    people, make, smtp_server
 ):
     anna, jonas, _ = people
     kiel = make.organisation(name="Landeshauptstadt Kiel")

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.notify_support import Inbox, free_port, smtp_server, start_server  # noqa: F401
+from tests.notify_support import Inbox, free_port, start_server
 from tracker.core.database import transaction
 from tracker.extensions import db
 from tracker.notify.delivery import LEASE, MailConfigError, SmtpSettings, backoff
@@ -32,7 +32,7 @@ def _row(message_id: int) -> OutboxMessage:
 
 
 def test_a_refusing_server_leaves_the_mail_queued_and_a_later_run_delivers_it_once(
-    make, smtp_server  # noqa: F811
+    make, smtp_server
 ):
     message_id = _queue(make.person())
     smtp_server.refuse = True
@@ -54,7 +54,7 @@ def test_a_refusing_server_leaves_the_mail_queued_and_a_later_run_delivers_it_on
     assert row.sent_at is not None and row.last_error is None and row.attempts == 2
 
 
-def test_a_refused_recipient_does_not_hold_up_the_others(make, smtp_server):  # noqa: F811
+def test_a_refused_recipient_does_not_hold_up_the_others(make, smtp_server):
     smtp_server.unknown = {"gone@rostock.example"}
     refused = _queue(make.person(email="gone@rostock.example"))
     fine = _queue(make.person(email="here@rostock.example"))
@@ -92,7 +92,7 @@ def test_a_server_that_is_down_leaves_the_mail_queued_with_growing_back_off(
     assert _row(first).sent_at is not None and _row(second).sent_at is not None
 
 
-def test_a_message_another_sender_holds_is_left_alone(make, smtp_server):  # noqa: F811
+def test_a_message_another_sender_holds_is_left_alone(make, smtp_server):
     message_id = _queue(make.person())
     with transaction():
         _row(message_id).next_attempt_at = T0 + LEASE  # claimed by a sender running now
@@ -110,7 +110,7 @@ def test_without_a_server_mail_is_logged_and_counts_as_sent(app, make, caplog):
     assert _row(message_id).sent_at is not None
 
 
-def test_the_password_is_not_sent_to_a_server_without_starttls(app, make, smtp_server):  # noqa: F811
+def test_the_password_is_not_sent_to_a_server_without_starttls(app, make, smtp_server):
     app.config["TRACKER_SMTP_URL"] = f"smtp://tracker:geheim@127.0.0.1:{smtp_server.port}"
     message_id = _queue(make.person())
     assert deliver_outbox(T0)["failed"] == 1
@@ -118,7 +118,7 @@ def test_the_password_is_not_sent_to_a_server_without_starttls(app, make, smtp_s
     assert smtp_server.messages == []
 
 
-def test_smtps_to_a_plain_server_fails_and_keeps_the_mail(app, make, smtp_server):  # noqa: F811
+def test_smtps_to_a_plain_server_fails_and_keeps_the_mail(app, make, smtp_server):
     app.config["TRACKER_SMTP_URL"] = f"smtps://127.0.0.1:{smtp_server.port}"
     app.config["TRACKER_SMTP_TIMEOUT"] = 5
     message_id = _queue(make.person())
@@ -136,7 +136,7 @@ def test_an_unusable_smtp_url_is_logged_and_nothing_is_lost(app, make, caplog):
     assert _row(message_id).sent_at is None
 
 
-def test_sent_mail_is_purged_after_thirty_days(make, smtp_server):  # noqa: F811
+def test_sent_mail_is_purged_after_thirty_days(make, smtp_server):
     from tracker.notify.services import purge_sent
 
     old, fresh, queued = (_queue(make.person()) for _ in range(3))
@@ -165,7 +165,7 @@ def test_the_command_fails_loudly_when_the_smtp_url_is_unusable(app, runner, mak
 
 
 def test_a_database_failure_mid_run_is_logged_not_raised(
-    make, smtp_server, monkeypatch, caplog  # noqa: F811
+    make, smtp_server, monkeypatch, caplog
 ):
     from sqlalchemy.exc import OperationalError
 
@@ -201,7 +201,7 @@ def test_back_off_doubles_up_to_six_hours():
     assert backoff(12) == timedelta(hours=6) and backoff(500) == timedelta(hours=6)
 
 
-def test_the_commands_send_once_however_often_they_run(app, make, runner, smtp_server):  # noqa: F811
+def test_the_commands_send_once_however_often_they_run(app, make, runner, smtp_server):
     from tracker.core.timeutil import today
 
     person = make.user(role="viewer", digest="daily")
@@ -224,7 +224,7 @@ def test_the_commands_send_once_however_often_they_run(app, make, runner, smtp_s
     assert None not in db.session.scalars(select(OutboxMessage.sent_at)).all()
 
 
-def test_digests_without_sending_leaves_them_to_notify_send(app, make, runner, smtp_server):  # noqa: F811
+def test_digests_without_sending_leaves_them_to_notify_send(app, make, runner, smtp_server):
     from tracker.core.timeutil import today
 
     person = make.user(role="viewer", digest="daily")

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from tests.notify_support import parts, smtp_server  # noqa: F401  (fixture)
+from tests.notify_support import parts
 from tracker.core.database import transaction
 from tracker.extensions import db
 from tracker.notify.models import DigestRun, OutboxMessage
@@ -168,7 +168,7 @@ def test_people_without_a_login_get_no_digest_and_no_note(make):
     assert _outbox_count() == 0
 
 
-def test_a_second_run_in_the_same_period_sends_nothing(make, smtp_server):  # noqa: F811
+def test_a_second_run_in_the_same_period_sends_nothing(make, smtp_server):
     person = make.user(role="viewer", digest="weekly")
     make.task(owner_id=person.id, due_date=date(2026, 12, 1))
 

@@ -26,10 +26,17 @@ import pytest
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from tests import web as page_fixtures
 from tests.api_support import PROBLEM, Api, token_for
-from tests.test_web_roles import ROUTES as MUTATING_ROUTES
-from tests.web import a_date, csrf_token, exchange_form_data, fresh, login, task_form_data
+from tests.db_support import empty_all_tables
+from tests.web import (
+    MUTATING_ROUTES,
+    a_date,
+    csrf_token,
+    exchange_form_data,
+    fresh,
+    login,
+    task_form_data,
+)
 from tracker.accounts import services as account_services
 from tracker.accounts.models import ApiToken
 from tracker.api.routing import OPERATIONS
@@ -39,10 +46,6 @@ from tracker.extensions import db
 from tracker.tasks.queries import FILTER_PARAMS
 
 BASE = "https://tracker.test"
-
-# The page tests' fixtures: a client whose requests run as in a server, and a small team.
-web = page_fixtures.web
-world = page_fixtures.world
 
 
 @pytest.fixture(autouse=True)
@@ -824,7 +827,7 @@ def test_each_role_is_refused_every_write_it_may_not_make(web, world, tokens, ro
 
 
 def test_the_role_tables_cover_every_route(app, world, tokens):
-    """A new page or form must be added to PAGES, MORE_POSTS or test_web_roles.ROUTES."""
+    """A new page or form must be added to PAGES, MORE_POSTS or tests/web.py's MUTATING_ROUTES."""
     ids = _ids(world, tokens)
     adapter = app.url_map.bind("tracker.test")
     covered = set()
@@ -1153,9 +1156,7 @@ def test_import_of_values_a_column_cannot_hold_fails_clearly(ctx, runner, tmp_pa
     assert runner.invoke(args=["export", str(good)]).exit_code == 0
     data = json.loads(good.read_text())
     columns = data["tables"]["tasks"]["columns"]
-    from tests.conftest import _empty_all_tables
-
-    _empty_all_tables()
+    empty_all_tables()
     for column, value in (("id", 2**70), ("title", "Null\x00Byte"), ("title", "x" * 100_000)):
         row = list(data["tables"]["tasks"]["rows"][0])
         row[columns.index(column)] = value
@@ -1169,7 +1170,7 @@ def test_import_of_values_a_column_cannot_hold_fails_clearly(ctx, runner, tmp_pa
             assert_failed_clearly(result, column)
             assert_unchanged(before, column)
         else:
-            _empty_all_tables()
+            empty_all_tables()
 
 
 # == 8. Text that reaches a file name ======================================================

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.web import PASSWORD, csrf_token, fresh, login, post, web, world
+from tests.web import PASSWORD, csrf_token, fresh, login, post
 from tracker.accounts.models import ApiToken
 from tracker.accounts.services import person_for_api_token
 from tracker.extensions import db

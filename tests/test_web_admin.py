@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.web import PASSWORD, csrf_token, fresh, login, post, web, world
+from tests.web import PASSWORD, csrf_token, fresh, login, post
 from tracker.accounts.models import Person
 from tracker.extensions import db
 from tracker.organisations.models import Organisation

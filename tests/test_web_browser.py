@@ -18,6 +18,7 @@ from tracker.extensions import db
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.slow,
     pytest.mark.skipif(
         not Path(CHROMIUM).exists() and os.environ.get("CI") != "true",
         reason="needs Debian's chromium at /usr/bin/chromium",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.web import a_date, fresh, login, post, web, world
+from tests.web import a_date, fresh, login, post
 from tracker.exchanges.models import Exchange, Outcome
 from tracker.extensions import db
 from tracker.tasks.models import Task

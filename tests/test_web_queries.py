@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-from sqlalchemy import event
-
+from tests.db_support import empty_all_tables
 from tests.querycount import counting_queries
-from tests.web import a_date, login, web
+from tests.web import a_date, login
 from tracker.extensions import db
 
 
@@ -66,11 +63,9 @@ def _counts(web, make, size: int) -> dict[str, int]:
 
 
 def test_query_count_does_not_grow_with_the_data(app, make, web):
-    from tests.conftest import _empty_all_tables
-
     small = _counts(web, make, 10)
     db.session.rollback()
-    _empty_all_tables()
+    empty_all_tables()
     web._cookies.clear()
     large = _counts(web, make, 200)
     assert small == large, {k: (small[k], large[k]) for k in small if small[k] != large[k]}

@@ -8,7 +8,7 @@ import re
 
 from sqlalchemy import text
 
-from tests.web import a_date, login, post, web, world
+from tests.web import a_date, login, post
 from tracker.extensions import db
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
-from tests.web import a_date, fresh, login, post, web, world
+from tests.web import a_date, fresh, login, post
 from tracker.core import audit
 from tracker.extensions import db
 from tracker.tasks.models import Task

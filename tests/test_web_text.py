@@ -10,7 +10,7 @@ import pytest
 from babel.messages.pofile import read_po
 from markupsafe import escape
 
-from tests.web import a_date, login, post, visible_texts, web, world
+from tests.web import a_date, fresh, login, post, visible_texts
 
 NASTY = "<script>alert(\"x\")</script> \"Zitat\" 'Apostroph' Ärger über Öl & Größe 😀🚲"
 LONG = ("Sehr lange Beschreibung mit Umlauten äöüß und Emoji 🎉. " * 200)[:5000]
@@ -48,9 +48,7 @@ def test_user_text_is_escaped_and_intact_on_every_page(web, world, nasty):
     exchange_page = web.get(f"/exchanges/{exchange.id}").get_data(as_text=True)
     assert str(escape(LONG)) in exchange_page
     # The admin pages show organisation names.
-    from tests.web import post as _post
-
-    _post(web, "/logout")
+    post(web, "/logout")
     login(web, world.admin)
     page = web.get("/organisations").get_data(as_text=True)
     assert "&lt;b&gt;kurz&lt;/b&gt;" in page and "<b>kurz</b>" not in page
@@ -63,8 +61,6 @@ def test_user_text_round_trips_through_the_edit_form(web, world, nasty):
         "title": NASTY, "description": LONG, "owner_id": world.editor.id,
         "due_date": str(a_date(-1)), "version": str(task.version)})
     assert response.status_code == 302
-    from tests.web import fresh
-
     stored = fresh(task)
     assert stored.title == NASTY and stored.description == LONG
 

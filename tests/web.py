@@ -1,13 +1,22 @@
-"""Helpers for the page tests: sign in, find the CSRF token, post forms like a browser."""
+"""Helpers for the page tests: sign in, find the CSRF token, post forms like a browser; a
+test client whose every request runs in its own application context (the `web` fixture in
+conftest.py); the World its `world` fixture builds; and the table of mutating routes."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import date, timedelta
 from html.parser import HTMLParser
 
+from flask import has_app_context
+from flask.testing import FlaskClient
+
+from tests.passwords import each_password_checked_once
+from tracker.core import timeutil
+from tracker.extensions import db
+
 PASSWORD = "correct horse battery"
-_TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
-                    r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"')
 
 
 def csrf_token(client, path: str = "/login") -> str:
@@ -21,8 +30,9 @@ def login(client, user, password: str = PASSWORD, locale: str = "de"):
     """Sign `user` in through the login form; later requests speak `locale`."""
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = locale
     token = csrf_token(client, "/login")
-    response = client.post("/login", data={"email": user.email, "password": password,
-                                           "csrf_token": token})
+    with each_password_checked_once():
+        response = client.post("/login", data={"email": user.email, "password": password,
+                                               "csrf_token": token})
     assert response.status_code == 302, response.get_data(as_text=True)
     return response
 
@@ -70,39 +80,20 @@ def visible_texts(html: str) -> list[str]:
 
 # -- a test client whose every request runs in its own application context ----------------
 
-import contextvars  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from datetime import date, timedelta  # noqa: E402
-
-import pytest  # noqa: E402
-from flask.globals import _cv_app  # noqa: E402
-from flask.testing import FlaskClient  # noqa: E402
-
-from tracker.core import timeutil  # noqa: E402
-from tracker.extensions import db  # noqa: E402
-
 
 class IsolatedClient(FlaskClient):
     """Requests get a fresh app context (own DB session, own `g`), as in production,
     even while the test holds one open for its factories."""
 
-    def open(self, *args, **kwargs):
+    def run_wsgi_app(self, environ, buffered=False):
         # The test's own session ends its transaction first: on SQLite it would otherwise
         # hold the write lock the request needs.
-        if _cv_app.get(None) is not None:
+        if has_app_context():
             db.session.rollback()
-
-        def run():
-            _cv_app.set(None)
-            return FlaskClient.open(self, *args, **kwargs)
-
-        return contextvars.copy_context().run(run)
-
-
-@pytest.fixture
-def web(app, ctx):
-    app.test_client_class = IsolatedClient
-    return app.test_client()
+        # A request finds this context on top and uses it instead of the test's; it ends
+        # with the request (each redirect followed is a request of its own).
+        with self.application.app_context():
+            return super().run_wsgi_app(environ, buffered=buffered)
 
 
 def fresh(record):
@@ -125,32 +116,6 @@ class World:
     editor_task: object
 
 
-@pytest.fixture
-def world(make) -> World:
-    """A small team: an admin, an editor, a viewer; two partner cities; an exchange with an
-    outcome, a later exchange, and open tasks owned by the viewer and by the editor."""
-    today = timeutil.today()
-    admin = make.user("admin", name="Anna Admin", email="anna@rostock.example")
-    editor = make.user("editor", name="Jonas Editor", email="jonas@rostock.example")
-    viewer = make.user("viewer", name="Mehmet Viewer", email="mehmet@rostock.example")
-    luebeck = make.organisation(name="Hansestadt Lübeck", short_name="Lübeck")
-    kiel = make.organisation(name="Landeshauptstadt Kiel", short_name="Kiel")
-    exchange = make.exchange(title="Besuch in Lübeck", all_day=True, start_date=today,
-                             organisation_ids=[luebeck.id, kiel.id],
-                             participant_ids=[editor.id, viewer.id])
-    later = make.exchange(title="Governance-Workshop", all_day=True,
-                          start_date=today + timedelta(days=30),
-                          organisation_ids=[luebeck.id], participant_ids=[viewer.id])
-    outcome = make.outcome(exchange, text="Lübeck, Kiel und Rostock halten einen Workshop ab")
-    viewer_task = make.task(title="Protokoll verschicken", owner_id=viewer.id,
-                            exchange_id=exchange.id, outcome_id=outcome.id,
-                            organisation_id=luebeck.id, due_date=today - timedelta(days=3))
-    editor_task = make.task(title="Raum buchen", owner_id=editor.id, exchange_id=exchange.id,
-                            organisation_id=kiel.id, due_date=today + timedelta(days=2))
-    return World(admin, editor, viewer, luebeck, kiel, exchange, later, outcome, viewer_task,
-                 editor_task)
-
-
 def a_date(days: int = 0) -> date:
     return timeutil.today() + timedelta(days=days)
 
@@ -164,3 +129,51 @@ def exchange_form_data(w: World) -> dict:
     """The smallest valid exchange form."""
     return {"title": "Neu", "kind": "workshop", "status": "planned", "all_day": "y",
             "start_date": str(a_date(9)), "organisation_ids": [w.kiel.id]}
+
+
+# -- the forms that change something, and who may send them -------------------------------
+
+ALL = {"admin", "editor", "viewer"}
+EDITORS = {"admin", "editor"}
+ADMINS = {"admin"}
+
+#: Every form that changes something: (name, who may, path, form data); paths and data are
+#: built from the world. test_web_roles tries each role on each; test_security_attacks checks
+#: that a refusal changes nothing.
+MUTATING_ROUTES = [
+    ("task create", EDITORS, lambda w: "/tasks/new", task_form_data),
+    ("task edit", EDITORS, lambda w: f"/tasks/{w.editor_task.id}/edit", task_form_data),
+    ("check off own task", ALL, lambda w: f"/tasks/{w.viewer_task.id}/complete", None),
+    ("check off another's task", EDITORS, lambda w: f"/tasks/{w.editor_task.id}/complete",
+     None),
+    ("reopen own task", ALL, lambda w: f"/tasks/{w.viewer_task.id}/reopen", None),
+    ("reopen another's task", EDITORS, lambda w: f"/tasks/{w.editor_task.id}/reopen", None),
+    ("task cancel", EDITORS, lambda w: f"/tasks/{w.editor_task.id}/cancel", None),
+    ("task delete", EDITORS, lambda w: f"/tasks/{w.editor_task.id}/delete", None),
+    ("task plan exchange", EDITORS, lambda w: f"/tasks/{w.editor_task.id}/plan",
+     exchange_form_data),
+    ("bulk check-off", ALL, lambda w: "/tasks/bulk-complete",
+     lambda w: {"ids": [w.viewer_task.id]}),
+    ("undo", ALL, lambda w: "/tasks/undo", lambda w: {"ids": [w.viewer_task.id]}),
+    ("exchange create", EDITORS, lambda w: "/exchanges/new", exchange_form_data),
+    ("exchange edit", EDITORS, lambda w: f"/exchanges/{w.later.id}/edit", exchange_form_data),
+    ("outcome add", EDITORS, lambda w: f"/exchanges/{w.exchange.id}/outcomes",
+     lambda w: {"text": "Vereinbart"}),
+    ("task add in place", EDITORS, lambda w: f"/exchanges/{w.exchange.id}/tasks",
+     lambda w: {"x-title": "Neu", "x-owner_id": w.viewer.id}),
+    ("outcome drop", EDITORS, lambda w: f"/exchanges/{w.exchange.id}/outcomes/{w.outcome.id}/drop",
+     lambda w: {"dropped": "1"}),
+    ("exchange delete", EDITORS, lambda w: f"/exchanges/{w.later.id}/delete", None),
+    ("person create", ADMINS, lambda w: "/people/new",
+     lambda w: {"name": "Neue Person", "role": "", "active": "y"}),
+    ("person edit", ADMINS, lambda w: f"/people/{w.viewer.id}/edit",
+     lambda w: {"name": "Mehmet", "email": w.viewer.email, "role": "viewer", "active": "y"}),
+    ("organisation create", ADMINS, lambda w: "/organisations/new",
+     lambda w: {"name": "Stadt Flensburg", "kind": "city", "active": "y"}),
+    ("organisation edit", ADMINS, lambda w: f"/organisations/{w.kiel.id}/edit",
+     lambda w: {"name": "Kiel", "kind": "city", "active": "y"}),
+    ("own account", ALL, lambda w: "/account",
+     lambda w: {"name": "Ich", "locale": "de", "digest": "weekly"}),
+    ("own API token", ALL, lambda w: "/account/tokens", lambda w: {"token-name": "x"}),
+    ("language", ALL, lambda w: "/language", lambda w: {"locale": "en"}),
+]
