@@ -17,6 +17,14 @@ def test_signed_out_visitors_are_sent_to_login_with_next(web, world):
         assert response.location.startswith("/login?next=")
 
 
+
+def test_the_sign_in_page_says_why_in_the_visitor_s_language(web, world):
+    web.get("/tasks")
+    assert "Bitte melden Sie sich an, um diese Seite zu sehen." in web.get("/login").text
+    web.get("/tasks", headers={"Accept-Language": "en"})
+    page = web.get("/login", headers={"Accept-Language": "en"}).text
+    assert "Please sign in to see this page." in page and "Please log in" not in page
+
 def test_sign_in_goes_to_a_local_next_only(web, world):
     token = csrf_token(web)
     data = {"email": world.editor.email, "password": PASSWORD, "csrf_token": token,

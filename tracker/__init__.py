@@ -18,6 +18,8 @@ def _template_folder() -> str:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: environment settings, then `config` overrides (tests pass theirs)."""
+    from flask_babel import lazy_gettext as _l
+
     from tracker import config as settings
     from tracker.cli import register_commands
     from tracker.core.database import configure_engine, engine_options
@@ -49,6 +51,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
+    # Flashed in the page's language: the lazy text is made a str when it is flashed.
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.localize_callback = str
     import tracker.accounts.auth  # noqa: F401  (registers the user loader)
 
     babel.init_app(
