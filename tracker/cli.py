@@ -135,7 +135,7 @@ def export_command(file: Path) -> None:
     try:
         counts = export_database(out or file, progress=_progress)
     except OSError as exc:
-        _fail(f"cannot write {file}: {exc.strerror or exc}")
+        _fail(f"cannot write {file}: {exc.strerror or exc} (a file there before is unchanged)")
     click.echo(f"Exported {sum(counts.values())} rows to {file}.", err=out is not None)
 
 

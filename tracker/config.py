@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from tracker.core.files import PRIVATE, atomic_write
+
 
 class ConfigError(RuntimeError):
     """A setting is present but unusable; the app refuses to start rather than guess."""
@@ -21,9 +23,12 @@ def _secret_key(instance_path: Path) -> str:
         return key_file.read_text().strip()
     instance_path.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32)
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(key)
+    try:
+        # Complete or absent, never replaced: of two first starts at once, one key wins.
+        with atomic_write(key_file, exclusive=True, mode=PRIVATE) as f:
+            f.write(key)
+    except FileExistsError:
+        return key_file.read_text().strip()
     return key
 
 

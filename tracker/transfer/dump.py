@@ -7,8 +7,13 @@ file before it writes, and writes everything in one transaction.
 
 from __future__ import annotations
 
+import ast
+import functools
 import json
+import re
+import sys
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import IO, Any
@@ -16,10 +21,12 @@ from typing import IO, Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
     Integer,
+    String,
     Table,
     Time,
     bindparam,
@@ -31,7 +38,11 @@ from sqlalchemy import text as sql
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, ProgrammingError
 
+from tracker.core import validation
 from tracker.core.database import current_revision_name
+from tracker.core.errors import InvalidField
+from tracker.core.files import atomic_write
+from tracker.core.limits import MAX_ID
 from tracker.core.model import UTCDateTime
 from tracker.extensions import db
 
@@ -75,8 +86,9 @@ def export_database(target: Path | IO[str], progress: Progress | None = None) ->
                 for t in _tables()
             }
             revision = _schema_revision(conn)
-            out = open(target, "w", encoding="utf-8") if isinstance(target, Path) else target
-            try:
+            # A file takes the export's name only once complete: the last backup survives.
+            sink = atomic_write(target) if isinstance(target, Path) else nullcontext(target)
+            with sink as out:
                 out.write("{")
                 out.write(f'"format": {json.dumps(FORMAT)}, "format_version": {FORMAT_VERSION},')
                 out.write(f' "schema_revision": {json.dumps(revision)},')
@@ -98,9 +110,6 @@ def export_database(target: Path | IO[str], progress: Progress | None = None) ->
                     counts[table.name] = done
                     out.write("]}")
                 out.write("}}\n")
-            finally:
-                if isinstance(target, Path):
-                    out.close()
     return counts
 
 
@@ -130,8 +139,9 @@ def _decoder(column: Column[Any]) -> Callable[[Any], Any]:
     return lambda v: _typed(v, str)
 
 
-#: The widest integer any of our databases stores (SQLite and PostgreSQL BIGINT).
-_INT_RANGE = range(-(2**63), 2**63)
+#: The widest integer an Integer column holds on every database we run on (PostgreSQL int4),
+#: so a file taken from SQLite also goes into PostgreSQL.
+_INT_RANGE = range(-MAX_ID - 1, MAX_ID + 1)
 
 
 def _typed(value: Any, kind: type) -> Any:
@@ -193,6 +203,7 @@ def _decoded_rows(data: dict) -> dict[str, tuple[list[str], list[dict]]]:
                 f"{counts.get(table.name)} (truncated?)"
             )
         decoders = [_decoder(c) for c in table.columns]
+        rules = _rules(table)
         decoded = []
         for n, row in enumerate(rows, 1):
             if not isinstance(row, list) or len(row) != len(columns):
@@ -204,9 +215,96 @@ def _decoded_rows(data: dict) -> dict[str, tuple[list[str], list[dict]]]:
                 }
             except (ValueError, TypeError) as exc:
                 raise ImportRefused(f"table {table.name}, row {n}: {exc}") from exc
+            for name, rule in rules:
+                if values[name] is not None:
+                    try:
+                        rule(values[name])
+                    except InvalidField as exc:
+                        raise ImportRefused(
+                            f"{_row_name(table, n, values)}: {exc.field}: {exc.message} "
+                            f"(the file has {_shown(values[name])})"
+                        ) from exc
             decoded.append(values)
         result[table.name] = (columns, decoded)
+    _check_references(result)
     return result
+
+
+def _row_name(table: Table, n: int, values: dict) -> str:
+    """'table tasks, row 3 (id 17)': where in the file the operator finds the row."""
+    ident = f" (id {values['id']})" if isinstance(values.get("id"), int) else ""
+    return f"table {table.name}, row {n}{ident}"
+
+
+def _shown(value: Any) -> str:
+    """A value as an error message quotes it: short, control characters visible."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:40]}… ({len(str(value))} characters)"
+
+
+#: The CHECK a model builds from its tuple of codes: `CheckConstraint(f"role IN {ROLES!r}")`.
+_CHOICE_CHECK = re.compile(r"(\w+) IN (\(.*\))")
+
+
+def _choices(table: Table) -> dict[str, tuple[str, ...]]:
+    """The codes each choice column takes (statuses, roles, kinds), read back from the CHECK
+    constraints the models build from their tuples, so a new choice is checked here too."""
+    result = {}
+    for constraint in table.constraints:
+        if isinstance(constraint, CheckConstraint):
+            match = _CHOICE_CHECK.fullmatch(str(constraint.sqltext))
+            if match:
+                result[match[1]] = tuple(ast.literal_eval(match[2]))
+    return result
+
+
+def _is_id(column: Column[Any]) -> bool:
+    """A column that names a record: a primary key, a link, or an `…_id` (the audit trail's)."""
+    return bool(column.primary_key or column.foreign_keys or column.name.endswith("_id"))
+
+
+def _rules(table: Table) -> list[tuple[str, Callable[[Any], object]]]:
+    """The services' checks for each column: choices, lengths and characters, id range,
+    dates in plausible years. Each raises InvalidField like the services do."""
+    choices = _choices(table)
+    rules: list[tuple[str, Callable[[Any], object]]] = []
+    for column in table.columns:
+        name, kind = column.name, column.type
+        rule: Callable[[Any], object] | None = None
+        if name in choices:
+            rule = functools.partial(validation.choice, name, allowed=choices[name])
+        elif isinstance(kind, String):
+            limit = column.info.get("max_length") or kind.length or sys.maxsize
+            rule = functools.partial(validation.text, name, max_length=limit)
+        elif isinstance(kind, Integer) and _is_id(column):
+            rule = functools.partial(_an_id, name)
+        elif isinstance(kind, UTCDateTime):
+            rule = functools.partial(validation.aware, name)
+        elif isinstance(kind, Date):
+            rule = functools.partial(validation.a_date, name)
+        if rule is not None:
+            rules.append((name, rule))
+    return rules
+
+
+def _an_id(field: str, value: int) -> None:
+    """An id the pages and the API can name: 1 to MAX_ID, as `validation.existing` reads."""
+    if not 0 < value <= MAX_ID:
+        raise InvalidField(field, "not_an_id")
+
+
+def _check_references(decoded: dict[str, tuple[list[str], list[dict]]]) -> None:
+    """Every link names a row of the file, so no page meets a record that is not there."""
+    for table in _tables():
+        links = [(fk.parent.name, fk.column) for fk in table.foreign_keys]
+        for name, target in links:
+            present = {row[target.name] for row in decoded[target.table.name][1]}
+            for n, row in enumerate(decoded[table.name][1], 1):
+                if row[name] is not None and row[name] not in present:
+                    raise ImportRefused(
+                        f"{_row_name(table, n, row)}: {name}: names {target.table.name} "
+                        f"{target.name} {row[name]}, which the file does not hold"
+                    )
 
 
 def database_is_empty() -> bool:
