@@ -208,13 +208,12 @@ def _decoded_rows(data: dict) -> dict[str, tuple[list[str], list[dict]]]:
         for n, row in enumerate(rows, 1):
             if not isinstance(row, list) or len(row) != len(columns):
                 raise ImportRefused(f"table {table.name}, row {n}: wrong number of values")
-            try:
-                values = {
-                    name: (None if value is None else decode(value))
-                    for name, decode, value in zip(columns, decoders, row, strict=True)
-                }
-            except (ValueError, TypeError) as exc:
-                raise ImportRefused(f"table {table.name}, row {n}: {exc}") from exc
+            values = {}
+            for name, decode, value in zip(columns, decoders, row, strict=True):
+                try:
+                    values[name] = None if value is None else decode(value)
+                except (ValueError, TypeError) as exc:
+                    raise ImportRefused(f"table {table.name}, row {n}: {name}: {exc}") from exc
             for name, rule in rules:
                 if values[name] is not None:
                     try:
