@@ -135,17 +135,19 @@ def test_an_export_through_a_symbolic_link_replaces_the_file_it_points_to(backup
     assert json.loads(path.read_text())["counts"]["tasks"] == 2
 
 
+def _first_start(instance: Path, start: threading.Barrier, keys: list[str]) -> None:
+    """One server's first start: it reads the key, or makes it."""
+    start.wait()
+    keys.append(config._secret_key(instance))
+
+
 def test_servers_starting_at_once_end_with_one_private_secret_key(tmp_path):
     for attempt in range(20):
         instance = tmp_path / f"instance{attempt}"
         keys: list[str] = []
         start = threading.Barrier(6)
-
-        def first_start() -> None:
-            start.wait()
-            keys.append(config._secret_key(instance))  # noqa: B023
-
-        threads = [threading.Thread(target=first_start) for _ in range(6)]
+        threads = [threading.Thread(target=_first_start, args=(instance, start, keys))
+                   for _ in range(6)]
         for t in threads:
             t.start()
         for t in threads:
