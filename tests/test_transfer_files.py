@@ -153,7 +153,7 @@ def test_servers_starting_at_once_end_with_one_private_secret_key(tmp_path):
         for t in threads:
             t.join()
         key_file = instance / "secret_key"
-        assert len(set(keys)) == 1 and keys[0] == key_file.read_text()
+        assert len(keys) == 6 and len(set(keys)) == 1 and keys[0] == key_file.read_text()
         assert len(keys[0]) == 64
         assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
         assert leftovers(instance) == []
