@@ -112,11 +112,12 @@ def _add_what_went_with(items: list[TrashItem]) -> None:
             continue
         model = KINDS[kind]
         link = child.exchange_id if kind == "exchanges" else Task.outcome_id
-        counts = dict(db.session.execute(
+        rows = db.session.execute(
             select(link, func.count()).join(model, model.id == link)
             .where(link.in_([p.record.id for p in parents]),
                    child.deleted_at == model.deleted_at)
             .group_by(link)
-        ).tuples())
+        )
+        counts = {parent_id: count for parent_id, count in rows}
         for item in parents:
             setattr(item, attr, counts.get(item.record.id, 0))
