@@ -571,6 +571,7 @@ def _path_values(world, feed_token: FeedToken, api_token: ApiToken) -> dict[str,
         "calendar.revoke": {**common, "token_id": feed_token.id},
         "calendar.feed": {**common, "token": feed_of(feed_token)[10:-4]},
         "notify.settings": {**common, "token": settings_token(world.admin)},
+        "trash.restore": {**common, "kind": "tasks", "record_id": world.editor_task.id},
     }
 
 
