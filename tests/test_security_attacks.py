@@ -571,6 +571,7 @@ def _path_values(world, feed_token: FeedToken, api_token: ApiToken) -> dict[str,
         "calendar.revoke": {**common, "token_id": feed_token.id},
         "calendar.feed": {**common, "token": feed_of(feed_token)[10:-4]},
         "notify.settings": {**common, "token": settings_token(world.admin)},
+        "trash.restore": {**common, "kind": "tasks", "record_id": world.editor_task.id},
     }
 
 
@@ -691,6 +692,7 @@ NEXT_READERS = [
     ("bulk check-off", "/tasks/bulk-complete", lambda w: {"ids": [w.viewer_task.id]}),
     ("undo", "/tasks/undo", lambda w: {"ids": [w.viewer_task.id]}),
     ("revoke a feed", "/calendar/subscriptions/{feed}/revoke", lambda w: {}),
+    ("restore from the trash", "/trash/tasks/{task}/restore", lambda w: {}),
 ]
 
 
@@ -743,6 +745,8 @@ PAGES = [
     ("/calendar/import", EDITORS), ("/login", SIGNED_OUT), ("/static/app.css", ANYONE),
     ("/calendar/{feed}.ics", ANYONE), ("/notify/settings/{settings}", ANYONE),
     ("/api/v1/openapi.json", ANYONE), ("/api/v1/docs", ANYONE),
+    ("/trash", EDITORS), ("/tasks/{task}/delete", EDITORS),
+    ("/exchanges/{exchange}/delete", EDITORS),
 ]
 
 #: Writing routes the table of test_web_roles leaves out: (name, who may, path, data).
@@ -868,6 +872,9 @@ def _api_writes(world) -> list[tuple]:
         ("update_task_view", EDITORS, "PATCH", f"/tasks/{w.viewer_task.id}",
          {"title": "Neu", "version": w.viewer_task.version}),
         ("delete_task_view", EDITORS, "DELETE", f"/tasks/{w.editor_task.id}", None),
+        ("restore_exchange_view", EDITORS, "POST", f"/exchanges/{w.later.id}/restore", None),
+        ("restore_outcome_view", EDITORS, "POST", f"/outcomes/{w.outcome.id}/restore", None),
+        ("restore_task_view", EDITORS, "POST", f"/tasks/{w.editor_task.id}/restore", None),
         ("complete_task_view", EDITORS, "POST", f"/tasks/{w.editor_task.id}/complete", None),
         ("reopen_task_view", EDITORS, "POST", f"/tasks/{w.editor_task.id}/reopen", None),
         ("complete_task_view", ALL, "POST", f"/tasks/{w.viewer_task.id}/complete", None),
@@ -891,7 +898,8 @@ def test_each_role_against_each_api_write(client, world, role):
 
 
 def test_without_a_token_every_api_operation_is_401(client, world):
-    values = {"task_id": world.editor_task.id, "exchange_id": world.exchange.id}
+    values = {"task_id": world.editor_task.id, "exchange_id": world.exchange.id,
+              "outcome_id": world.outcome.id}
     for op in OPERATIONS:
         path = "/api/v1" + re.sub(r"<int:(\w+)>", lambda m: str(values[m.group(1)]), op.rule)
         response = client.open(path, method=op.method, json={})

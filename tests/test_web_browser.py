@@ -279,3 +279,39 @@ def test_admin_and_sign_in_pages_pass_the_accessibility_scan(browser, live_serve
             problems[path] = results.generate_report()
     context.close()
     assert not problems, "\n".join(f"{k}:\n{v}" for k, v in problems.items())
+
+
+def test_a_deleted_exchange_is_restored_whole_from_the_trash(browser, live_server, make):
+    """Jonas deletes an exchange with its outcome and tasks, then restores it from /trash."""
+    jonas = make.user("editor", name="Jonas Becker", email="jonas@rostock.example")
+    exchange = make.exchange(title="Besuch in Kiel", all_day=True, start_date=a_date(1))
+    outcome = make.outcome(exchange, text="Kiel teilt seine Datenplattform")
+    make.task(title="Zugang beantragen", owner_id=jonas.id, outcome_id=outcome.id)
+    make.task(title="Fotos verschicken", owner_id=jonas.id, exchange_id=exchange.id)
+    exchange_id = exchange.id
+    # The live server writes from another thread: the test's session must not hold a lock.
+    db.session.rollback()
+    base = live_server
+    context = _new_context(browser)
+    page = context.new_page()
+    _sign_in(page, base, "jonas@rostock.example")
+
+    page.goto(f"{base}/exchanges/{exchange_id}")
+    page.get_by_role("link", name="Austausch löschen").click()
+    assert "1 Ergebnis · 2 Aufgaben" in page.content()
+    page.get_by_role("button", name="Löschen").click()
+    page.wait_for_url(f"{base}/exchanges")
+    assert "Austausch gelöscht: Besuch in Kiel" in page.content()
+    assert page.get_by_role("button", name="Rückgängig").is_visible()
+
+    page.get_by_role("link", name="Papierkorb").click()
+    row = page.locator(f"#trash-exchanges-{exchange_id}")
+    assert "mit 1 Ergebnis, 2 Aufgaben" in row.inner_text()
+    assert "Jonas Becker" in row.inner_text()
+    row.get_by_role("button", name="Wiederherstellen").click()
+    page.wait_for_url(f"{base}/exchanges/{exchange_id}")
+    text = page.content()
+    assert "Wiederhergestellt: Besuch in Kiel" in text
+    for shown in ("Kiel teilt seine Datenplattform", "Zugang beantragen", "Fotos verschicken"):
+        assert shown in text
+    context.close()

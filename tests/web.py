@@ -164,6 +164,7 @@ MUTATING_ROUTES = [
     ("outcome drop", EDITORS, lambda w: f"/exchanges/{w.exchange.id}/outcomes/{w.outcome.id}/drop",
      lambda w: {"dropped": "1"}),
     ("exchange delete", EDITORS, lambda w: f"/exchanges/{w.later.id}/delete", None),
+    ("trash restore", EDITORS, lambda w: f"/trash/tasks/{w.editor_task.id}/restore", None),
     ("person create", ADMINS, lambda w: "/people/new",
      lambda w: {"name": "Neue Person", "role": "", "active": "y"}),
     ("person edit", ADMINS, lambda w: f"/people/{w.viewer.id}/edit",

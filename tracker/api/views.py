@@ -66,6 +66,14 @@ def _live(model: type[_Record], ident: int) -> _Record:
     return obj
 
 
+def _any(model: type[_Record], ident: int) -> _Record:
+    """The record with this id, deleted or not (to restore it), or 404."""
+    obj = db.session.get(model, ident) if 0 < ident <= MAX_ID else None
+    if obj is None:
+        raise NotFound(f"there is no {model.__name__.lower()} {ident}")
+    return obj
+
+
 @contextmanager
 def _saving(model: type[Record], ident: int) -> Iterator[None]:
     """transaction(), and a 409 that carries the record as it is now, even after a race."""
@@ -247,11 +255,40 @@ def update_exchange_view(exchange_id: int, body: schemas.ExchangePatch) -> Respo
     status=204, errors=(403, 409),
 )
 def delete_exchange_view(exchange_id: int, query: schemas.DeleteQuery) -> ResponseReturnValue:
-    """Delete an exchange (it can be restored; its outcomes and tasks stay)."""
+    """Delete an exchange with its outcomes and tasks (restore brings them back together)."""
     with _saving(Exchange, exchange_id):
         exchange = _live(Exchange, exchange_id)
         exchanges.delete_exchange(exchange, current_actor(), query.version)
     return _no_content()
+
+
+@operation(
+    "/exchanges/<int:exchange_id>/restore", "POST", tag="exchanges",
+    answer=schemas.ExchangeOut, errors=(403, 422),
+)
+def restore_exchange_view(exchange_id: int) -> ResponseReturnValue:
+    """Restore a deleted exchange with the outcomes and tasks deleted together with it.
+
+    Restoring an exchange that is not deleted changes nothing and answers it as it is.
+    """
+    with transaction():
+        exchange = exchanges.restore_exchange(_any(Exchange, exchange_id), current_actor())
+    return _json(show.exchange(exchange))
+
+
+@operation(
+    "/outcomes/<int:outcome_id>/restore", "POST", tag="exchanges",
+    answer=schemas.OutcomeOut, errors=(403, 422),
+)
+def restore_outcome_view(outcome_id: int) -> ResponseReturnValue:
+    """Restore a deleted outcome with the tasks deleted together with it.
+
+    422 while its exchange is deleted (restore the exchange instead); an outcome that is
+    not deleted is answered unchanged.
+    """
+    with transaction():
+        outcome = exchanges.restore_outcome(_any(Outcome, outcome_id), current_actor())
+    return _json(show.outcome(outcome))
 
 
 @operation(
@@ -369,6 +406,20 @@ def delete_task_view(task_id: int, query: schemas.DeleteQuery) -> ResponseReturn
         task = _live(Task, task_id)
         tasks.delete_task(task, current_actor(), query.version)
     return _no_content()
+
+
+@operation(
+    "/tasks/<int:task_id>/restore", "POST", tag="tasks", answer=schemas.TaskOut,
+    errors=(403, 422),
+)
+def restore_task_view(task_id: int) -> ResponseReturnValue:
+    """Restore a deleted task; a task that is not deleted is answered unchanged.
+
+    422 while its exchange or outcome is deleted (restore that instead).
+    """
+    with transaction():
+        task = tasks.restore_task(_any(Task, task_id), current_actor())
+    return _json(show.task(task))
 
 
 @operation(

@@ -123,6 +123,15 @@ MESSAGES: dict[str, Message] = {
     "rrule_too_frequent": Message("an exchange recurs at most daily"),
     "rrule_below_one": Message("%(part)s must be 1 or more"),
     "rrule_out_of_range": Message("%(part)s=%(value)s is out of range"),
+    # Restoring from the trash.
+    "exchange_still_deleted": Message(
+        "its exchange is deleted; restore the exchange first",
+        _l("Its exchange is deleted; please restore the exchange first."),
+    ),
+    "outcome_still_deleted": Message(
+        "its outcome is deleted; restore the outcome first",
+        _l("Its outcome is deleted; please restore the outcome first."),
+    ),
     # Calendar feeds and the API's lists.
     "not_personal_or_team": Message("must be personal or team"),
     "not_a_cursor": Message("is not a cursor this API gave out"),

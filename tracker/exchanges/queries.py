@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from tracker.core import timeutil
+from tracker.core.audit import AuditEntry
 from tracker.exchanges.models import Exchange, Outcome, exchange_organisations
 from tracker.extensions import db
 from tracker.tasks.models import Task
@@ -121,3 +122,36 @@ def carried_over(exchange: Exchange, limit: int = 50) -> list[Task]:
         .order_by(Task.due_date.is_(None), Task.due_date, Task.id),
         limit,
     )
+
+
+def deletion_counts(exchange: Exchange) -> tuple[int, int]:
+    """(outcomes, tasks) that a delete of the exchange takes with it: its live ones."""
+    outcomes = db.session.scalar(
+        select(func.count()).select_from(Outcome)
+        .where(Outcome.exchange_id == exchange.id, Outcome.is_live)
+    )
+    tasks = db.session.scalar(
+        select(func.count()).select_from(Task).where(Task.exchange_id == exchange.id, Task.is_live)
+    )
+    return outcomes or 0, tasks or 0
+
+
+def history_of(exchange: Exchange) -> tuple[list[AuditEntry], dict[int, Outcome]]:
+    """The exchange's audit trail and its outcomes' (deleted ones too), oldest first.
+
+    Also the outcomes by id, so the page can say which one an entry is about.
+    """
+    of_exchange = select(Outcome).where(Outcome.exchange_id == exchange.id)
+    outcomes = {o.id: o for o in db.session.scalars(of_exchange)}
+    entries = db.session.scalars(
+        select(AuditEntry)
+        .where(or_(
+            and_(AuditEntry.entity_type == Exchange.__tablename__,
+                 AuditEntry.entity_id == exchange.id),
+            and_(AuditEntry.entity_type == Outcome.__tablename__,
+                 AuditEntry.entity_id.in_(list(outcomes))),
+        ))
+        .order_by(AuditEntry.id)
+        .options(selectinload(AuditEntry.actor))
+    )
+    return list(entries), outcomes

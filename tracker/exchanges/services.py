@@ -29,7 +29,11 @@ from tracker.exchanges.models import (
 from tracker.extensions import db
 from tracker.organisations.models import Organisation
 from tracker.tasks.models import Task
-from tracker.tasks.services import refresh_outcome_status
+from tracker.tasks.services import (
+    delete_tasks_along,
+    refresh_outcome_status,
+    restore_tasks_along,
+)
 
 SCALAR_FIELDS = (
     "title",
@@ -228,7 +232,11 @@ def _move_tasks_due_at(exchange: Exchange, actor: Person | None) -> None:
 def delete_exchange(
     exchange: Exchange, actor: Person | None, expected_version: int | None = None
 ) -> Exchange:
-    """Soft delete; its outcomes and tasks stay and come back with it on restore."""
+    """Soft delete, together with its live outcomes and tasks, so none is left without it.
+
+    All of them get the same `deleted_at` (one timestamp, one transaction, each audited):
+    that shared time is the rule by which `restore_exchange` knows what went with it.
+    """
     require(can_edit(actor))
     if not exchange.is_live:
         return exchange
@@ -238,19 +246,40 @@ def delete_exchange(
     exchange.updated_at = now
     db.session.flush()
     audit.record("delete", exchange, actor, {"deleted_at": (None, now)})
+    outcomes = db.session.scalars(
+        select(Outcome).where(Outcome.exchange_id == exchange.id, Outcome.is_live)
+        .order_by(Outcome.id)
+    )
+    for outcome in outcomes:
+        _mark_outcome_deleted(outcome, actor, now)
+    delete_tasks_along(Task.exchange_id == exchange.id, actor, now)
     return exchange
 
 
 def restore_exchange(exchange: Exchange, actor: Person | None) -> Exchange:
-    """A delete is never final: the exchange comes back with its outcomes and tasks."""
+    """A delete is never final: the exchange comes back with what was deleted with it.
+
+    "With it" means: its outcomes and tasks whose `deleted_at` equals the exchange's (set by
+    `delete_exchange` in the same moment). Those deleted on their own before stay deleted.
+    """
     require(can_edit(actor))
     if exchange.is_live:
         return exchange
     old = exchange.deleted_at
+    assert old is not None
     exchange.deleted_at = None
     exchange.updated_at = utcnow()
     db.session.flush()
     audit.record("restore", exchange, actor, {"deleted_at": (old, None)})
+    outcomes = list(db.session.scalars(
+        select(Outcome).where(Outcome.exchange_id == exchange.id, Outcome.deleted_at == old)
+        .order_by(Outcome.id)
+    ))
+    for outcome in outcomes:
+        _mark_outcome_restored(outcome, actor)
+    restore_tasks_along(Task.exchange_id == exchange.id, old, actor)
+    for outcome in outcomes:
+        refresh_outcome_status(outcome)
     return exchange
 
 
@@ -321,27 +350,49 @@ def update_outcome(
 
 
 def delete_outcome(outcome: Outcome, actor: Person | None) -> Outcome:
-    """An outcome recorded by mistake leaves the page, yet stays on record to restore."""
+    """An outcome recorded by mistake leaves the page with its tasks, yet stays on record.
+
+    Its live tasks get the outcome's `deleted_at`; `restore_outcome` brings back those.
+    """
     require(can_edit(actor))
     if outcome.is_live:
         now = utcnow()
-        outcome.deleted_at = now
-        outcome.updated_at = now
-        db.session.flush()
-        audit.record("delete", outcome, actor, {"deleted_at": (None, now)})
+        _mark_outcome_deleted(outcome, actor, now)
+        delete_tasks_along(Task.outcome_id == outcome.id, actor, now)
     return outcome
 
 
 def restore_outcome(outcome: Outcome, actor: Person | None) -> Outcome:
-    """A delete is never final: the outcome comes back as it was."""
+    """A delete is never final: the outcome comes back with the tasks deleted with it.
+
+    Refused while its exchange is deleted: restoring the exchange brings it back.
+    """
     require(can_edit(actor))
-    if not outcome.is_live:
-        old = outcome.deleted_at
-        outcome.deleted_at = None
-        outcome.updated_at = utcnow()
-        db.session.flush()
-        audit.record("restore", outcome, actor, {"deleted_at": (old, None)})
+    if outcome.is_live:
+        return outcome
+    if not outcome.exchange.is_live:
+        raise InvalidField("exchange_id", "exchange_still_deleted")
+    old = outcome.deleted_at
+    assert old is not None
+    _mark_outcome_restored(outcome, actor)
+    restore_tasks_along(Task.outcome_id == outcome.id, old, actor)
+    refresh_outcome_status(outcome)
     return outcome
+
+
+def _mark_outcome_deleted(outcome: Outcome, actor: Person | None, now: datetime) -> None:
+    outcome.deleted_at = now
+    outcome.updated_at = now
+    db.session.flush()
+    audit.record("delete", outcome, actor, {"deleted_at": (None, now)})
+
+
+def _mark_outcome_restored(outcome: Outcome, actor: Person | None) -> None:
+    old = outcome.deleted_at
+    outcome.deleted_at = None
+    outcome.updated_at = utcnow()
+    db.session.flush()
+    audit.record("restore", outcome, actor, {"deleted_at": (old, None)})
 
 
 def plan_exchange_from_task(task: Task, actor: Person | None, **fields: Any) -> Exchange:

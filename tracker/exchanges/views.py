@@ -3,7 +3,16 @@ and their tasks are recorded in place."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -136,6 +145,7 @@ def render_page(
             outcome_form = OutcomeForm(formdata=None)
             outcome_form.organisation_ids.data = [o.id for o in exchange.organisations]
         outcome_form.organisation_ids.choices = [(o.id, o.label) for o in exchange.organisations]
+    history, outcomes_by_id = queries.history_of(exchange)
     return render_template(
         "exchanges/show.html",
         exchange=exchange,
@@ -144,6 +154,8 @@ def render_page(
         carried=queries.carried_over(exchange),
         outcome_form=outcome_form,
         task_forms=task_forms,
+        history=history,
+        outcomes_by_id=outcomes_by_id,
     ), code
 
 
@@ -225,12 +237,21 @@ def drop_outcome(exchange_id: int, outcome_id: int) -> ResponseReturnValue:
                             _anchor=f"outcome-{outcome.id}"))
 
 
-@bp.post("/exchanges/<int:exchange_id>/delete")
+@bp.route("/exchanges/<int:exchange_id>/delete", methods=["GET", "POST"])
 @editor_required
 def delete(exchange_id: int) -> ResponseReturnValue:
-    """An exchange entered by mistake leaves the lists; its outcomes and tasks are kept."""
+    """Ask first, saying what goes with it; then delete it with its outcomes and tasks.
+
+    The message after it carries an "Undo" that restores all of them (see tracker.trash).
+    """
     exchange = get_exchange(exchange_id)
+    if request.method == "GET":
+        outcomes, tasks = queries.deletion_counts(exchange)
+        return render_template("trash/confirm_delete.html", title=exchange.title,
+                               kind="exchanges", outcomes=outcomes, tasks=tasks,
+                               back=url_for("exchanges.show", exchange_id=exchange.id))
     with transaction():
         services.delete_exchange(exchange, current_user)
-    flash(_("Exchange deleted."), "success")
+    session["undo"] = {"restore": "exchanges", "id": exchange.id,
+                       "message": _("Exchange deleted: %(title)s", title=exchange.title)}
     return redirect(url_for("exchanges.index"))

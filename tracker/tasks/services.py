@@ -6,9 +6,10 @@ These functions change the session and flush; the caller wraps them in
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 
 from tracker.accounts.models import Person
 from tracker.core import audit, validation
@@ -207,27 +208,68 @@ def delete_task(task: Task, actor: Person | None, expected_version: int | None =
     require(can_edit(actor))
     _live(task)
     check_version(task, expected_version)
-    now = utcnow()
-    task.deleted_at = now
-    task.updated_at = now
-    db.session.flush()
-    audit.record("delete", task, actor, {"deleted_at": (None, now)})
+    _mark_deleted(task, actor, utcnow())
     _refresh_outcome(task.outcome_id)
     return task
 
 
-def restore_task(task: Task, actor: Person | None) -> Task:
-    """A delete is never final, so a mistaken one is undone with its history intact."""
-    require(can_edit(actor))
-    if task.is_live:
-        return task
+def _mark_deleted(task: Task, actor: Person | None, now: datetime) -> None:
+    task.deleted_at = now
+    task.updated_at = now
+    db.session.flush()
+    audit.record("delete", task, actor, {"deleted_at": (None, now)})
+
+
+def _mark_restored(task: Task, actor: Person | None) -> None:
     old = task.deleted_at
     task.deleted_at = None
     task.updated_at = utcnow()
     db.session.flush()
     audit.record("restore", task, actor, {"deleted_at": (old, None)})
+
+
+def restore_task(task: Task, actor: Person | None) -> Task:
+    """A delete is never final, so a mistaken one is undone with its history intact.
+
+    A task whose exchange or outcome is still deleted is refused: restore that first
+    (it brings back the tasks deleted together with it).
+    """
+    require(can_edit(actor))
+    if task.is_live:
+        return task
+    if task.outcome is not None and not task.outcome.is_live:
+        raise InvalidField("outcome_id", "outcome_still_deleted")
+    if task.exchange is not None and not task.exchange.is_live:
+        raise InvalidField("exchange_id", "exchange_still_deleted")
+    _mark_restored(task, actor)
     _refresh_outcome(task.outcome_id)
     return task
+
+
+def delete_tasks_along(
+    where: ColumnElement[bool], actor: Person | None, now: datetime
+) -> int:
+    """Soft-delete the live tasks `where` selects, stamped with their parent's delete time.
+
+    The shared `now` is what ties them to the exchange or outcome deleted with them:
+    `restore_tasks_along` brings back exactly those. Returns how many were deleted.
+    """
+    tasks = list(db.session.scalars(select(Task).where(where, Task.is_live).order_by(Task.id)))
+    for task in tasks:
+        _mark_deleted(task, actor, now)
+    return len(tasks)
+
+
+def restore_tasks_along(
+    where: ColumnElement[bool], deleted_at: datetime, actor: Person | None
+) -> int:
+    """Restore the tasks `where` selects that were deleted at `deleted_at` (with their parent)."""
+    tasks = list(db.session.scalars(
+        select(Task).where(where, Task.deleted_at == deleted_at).order_by(Task.id)
+    ))
+    for task in tasks:
+        _mark_restored(task, actor)
+    return len(tasks)
 
 
 def _refresh_outcome(outcome_id: int | None) -> None:

@@ -228,14 +228,18 @@ def cancel(task_id: int) -> ResponseReturnValue:
     return redirect(url_for("tasks.show", task_id=task.id))
 
 
-@bp.post("/tasks/<int:task_id>/delete")
+@bp.route("/tasks/<int:task_id>/delete", methods=["GET", "POST"])
 @editor_required
 def delete(task_id: int) -> ResponseReturnValue:
-    """A task entered by mistake disappears everywhere; it can still be restored."""
+    """Ask first; a task deleted by mistake comes back with the "Undo" or from the trash."""
     task = get_task(task_id)
+    if request.method == "GET":
+        return render_template("trash/confirm_delete.html", title=task.title, kind="tasks",
+                               back=url_for("tasks.show", task_id=task.id))
     with transaction():
         services.delete_task(task, current_user)
-    flash(_("Task deleted."), "success")
+    session["undo"] = {"restore": "tasks", "id": task.id,
+                       "message": _("Task deleted: %(title)s", title=task.title)}
     return redirect(url_for("tasks.index"))
 
 
