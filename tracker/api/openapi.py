@@ -67,7 +67,17 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
     return params
 
 
+#: Answered by the HTTP server in front (werkzeug, gunicorn) before the app sees the request.
+URI_TOO_LONG = {
+    "description": "URI Too Long: the request line is longer than the server takes; "
+    "the HTTP server answers this itself, as text/html.",
+    "content": {"text/html": {"schema": {"type": "string"}}},
+}
+
+
 def _problem(status: int) -> dict[str, Any]:
+    if status == 414:
+        return copy.deepcopy(URI_TOO_LONG)
     response: dict[str, Any] = {
         "description": HTTP_STATUS_CODES.get(status, "Error"),
         "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": REF.format(model="Problem")}}},
