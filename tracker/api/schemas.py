@@ -51,7 +51,16 @@ def _iso_day(value: object) -> object:
         raise ValueError("is not a day of the calendar") from None
 
 
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+def _whole(value: object) -> object:
+    """JSON has one kind of number: 849.0 is the integer 849, as JSON Schema reads it too."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+#: Goes with every integer a body or query takes (the bounds stay on `int` for the schema).
+WHOLE = BeforeValidator(_whole)
+Id = Annotated[int, Field(ge=1, le=MAX_ID), WHOLE]
 #: Every date the API reads, in a body or a query: YYYY-MM-DD and nothing else.
 Day = Annotated[date, BeforeValidator(_iso_day), Field(description="YYYY-MM-DD")]
 #: Text that must say something (titles, names, what was agreed): not empty, not only spaces.
@@ -76,7 +85,9 @@ LocalTime = Annotated[
     ),
 ]
 Version = Annotated[
-    int, Field(ge=1, le=MAX_ID, description="The version you read; a stale one gets 409.")
+    int,
+    Field(ge=1, le=MAX_ID, description="The version you read; a stale one gets 409."),
+    WHOLE,
 ]
 
 
@@ -173,7 +184,7 @@ class TaskQuery(Query):
         str | None,
         Field(max_length=SEARCH_MAX_LENGTH, description="Text in the title or description."),
     ] = None
-    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT
+    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT), WHOLE] = DEFAULT_LIMIT
     cursor: Cursor = None
     next: Annotated[
         str | None, Field(max_length=CURSOR_MAX_LENGTH, description="Same as cursor.")
@@ -244,7 +255,7 @@ class ExchangeOut(Answer):
 
 
 class ListQuery(Query):
-    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT
+    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT), WHOLE] = DEFAULT_LIMIT
     cursor: Cursor = None
     next: Annotated[
         str | None, Field(max_length=CURSOR_MAX_LENGTH, description="Same as cursor.")
@@ -341,8 +352,8 @@ class PersonCreate(Body):
     active: bool = True
     digest: Digest = "weekly"
     reminder_minutes: Annotated[
-        int | None,
-        Field(ge=0, le=40_320, description="Default reminder, minutes before the due day."),
+        Annotated[int, Field(ge=0, le=40_320), WHOLE] | None,
+        Field(description="Default reminder, minutes before the due day."),
     ] = 900
 
 
@@ -402,5 +413,5 @@ class Problem(BaseModel):
 
 class DeleteQuery(Query):
     version: Annotated[
-        int | None, Field(ge=1, le=MAX_ID, description="If given, must be the current version.")
+        Id | None, Field(description="If given, must be the current version.")
     ] = None
