@@ -24,10 +24,11 @@ The follow-up tracker's JSON API: exchanges, what was agreed at them, and the ta
 follow. Authenticate with `Authorization: Bearer <personal API token>` (make one on your
 account page or with `flask users api-token EMAIL`). Send bodies as
 `Content-Type: application/json` (anything else gets 415). Dates are `YYYY-MM-DD` and
-nothing else, times ISO 8601 with an offset. Errors are RFC 9457 problem details. Every record has `id`, `created_at`,
-`updated_at` and `version`; a PATCH must send the `version` it read and gets 409 if someone
-changed the record meanwhile. Lists answer `{"items": [...], "next": cursor-or-null}`;
-pass `next` back as `cursor` for the following page.
+nothing else, times ISO 8601 with an offset. Errors are RFC 9457 problem details. Every
+record has `id`, `created_at`, `updated_at` and `version`; a PATCH must send the `version`
+it read and gets 409 if someone changed the record meanwhile. Lists answer
+`{"items": [...], "next": cursor-or-null}`; pass `next` back as `cursor` for the following
+page.
 """
 
 
