@@ -3,10 +3,14 @@ for bad input."""
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy.exc import OperationalError
 
 from tests.api_support import PROBLEM, api_as, assert_problem
+from tracker.extensions import db
 from tracker.tasks import services as tasks
+from tracker.tasks.models import Task
 
 
 def test_unknown_paths_and_methods_answer_problem_json(make, client):
@@ -77,3 +81,44 @@ def test_odd_input_never_gives_a_500(make, client):
             assert response.status_code < 500, (method, path, raw, response.get_json())
             if response.status_code >= 400:
                 assert response.mimetype == PROBLEM
+
+
+def test_a_body_must_be_sent_as_json_or_is_refused_with_415(make, client):
+    """A browser posts text/plain or a form to another site without asking first: the API
+    takes a body only when it says it is JSON, and saves nothing otherwise."""
+    api = api_as(make, client, "editor")
+    task = make.task(title="Bericht")
+    body = json.dumps({"title": "Eingeschleust", "owner_id": api.person.id})
+    for content_type in ("text/plain", "application/x-www-form-urlencoded",
+                         "multipart/form-data; boundary=x", "application/jsonx", None):
+        headers = {"Content-Type": content_type} if content_type else {}
+        response = api.post("/tasks", data=body, headers=headers)
+        assert_problem(response, 415)
+        assert "application/json" in response.get_json()["detail"]
+        patch = api.patch(f"/tasks/{task.id}", data=json.dumps({"version": 1, "title": "x"}),
+                          headers=headers)
+        assert_problem(patch, 415)
+        assert_problem(api.post(f"/tasks/{task.id}/complete", data=b"{}", headers=headers),
+                       415)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Task)) == 1
+    assert db.session.get(Task, task.id).title == "Bericht"
+    # JSON with a charset, and the +json types, are JSON.
+    created = api.post("/tasks", data=body,
+                       headers={"Content-Type": "application/json; charset=utf-8"})
+    assert created.status_code == 201
+    merged = api.patch(f"/tasks/{task.id}", data=json.dumps({"version": 1, "title": "Neu"}),
+                       headers={"Content-Type": "application/merge-patch+json"})
+    assert merged.status_code == 200 and merged.get_json()["title"] == "Neu"
+    # No body at all needs no type.
+    assert api.post(f"/tasks/{task.id}/complete").status_code == 200
+
+
+def test_a_stranger_learns_nothing_from_a_wrongly_typed_body(client):
+    response = client.post("/api/v1/tasks", data="{}", content_type="text/plain")
+    assert_problem(response, 401)  # who you are comes first
+
+
+def test_a_query_with_a_body_of_another_type_is_refused_too(make, client):
+    api = api_as(make, client, "viewer")
+    assert_problem(api.get("/tasks", data="owner_id=1", content_type="text/plain"), 415)
+    assert api.get("/tasks", data="{}", content_type="application/json").status_code == 200

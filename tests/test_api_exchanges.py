@@ -75,6 +75,11 @@ def test_create_exchange_names_each_invalid_field(make, client):
                    "end_date")
     assert_problem(api.post("/exchanges", json={**all_day, "start_date": "2026-02-30"}), 422,
                    "start_date")
+    for written in ("0", "20261202", "2026-12-02T00:00:00"):
+        assert_problem(api.post("/exchanges", json={**all_day, "start_date": written}), 422,
+                       "start_date")
+        assert_problem(api.post("/exchanges", json={**all_day, "end_date": written}), 422,
+                       "end_date")
     assert_problem(api.post("/exchanges", json={"title": "ohne Zeit"}), 422, "starts_at")
     assert_problem(api.post("/exchanges", json={"title": "x", "all_day": True}), 422,
                    "start_date")

@@ -71,6 +71,19 @@ def test_task_filter_errors_name_the_parameter(make, client):
         assert_problem(api.get(f"/tasks?{query}"), 422, field)
 
 
+def test_a_date_filter_takes_only_year_month_day(make, client):
+    """`due_before=0` once read as the Unix epoch and listed nothing with a 200."""
+    api = api_as(make, client, "viewer")
+    make.task(title="Bericht", due_date=date(2026, 12, 3))
+    for parameter in ("due_before", "due_after"):
+        for written in ("0", "1764720000", "2026-12-03T00:00:00", "03.12.2026", "2026-12-3",
+                        "+2026-12-03", "2026-12-03%20", "%EF%BC%92026-12-03"):
+            body = assert_problem(api.get(f"/tasks?{parameter}={written}"), 422, parameter)
+            assert "YYYY-MM-DD" in body["detail"] or "calendar" in body["detail"]
+    found = api.get("/tasks?due_before=2026-12-03&due_after=2026-12-03").get_json()["items"]
+    assert [task["title"] for task in found] == ["Bericht"]
+
+
 def test_limit_defaults_to_50_and_stops_at_500(make, client):
     api = api_as(make, client, "viewer")
     owner = make.person()

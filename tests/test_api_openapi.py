@@ -76,13 +76,43 @@ def test_every_operation_documents_its_errors_as_problem_json(client):
                 assert "401" in responses, (method, path)
             if "{" in path:
                 assert "404" in responses, (method, path)
+            # Too long a body or request line can reach any operation.
+            assert {"413", "414"} <= set(responses), (method, path)
             if "requestBody" in op:
-                assert {"400", "413", "422"} <= set(responses), (method, path)
+                assert {"400", "413", "415", "422"} <= set(responses), (method, path)
             if method == "patch":
                 assert "409" in responses, (method, path)
             for status, answer in responses.items():
-                if status.startswith("4"):
+                if status == "414":  # the HTTP server's own page, before the app sees it
+                    assert set(answer["content"]) == {"text/html"}
+                elif status.startswith("4"):
                     assert "application/problem+json" in answer["content"]
+
+
+def test_text_that_must_say_something_is_described_as_not_empty(client):
+    schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    must_say_something = {
+        "TaskCreate": "title", "TaskPatch": "title", "ExchangeCreate": "title",
+        "ExchangePatch": "title", "OutcomeCreate": "text", "OrganisationCreate": "name",
+        "PersonCreate": "name",
+    }
+    for model, name in must_say_something.items():
+        field = schemas[model]["properties"][name]
+        assert field["minLength"] == 1 and field["pattern"] == r"\S", (model, field)
+    # Free text may stay empty.
+    assert "minLength" not in schemas["TaskCreate"]["properties"]["description"]
+
+
+def test_every_date_is_described_as_a_date(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    task_query = {p["name"]: p for p in doc["paths"]["/api/v1/tasks"]["get"]["parameters"]}
+    for name in ("due_before", "due_after"):
+        assert task_query[name]["schema"]["format"] == "date"
+    schemas = doc["components"]["schemas"]
+    for model, name in (("TaskCreate", "due_date"), ("ExchangeCreate", "start_date"),
+                        ("ExchangeCreate", "end_date")):
+        (day,) = [s for s in schemas[model]["properties"][name]["anyOf"] if s["type"] == "string"]
+        assert day["format"] == "date", (model, name)
 
 
 def test_the_document_matches_what_the_api_answers(make, client):

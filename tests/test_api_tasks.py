@@ -76,8 +76,12 @@ def test_create_names_each_invalid_field(make, client):
         ({"due_date": "2026-02-30"}, "due_date"),
         ({"due_date": "30.01.2026"}, "due_date"),
         ({"due_date": "0001-01-01"}, "due_date"),
+        ({"due_date": "0"}, "due_date"),  # not the Unix epoch
+        ({"due_date": "1764720000"}, "due_date"),
+        ({"due_date": "2026-12-03T00:00:00"}, "due_date"),
         ({"title": "x" * 100_000}, "title"),
         ({"title": "   "}, "title"),
+        ({"title": ""}, "title"),
         ({"title": "a\x00b"}, "title"),
         ({"title": None}, "title"),
         ({"due_time": "25:00", "due_date": "2026-12-01"}, "due_time"),
@@ -198,8 +202,11 @@ def test_complete_and_reopen(make, client):
     assert_problem(api.post(f"/tasks/{task.id}/complete", json={"version": 0}), 422, "version")
     assert_problem(api.post(f"/tasks/{task.id}/complete", json={"extra": 1}), 422, "extra")
     # An optional body is absent or JSON; a vertical tab is neither.
-    assert_problem(api.post(f"/tasks/{task.id}/complete", data=b"\x0b"), 400)
-    assert api.post(f"/tasks/{task.id}/reopen", data=b" \n").status_code == 200
+    as_json = "application/json"
+    assert_problem(api.post(f"/tasks/{task.id}/complete", data=b"\x0b", content_type=as_json),
+                   400)
+    assert api.post(f"/tasks/{task.id}/reopen", data=b" \n", content_type=as_json).status_code \
+        == 200
 
 
 def test_delete_is_soft_and_the_task_is_gone_from_the_api(make, client):

@@ -22,11 +22,13 @@ _PATH_PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 DESCRIPTION = """\
 The follow-up tracker's JSON API: exchanges, what was agreed at them, and the tasks that
 follow. Authenticate with `Authorization: Bearer <personal API token>` (make one on your
-account page or with `flask users api-token EMAIL`). Dates are `YYYY-MM-DD`, times ISO 8601
-with an offset. Errors are RFC 9457 problem details. Every record has `id`, `created_at`,
-`updated_at` and `version`; a PATCH must send the `version` it read and gets 409 if someone
-changed the record meanwhile. Lists answer `{"items": [...], "next": cursor-or-null}`;
-pass `next` back as `cursor` for the following page.
+account page or with `flask users api-token EMAIL`). Send bodies as
+`Content-Type: application/json` (anything else gets 415). Dates are `YYYY-MM-DD` and
+nothing else, times ISO 8601 with an offset. Errors are RFC 9457 problem details. Every
+record has `id`, `created_at`, `updated_at` and `version`; a PATCH must send the `version`
+it read and gets 409 if someone changed the record meanwhile. Lists answer
+`{"items": [...], "next": cursor-or-null}`; pass `next` back as `cursor` for the following
+page.
 """
 
 
@@ -67,7 +69,17 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
     return params
 
 
+#: Answered by the HTTP server in front (werkzeug, gunicorn) before the app sees the request.
+URI_TOO_LONG = {
+    "description": "URI Too Long: the request line is longer than the server takes; "
+    "the HTTP server answers this itself, as text/html.",
+    "content": {"text/html": {"schema": {"type": "string"}}},
+}
+
+
 def _problem(status: int) -> dict[str, Any]:
+    if status == 414:
+        return copy.deepcopy(URI_TOO_LONG)
     response: dict[str, Any] = {
         "description": HTTP_STATUS_CODES.get(status, "Error"),
         "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": REF.format(model="Problem")}}},

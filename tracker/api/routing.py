@@ -54,6 +54,25 @@ def _field_errors(exc: ValidationError) -> list[dict[str, str]]:
     return errors
 
 
+def has_body() -> bool:
+    """Whether the request carries a body: a length above zero, or chunked (no length)."""
+    if request.content_length:
+        return True
+    return "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+
+
+def require_json_body() -> None:
+    """A body must say it is JSON (application/json or application/*+json), or 415.
+
+    A browser sends text/plain or a form to another site without asking first; refusing
+    every other type means such a cross-site post never reaches a view.
+    """
+    if has_body() and not request.is_json:
+        raise ApiProblem(
+            415, "send the body as JSON, with the header Content-Type: application/json"
+        )
+
+
 def parse_body(model: type[BaseModel], required: bool) -> BaseModel:
     """The JSON body as `model`: 400 if it is not JSON at all, 422 naming each bad field."""
     raw = request.get_data(cache=True)  # 413 when longer than request.max_content_length
@@ -108,11 +127,12 @@ def operation(
         path_params = tuple(
             part.split(":")[-1].rstrip(">") for part in rule.split("/") if part.startswith("<")
         )
-        errs = set(errors)
+        # 413 and 414: a body or a request line longer than the server takes.
+        errs = set(errors) | {413, 414}
         if not public:
             errs.add(401)
         if body is not None:
-            errs |= {400, 413, 422}
+            errs |= {400, 415, 422}
         if query is not None:
             errs.add(422)
         if path_params:
@@ -137,6 +157,7 @@ def operation(
 
         @functools.wraps(view)
         def handler(**kwargs: Any) -> ResponseReturnValue:
+            require_json_body()
             if query is not None:
                 kwargs["query"] = parse_query(query)
             if body is not None:

@@ -7,10 +7,11 @@ an end comes after its start) stay in the services; the models check shape and t
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from tracker.accounts.models import Digest, Locale, Person, Role
 from tracker.core.limits import (
@@ -35,7 +36,35 @@ def _utc(value: datetime) -> datetime:
         raise ValueError("is out of range") from exc
 
 
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_day(value: object) -> object:
+    """Only YYYY-MM-DD: pydantic would also read "0" or "1700000000" as a Unix time."""
+    if not isinstance(value, str):
+        return value  # a number or null: the date type itself refuses or allows it
+    if not _ISO_DAY.fullmatch(value):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("is not a day of the calendar") from None
+
+
+def _whole(value: object) -> object:
+    """JSON has one kind of number: 849.0 is the integer 849, as JSON Schema reads it too."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+#: Goes with every integer a body or query takes (the bounds stay on `int` for the schema).
+WHOLE = BeforeValidator(_whole)
+Id = Annotated[int, Field(ge=1, le=MAX_ID), WHOLE]
+#: Every date the API reads, in a body or a query: YYYY-MM-DD and nothing else.
+Day = Annotated[date, BeforeValidator(_iso_day), Field(description="YYYY-MM-DD")]
+#: Text that must say something (titles, names, what was agreed): not empty, not only spaces.
+NOT_BLANK = r"\S"
 #: A page cursor is short and opaque; anything longer was not made by us.
 CURSOR_MAX_LENGTH = 200
 Cursor = Annotated[
@@ -56,7 +85,9 @@ LocalTime = Annotated[
     ),
 ]
 Version = Annotated[
-    int, Field(ge=1, le=MAX_ID, description="The version you read; a stale one gets 409.")
+    int,
+    Field(ge=1, le=MAX_ID, description="The version you read; a stale one gets 409."),
+    WHOLE,
 ]
 
 
@@ -82,7 +113,7 @@ _TASK_TITLE = max_length(Task.title)
 
 
 class TaskFields(Body):
-    title: Annotated[str, Field(max_length=_TASK_TITLE)] = None  # type: ignore[assignment]
+    title: Annotated[str, Field(min_length=1, max_length=_TASK_TITLE, pattern=NOT_BLANK)] = None  # type: ignore[assignment]
     description: str = ""
     exchange_id: Id | None = None
     outcome_id: Annotated[
@@ -92,7 +123,7 @@ class TaskFields(Body):
     organisation_id: Annotated[
         Id | None, Field(description="The organisation that committed to it.")
     ] = None
-    due_date: date | None = None
+    due_date: Day | None = None
     due_time: LocalTime | None = None
     due_exchange_id: Annotated[
         Id | None,
@@ -101,13 +132,13 @@ class TaskFields(Body):
 
 
 class TaskCreate(TaskFields):
-    title: Annotated[str, Field(max_length=_TASK_TITLE)]
+    title: Annotated[str, Field(min_length=1, max_length=_TASK_TITLE, pattern=NOT_BLANK)]
     owner_id: Id
 
 
 class TaskPatch(TaskFields):
     version: Version
-    title: Annotated[str, Field(max_length=_TASK_TITLE)] = None  # type: ignore[assignment]
+    title: Annotated[str, Field(min_length=1, max_length=_TASK_TITLE, pattern=NOT_BLANK)] = None  # type: ignore[assignment]
     owner_id: Id = None  # type: ignore[assignment]
     status: Annotated[
         TaskStatus | None,
@@ -143,8 +174,8 @@ class TaskQuery(Query):
     owner_id: Id | None = None
     organisation_id: Id | None = None
     exchange_id: Id | None = None
-    due_before: Annotated[date | None, Field(description="Due on or before this day.")] = None
-    due_after: Annotated[date | None, Field(description="Due on or after this day.")] = None
+    due_before: Annotated[Day | None, Field(description="Due on or before this day.")] = None
+    due_after: Annotated[Day | None, Field(description="Due on or after this day.")] = None
     overdue: Annotated[
         bool | None,
         Field(description="true: only open tasks whose due date has passed (team time zone)."),
@@ -153,7 +184,7 @@ class TaskQuery(Query):
         str | None,
         Field(max_length=SEARCH_MAX_LENGTH, description="Text in the title or description."),
     ] = None
-    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT
+    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT), WHOLE] = DEFAULT_LIMIT
     cursor: Cursor = None
     next: Annotated[
         str | None, Field(max_length=CURSOR_MAX_LENGTH, description="Same as cursor.")
@@ -171,7 +202,7 @@ _EXCHANGE_TITLE = max_length(Exchange.title)
 
 
 class ExchangeFields(Body):
-    title: Annotated[str, Field(max_length=_EXCHANGE_TITLE)] = None  # type: ignore[assignment]
+    title: Annotated[str, Field(min_length=1, max_length=_EXCHANGE_TITLE, pattern=NOT_BLANK)] = None  # type: ignore[assignment]
     kind: ExchangeKind = "other"
     status: ExchangeStatus = "planned"
     all_day: Annotated[
@@ -181,8 +212,8 @@ class ExchangeFields(Body):
     ends_at: Annotated[Moment | None, Field(description="Default: an hour after the start.")] = (
         None
     )
-    start_date: date | None = None
-    end_date: Annotated[date | None, Field(description="Inclusive last day.")] = None
+    start_date: Day | None = None
+    end_date: Annotated[Day | None, Field(description="Inclusive last day.")] = None
     location: Annotated[str, Field(max_length=max_length(Exchange.location))] = ""
     description: Annotated[str, Field(description="Summary or minutes.")] = ""
     rrule: Annotated[
@@ -195,7 +226,7 @@ class ExchangeFields(Body):
 
 
 class ExchangeCreate(ExchangeFields):
-    title: Annotated[str, Field(max_length=_EXCHANGE_TITLE)]
+    title: Annotated[str, Field(min_length=1, max_length=_EXCHANGE_TITLE, pattern=NOT_BLANK)]
 
 
 class ExchangePatch(ExchangeFields):
@@ -224,7 +255,7 @@ class ExchangeOut(Answer):
 
 
 class ListQuery(Query):
-    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT
+    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT), WHOLE] = DEFAULT_LIMIT
     cursor: Cursor = None
     next: Annotated[
         str | None, Field(max_length=CURSOR_MAX_LENGTH, description="Same as cursor.")
@@ -249,7 +280,7 @@ class ExchangePage(Answer):
 
 
 class OutcomeCreate(Body):
-    text: Annotated[str, Field(description="What was agreed.")]
+    text: Annotated[str, Field(min_length=1, pattern=NOT_BLANK, description="What was agreed.")]
     organisation_ids: Annotated[list[Id], Field(max_length=MAX_IDS_IN_LIST)] = []
 
 
@@ -273,7 +304,9 @@ class OutcomePage(Answer):
 
 
 class OrganisationCreate(Body):
-    name: Annotated[str, Field(max_length=max_length(Organisation.name))]
+    name: Annotated[
+        str, Field(min_length=1, max_length=max_length(Organisation.name), pattern=NOT_BLANK)
+    ]
     short_name: Annotated[
         str | None, Field(max_length=max_length(Organisation.short_name))
     ] = None
@@ -307,7 +340,9 @@ class OrganisationPage(Answer):
 
 
 class PersonCreate(Body):
-    name: Annotated[str, Field(max_length=max_length(Person.name))]
+    name: Annotated[
+        str, Field(min_length=1, max_length=max_length(Person.name), pattern=NOT_BLANK)
+    ]
     email: Annotated[str | None, Field(max_length=max_length(Person.email))] = None
     organisation_id: Id | None = None
     role: Annotated[
@@ -317,8 +352,8 @@ class PersonCreate(Body):
     active: bool = True
     digest: Digest = "weekly"
     reminder_minutes: Annotated[
-        int | None,
-        Field(ge=0, le=40_320, description="Default reminder, minutes before the due day."),
+        Annotated[int, Field(ge=0, le=40_320), WHOLE] | None,
+        Field(description="Default reminder, minutes before the due day."),
     ] = 900
 
 
@@ -378,5 +413,5 @@ class Problem(BaseModel):
 
 class DeleteQuery(Query):
     version: Annotated[
-        int | None, Field(ge=1, le=MAX_ID, description="If given, must be the current version.")
+        Id | None, Field(description="If given, must be the current version.")
     ] = None
