@@ -11,8 +11,8 @@ sign-in; its counters live in memory, or in Redis for several servers
 from __future__ import annotations
 
 from flask import Flask, Response, g, render_template, request
-from flask.typing import ResponseReturnValue
 from flask.sessions import SecureCookieSessionInterface
+from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_talisman import Talisman
