@@ -6,6 +6,7 @@ import icalendar
 import vobject
 from flask import current_app
 
+from tracker.accounts.auth import start_session
 from tracker.calendar.models import FeedToken
 from tracker.core.database import transaction
 from tracker.extensions import db
@@ -15,6 +16,7 @@ def login(client, person) -> None:
     with client.session_transaction() as session:
         session["_user_id"] = person.get_id()
         session["_fresh"] = True
+        start_session(session)
 
 
 def issue(person, kind: str = "personal", **fields) -> str:

@@ -293,6 +293,30 @@ def test_feed_urls_are_not_written_to_the_access_log(caplog):
     assert "/calendar/<redacted>.ics" in record.getMessage()
 
 
+@pytest.mark.parametrize("path", [
+    "/calendar//{t}.ics", "/calendar/{t}", "/calendar/{t}.ICS", "/calendar/{t}.ics/",
+    "/CALENDAR/{t}.ics", "/calendar%2F{t}.ics", "/calendar/x/{t}", "/calendar/{t}.ics.txt",
+])
+def test_no_variant_of_a_feed_url_reaches_the_log(path):
+    from tracker.calendar.logs import redact_feed_tokens
+
+    token = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+    line = redact_feed_tokens(f'127.0.0.1 - - "GET {path.format(t=token)}?x=1 HTTP/1.1" 404')
+    assert "abcdefghij" not in line, line
+    assert "<redacted>" in line and "?x=1 HTTP/1.1" in line
+
+
+@pytest.mark.parametrize("path", [
+    "/calendar/subscriptions", "/calendar/subscriptions/12/revoke", "/calendar/import",
+    "/calendar/import/save",
+])
+def test_the_calendar_pages_stay_readable_in_the_log(path):
+    from tracker.calendar.logs import redact_feed_tokens
+
+    line = f'"GET {path}?next=/ HTTP/1.1" 200'
+    assert redact_feed_tokens(line) == line
+
+
 # --- subscription pages -----------------------------------------------------------------
 
 

@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tracker.core.files import PRIVATE, atomic_write
@@ -56,7 +57,16 @@ ENVIRONMENT: dict[str, Any] = {
     "TRACKER_PROXY_FIX": 0,
     #: Where sign-in throttling counts; redis://… to share it between servers.
     "TRACKER_RATELIMIT_STORAGE_URL": None,  # in memory
+    #: Further host names the app answers to (comma-separated), besides the loopback names
+    #: and TRACKER_BASE_URL's host; any other Host header gets 400.
+    "TRACKER_TRUSTED_HOSTS": None,  # none further
+    #: A session unused this long ends (signed out); and any session this old.
+    "TRACKER_SESSION_IDLE_HOURS": 12,
+    "TRACKER_SESSION_MAX_DAYS": 30,
 }
+
+#: Host names the app always answers to: a health check or a proxy on the same machine.
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 #: Flask's and the extensions' settings as the tracker wants them, before any override.
 APP_DEFAULTS: dict[str, Any] = {
@@ -97,7 +107,25 @@ def from_environment(instance_path: Path, environ: Mapping[str, str] | None = No
         "TRACKER_BASE_URL": (text("TRACKER_BASE_URL") or "").rstrip("/") or None,
         "TRACKER_SMTP_TIMEOUT": _number(env, "TRACKER_SMTP_TIMEOUT"),
         "TRACKER_PROXY_FIX": _number(env, "TRACKER_PROXY_FIX"),
+        "TRACKER_SESSION_IDLE_HOURS": _number(env, "TRACKER_SESSION_IDLE_HOURS"),
+        "TRACKER_SESSION_MAX_DAYS": _number(env, "TRACKER_SESSION_MAX_DAYS"),
     }
+
+
+def trusted_hosts(base_url: str | None, configured: str | list[str] | None) -> list[str]:
+    """The Host names the app answers to: the loopback names, TRACKER_BASE_URL's host and
+    TRACKER_TRUSTED_HOSTS. Without TRACKER_BASE_URL, links in mail and `/api/v1/me` are built
+    from the request's host, so an attacker's `Host: evil.example` must not be answered.
+
+    Flask ignores the port when it compares (`localhost:5000` matches `localhost`). IPv6
+    addresses are not matched by werkzeug's comparison; put a name in front instead.
+    """
+    names = [*LOOPBACK_HOSTS]
+    if base_url and (host := urlsplit(base_url).hostname):
+        names.append(host)
+    extra = configured.split(",") if isinstance(configured, str) else (configured or [])
+    names += [name.strip().lower() for name in extra if name.strip()]
+    return list(dict.fromkeys(names))
 
 
 def ensure_secret_key(config: dict, instance_path: Path) -> None:

@@ -116,3 +116,17 @@ class ApiToken(Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     person: Mapped[Person] = relationship()
+
+
+class EndedSession(Model):
+    """A signed-out session, by the SHA-256 of its id: a copy of its cookie opens nothing.
+
+    Sessions live in the signed cookie; the server keeps only those that ended early (kept
+    until they would have expired anyway). Signing out ends this session alone, unlike a
+    password change, which moves `Person.session_epoch` and so ends all of them.
+    """
+
+    __tablename__ = "ended_sessions"
+
+    session_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

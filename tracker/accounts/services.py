@@ -7,12 +7,21 @@ import hmac
 import re
 import secrets
 from datetime import timedelta
+from functools import cache
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from tracker.accounts.models import DIGEST_FREQUENCIES, LOCALES, ROLES, ApiToken, Person
+from tracker.accounts.models import (
+    DIGEST_FREQUENCIES,
+    LOCALES,
+    ROLES,
+    ApiToken,
+    EndedSession,
+    Person,
+)
 from tracker.core import audit, validation
 from tracker.core.errors import InvalidField
 from tracker.core.limits import max_length
@@ -107,6 +116,7 @@ def create_person(actor: Person | None, password: str | None = None, **fields: A
     person = Person(**values)
     if password is not None:
         person.password_hash = hash_password(password)
+        check_personal_password(password, values.get("email"), values.get("name"))
     db.session.add(person)
     db.session.flush()
     audit.record("create", person, actor, {k: (None, v) for k, v in values.items() if v})
@@ -138,13 +148,37 @@ def update_person(
     return person
 
 
+@cache
+def common_passwords() -> frozenset[str]:
+    """The most common passwords, lower-case, read once from the list shipped in the package."""
+    lines = (Path(__file__).parent / "common_passwords.txt").read_text("utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("# "))
+
+
 def hash_password(password: str) -> str:
-    """Every password set anywhere meets the same length rule before it is hashed."""
+    """Every password set anywhere meets the same rules (length, not a common one) before it
+    is hashed; `check_personal_password` adds the person's own name and address."""
     if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidField("password", "too_short", min=MIN_PASSWORD_LENGTH)
     if len(password) > 1024:
         raise InvalidField("password", "password_too_long")
+    if password.strip().lower() in common_passwords():
+        raise InvalidField("password", "password_too_common")
     return generate_password_hash(password)
+
+
+#: Parts of a name or an address shorter than this are too common to refuse ("Li", "jo").
+MIN_PERSONAL_PART = 3
+
+
+def check_personal_password(password: str, email: str | None, name: str | None) -> None:
+    """Refuse a password that contains the person's name or their address's local part (or a
+    part of either of 3+ characters), case-insensitive: the first things an attacker tries."""
+    local_part = (email or "").partition("@")[0]
+    parts = {local_part, *re.split(r"[\W_]+", local_part), *re.split(r"[\W_]+", name or "")}
+    lowered = password.lower() if isinstance(password, str) else ""
+    if any(len(p) >= MIN_PERSONAL_PART and p.lower() in lowered for p in parts):
+        raise InvalidField("password", "password_contains_name")
 
 
 def set_password(person: Person, actor: Person | None, password: str) -> None:
@@ -153,6 +187,7 @@ def set_password(person: Person, actor: Person | None, password: str) -> None:
     if person.role is None:
         raise InvalidField("role", "role_before_password")
     person.password_hash = hash_password(password)
+    check_personal_password(password, person.email, person.name)
     person.session_epoch += 1
     person.updated_at = utcnow()
     db.session.flush()
@@ -166,6 +201,7 @@ def give_login(person: Person, actor: Person | None, role: str, password: str) -
     role's, and other sessions ending.
     """
     hash_password(password)  # refuse a bad password before anything changes
+    check_personal_password(password, person.email, person.name)
     update_person(person, actor, {"role": role})
     set_password(person, actor, password)
     return person
@@ -230,3 +266,25 @@ def person_for_api_token(plain: str) -> Person | None:
         return None
     touch(token, utcnow(), LAST_USED_PRECISION)
     return token.person
+
+
+def session_hash(session_id: str) -> str:
+    """Ended sessions are kept by hash: the table alone does not give a cookie's id away."""
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+def end_session(session_id: str | None, kept_for: timedelta) -> None:
+    """Sign out one session server-side; a copy of its cookie opens nothing afterwards.
+
+    Rows older than `kept_for` (the longest a session lives) go: their cookies have
+    expired anyway."""
+    now = utcnow()
+    db.session.execute(delete(EndedSession).where(EndedSession.ended_at < now - kept_for))
+    if session_id and db.session.get(EndedSession, session_hash(session_id)) is None:
+        db.session.add(EndedSession(session_hash=session_hash(session_id), ended_at=now))
+    db.session.flush()
+
+
+def session_has_ended(session_id: str) -> bool:
+    """Whether this session was signed out (one primary-key lookup per request)."""
+    return db.session.get(EndedSession, session_hash(session_id)) is not None

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -10,6 +21,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from tracker.accounts import services
+from tracker.accounts.auth import session_lifetime, start_session
 from tracker.accounts.forms import AccountForm, LoginForm, PasswordForm, TokenForm
 from tracker.accounts.models import LOCALES, ApiToken
 from tracker.core.database import transaction
@@ -27,9 +39,31 @@ def _email_tried() -> str:
     return "login:" + (request.form.get("email") or "").strip().lower()[:254]
 
 
+def _own_account() -> str:
+    """A signed-in user's password check counts against the same account as signing in."""
+    return "login:" + (current_user.email or "").lower() if current_user.is_authenticated else ""
+
+
+def _password_refused(_response: Response) -> bool:
+    """Only wrong passwords count: signing in many times a day is no attack."""
+    return bool(g.get("password_refused"))
+
+
+#: The sign-in limits, per address and per account, shared by every form that checks a
+#: password: guesses on the account page count with those on the sign-in page.
+PER_ADDRESS = "20 per minute"
+PER_ACCOUNT = "10 per 10 minutes"
+
+
+def _refused() -> None:
+    g.password_refused = True
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("20 per minute", methods=["POST"])
-@limiter.limit("10 per 10 minutes", key_func=_email_tried, methods=["POST"])
+@limiter.shared_limit(PER_ADDRESS, scope="password-per-address", methods=["POST"],
+                      deduct_when=_password_refused)
+@limiter.shared_limit(PER_ACCOUNT, scope="password-per-account", key_func=_email_tried,
+                      methods=["POST"], deduct_when=_password_refused)
 def login() -> ResponseReturnValue:
     """Sign in with email and password; go on to `next` if it is a local path."""
     form = LoginForm()
@@ -42,8 +76,10 @@ def login() -> ResponseReturnValue:
         if person is not None:
             session.clear()
             login_user(person)
+            start_session(session)
             flash(_("Signed in. Welcome, %(name)s.", name=person.name), "success")
             return redirect(safe_next(form.next.data))
+        _refused()
         form.form_errors.append(_("Email or password is wrong, or the account is deactivated."))
     return render_template("accounts/login.html", form=form), (400 if form.errors else 200)
 
@@ -51,6 +87,12 @@ def login() -> ResponseReturnValue:
 @bp.errorhandler(429)
 def too_many_attempts(_exc: HTTPException) -> ResponseReturnValue:
     """Too many sign-in attempts: the same page, a clear message, and 429."""
+    if request.endpoint == "accounts.change_password":
+        password_form = PasswordForm(formdata=None)
+        password_form.form_errors.append(
+            _("Too many wrong passwords. Please wait a few minutes.")
+        )
+        return _render_account(password_form=password_form, code=429)
     form = LoginForm()
     form.form_errors.append(_("Too many sign-in attempts. Please wait a few minutes."))
     return render_template("accounts/login.html", form=form), 429
@@ -61,6 +103,8 @@ def logout() -> ResponseReturnValue:
     """Sign out (POST); a GET shows the button, so a link cannot sign anyone out."""
     form = ButtonForm()
     if request.method == "POST" and form.validate_on_submit():
+        with transaction():
+            services.end_session(session.get("sid"), session_lifetime())
         logout_user()
         session.clear()
         flash(_("Signed out."), "success")
@@ -156,12 +200,16 @@ def save_account() -> ResponseReturnValue:
 
 
 @bp.post("/account/password")
+@limiter.shared_limit(PER_ADDRESS, scope="password-per-address", deduct_when=_password_refused)
+@limiter.shared_limit(PER_ACCOUNT, scope="password-per-account", key_func=_own_account,
+                      deduct_when=_password_refused)
 @login_required
 def change_password() -> ResponseReturnValue:
     """The current password is asked again, so an unattended session cannot take over."""
     form = PasswordForm()
     if form.validate_on_submit():
         if services.authenticate(current_user.email or "", form.current.data) is None:
+            _refused()
             form.current.errors = [_("This is not your current password.")]
         else:
             try:

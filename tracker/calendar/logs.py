@@ -1,5 +1,8 @@
 """Feed links are secrets: logs show /calendar/<redacted>.ics, never the token.
 
+Every path under /calendar/ that is not one of its known pages counts as a feed link
+(`/calendar//<token>.ics`, `/calendar/<token>`, `/calendar/<token>.ICS` too).
+
 One rule (`redact_feed_tokens`), applied where request lines are logged:
 
 - Flask's development server (werkzeug's logger): `RedactFeedTokens`, a logging filter the
@@ -19,15 +22,27 @@ from typing import Any
 
 from gunicorn.glogging import Logger
 
-#: A feed path as it may appear in a log line, raw (percent-encoded) or decoded: anything
-#: between /calendar/ and .ics within one path segment.
-FEED_PATH = re.compile(r"/calendar/[^/\s?#\"]+\.ics")
+#: A path under /calendar/ as it may appear in a log line, raw (percent-encoded) or decoded,
+#: in any case and with any number of slashes: everything up to the end of the path.
+CALENDAR_PATH = re.compile(r"/calendar(?:/|%2f)+([^\s?#\"]*)", re.IGNORECASE)
+#: The pages under /calendar/ whose paths hold no secret; every other path there is
+#: redacted, so a feed token typed or linked in any variant (`//`, no `.ics`, `.ICS`) is not
+#: written down either.
+KNOWN_PAGES = re.compile(r"(?:subscriptions(?:/[0-9]+/revoke)?|import(?:/save)?)/?")
 REDACTED = "/calendar/<redacted>.ics"
 
 
+def _redact(match: re.Match[str]) -> str:
+    rest = match.group(1)
+    if match.group(0).startswith("/calendar/") and KNOWN_PAGES.fullmatch(rest):
+        return match.group(0)
+    return REDACTED if rest.lower().endswith(".ics") else "/calendar/<redacted>"
+
+
 def redact_feed_tokens(text: str) -> str:
-    """`text` with every feed path's token replaced: the one redaction rule for all logs."""
-    return FEED_PATH.sub(REDACTED, text)
+    """`text` with every path under /calendar/ but the known pages redacted: the one
+    redaction rule for all logs."""
+    return CALENDAR_PATH.sub(_redact, text)
 
 
 class RedactFeedTokens(logging.Filter):

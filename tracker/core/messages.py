@@ -71,6 +71,14 @@ MESSAGES: dict[str, Message] = {
     "deactivated": Message("%(name)s is deactivated", _l("This person is deactivated.")),
     "minutes_out_of_range": Message("must be between %(min)s and %(max)s minutes"),
     "password_too_long": Message("is too long", _l("This is too long.")),
+    "password_too_common": Message(
+        "is one of the most common passwords; choose another",
+        _l("This is one of the most common passwords. Please choose another."),
+    ),
+    "password_contains_name": Message(
+        "must not contain the person's name or email address",
+        _l("The password must not contain the person's name or email address."),
+    ),
     "password_needs_role": Message(
         "a user with a password needs a role", _l("A user with a password needs a role.")
     ),

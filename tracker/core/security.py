@@ -10,12 +10,16 @@ sign-in; its counters live in memory, or in Redis for several servers
 
 from __future__ import annotations
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, render_template, request
 from flask.sessions import SecureCookieSessionInterface
+from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_talisman import Talisman
+from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from tracker import config as settings
 
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
@@ -39,7 +43,23 @@ class HttpsAwareSessionInterface(SecureCookieSessionInterface):
         return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
 
 
+def untrusted_host(_exc: SecurityError) -> ResponseReturnValue:
+    """A Host the app does not answer to: 400 with a page (problem+json under the API)
+    saying so; nothing else runs, so no link to that host is made or mailed."""
+    from tracker.api.problems import API_PREFIX, problem
+
+    if request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/"):
+        return problem(400, "this server does not answer to the host named in the request")
+    return render_template("errors/host.html"), 400
+
+
 def init_security(app: Flask) -> None:
+    """Headers, cookies, trusted hosts, proxies and rate limits: the app's one security set-up."""
+    if app.config.get("TRUSTED_HOSTS") is None:  # a test or an operator may set it whole
+        app.config["TRUSTED_HOSTS"] = settings.trusted_hosts(
+            app.config.get("TRACKER_BASE_URL"), app.config.get("TRACKER_TRUSTED_HOSTS")
+        )
+    app.register_error_handler(SecurityError, untrusted_host)
     app.session_interface = HttpsAwareSessionInterface()
     proxies = int(app.config.get("TRACKER_PROXY_FIX") or 0)
     if proxies:

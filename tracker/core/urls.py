@@ -17,6 +17,9 @@ log = logging.getLogger(__name__)
 def base_url() -> str:
     """TRACKER_BASE_URL, else the request's own root, else http://localhost (warned once).
 
+    With TRACKER_BASE_URL set, links come only from it. Without it, the request's root is
+    safe to use because the app answers only to trusted hosts (`config.trusted_hosts`,
+    Flask's TRUSTED_HOSTS): a request naming another host gets 400 before any view runs.
     Without a trailing slash. A command (digests, exports) has no request, so mail sent
     from cron needs the setting; the warning says so once per process.
     """
