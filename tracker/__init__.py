@@ -25,6 +25,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from tracker.core.database import configure_engine, engine_options
     from tracker.core.i18n import select_locale, select_timezone
     from tracker.core.security import init_security
+    from tracker.core.urls import IdConverter
     from tracker.extensions import babel, csrf, db, login_manager, migrate
 
     app = Flask(
@@ -32,6 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
         template_folder=_template_folder(),
     )
+    app.url_map.converters["id"] = IdConverter  # ids in page URLs: 1 … MAX_ID, else 404
     instance_path = Path(app.instance_path)
     app.config.from_mapping(settings.from_environment(instance_path))
     if config:
