@@ -3,11 +3,19 @@ gone, a read-only or full disk; and the health check operators and load balancer
 
 from __future__ import annotations
 
+import contextlib
 import re
+import socket
+import sqlite3
+import threading
 
 import pytest
+from sqlalchemy.engine import make_url
 
+from tests.notify_support import free_port
 from tests.web import csrf_token, fresh, login
+from tracker import create_app
+from tracker.extensions import db
 
 #: Ids past the largest the columns hold: PostgreSQL's int4 ends below the first, SQLite's
 #: (and Python's sqlite3) below the second.
@@ -94,3 +102,221 @@ def test_bulk_check_off_and_undo_skip_ids_no_column_holds(web, world, too_large)
     response = web.post("/tasks/undo", data={"csrf_token": token, "ids": ids})
     assert response.status_code == 302
     assert fresh(world.viewer_task).status == "open"
+
+
+# == 10. The database down, busy, read-only or full =======================================
+
+#: Nothing listens on port 1: connecting is refused at once, as with a database that is down.
+DOWN_URL = "postgresql+psycopg://postgres@127.0.0.1:1/tracker"
+
+
+def _app_on(url: str, **config):
+    """An app as gunicorn runs it (errors are answered, not raised into the test)."""
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test-secret",
+                       "RATELIMIT_ENABLED": False, **config})
+
+
+def _signed_in(client, person_id: int = 1, epoch: int = 0):
+    with client.session_transaction() as cookie:
+        cookie["_user_id"] = f"{person_id}:{epoch}"
+        cookie["_fresh"] = True
+    return client
+
+
+def _assert_fault_page(response, *words: str) -> str:
+    html = response.get_data(as_text=True)
+    assert response.status_code == 503, html[:500]
+    assert "Internal Server Error" not in html
+    for word in words:
+        assert word in html, html
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    return html
+
+
+def test_with_the_database_down_pages_answer_the_app_s_503_page_in_the_visitor_s_language():
+    app = _app_on(DOWN_URL)
+    client = _signed_in(app.test_client())
+    for path in ["/", "/tasks", "/tasks/1", "/exchanges", "/review", "/account"]:
+        html = _assert_fault_page(client.get(path, headers={"Accept-Language": "de"}),
+                                  "Die Datenbank ist nicht erreichbar", 'lang="de"')
+        assert "Abmelden" not in html  # no navigation: that would ask who is signed in
+    assert client.get("/", headers={"Accept-Language": "de"}).headers["Retry-After"] == "30"
+    _assert_fault_page(client.get("/tasks", headers={"Accept-Language": "en"}),
+                       "The database cannot be reached", 'lang="en"')
+
+
+def test_with_the_database_down_the_sign_in_form_answers_the_503_page():
+    app = _app_on(DOWN_URL)
+    client = app.test_client()
+    page = client.get("/login", headers={"Accept-Language": "en"})
+    assert page.status_code == 200  # the form itself needs no database
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True))
+    response = client.post("/login", headers={"Accept-Language": "en"}, data={
+        "email": "anna@rostock.example", "password": "correct horse battery",
+        "csrf_token": token.group(1)})
+    _assert_fault_page(response, "The database cannot be reached")
+    assert "Set-Cookie" not in response.headers or "remember" not in response.headers["Set-Cookie"]
+
+
+def test_with_the_database_down_the_api_still_answers_a_problem():
+    app = _app_on(DOWN_URL)
+    response = app.test_client().get("/api/v1/tasks", headers={"Authorization": "Bearer x"})
+    assert response.status_code == 503
+    assert response.mimetype == "application/problem+json"
+    assert "reach" in response.get_json()["detail"]
+
+
+def _copy_sqlite(source: str, target) -> None:
+    """A consistent copy of a SQLite database in WAL mode (the backup API, not a file copy)."""
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+
+
+class _Proxy:
+    """A TCP relay to PostgreSQL that can be cut (every connection dropped, nothing
+    listening) and put back on the same port: a database server going down and coming back."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.port = free_port()
+        self._sockets: list[socket.socket] = []
+        self._listener: socket.socket | None = None
+
+    def start(self) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen()
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            self._sockets += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (source, sink):
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+
+    def cut(self) -> None:
+        assert self._listener is not None
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
+        self._listener.close()
+        for s in self._sockets:
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+            s.close()
+        self._sockets.clear()
+
+
+def test_pages_recover_by_themselves_when_the_database_is_back(database_url, world, tmp_path):
+    """The same app, never restarted: pages work, the database goes, the 503 page, it comes
+    back, pages work again (a pooled connection the server dropped is not reused)."""
+    if database_url.startswith("postgresql"):
+        url = make_url(database_url)
+        proxy = _Proxy(url.host or "127.0.0.1", url.port or 5432)
+        proxy.start()
+        app = _app_on(url.set(host="127.0.0.1", port=proxy.port).render_as_string(False))
+        go_down, come_back = proxy.cut, proxy.start
+    else:
+        # SQLite "down": the folder its file lives in is not there (an unmounted volume; an
+        # open file would stay readable, so the app starts without it); back: it is there.
+        folder = tmp_path / "data"
+        app = _app_on(f"sqlite:///{folder / 'tracker.sqlite3'}")
+
+        def come_back() -> None:
+            folder.mkdir()
+            _copy_sqlite(make_url(database_url).database, folder / "tracker.sqlite3")
+
+        go_down = None
+    client = _signed_in(app.test_client(), world.viewer.id, world.viewer.session_epoch)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    try:
+        if go_down:
+            assert client.get("/tasks").status_code == 200
+            go_down()
+        _assert_fault_page(client.get("/tasks"), "The database cannot be reached")
+        come_back()
+        response = client.get("/tasks")
+        assert response.status_code == 200
+        assert "Protokoll verschicken" in response.get_data(as_text=True)
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+
+
+def _read_only_app(database_url: str):
+    """The test database, opened so that it takes no write (as a read-only disk would)."""
+    if database_url.startswith("postgresql"):
+        return _app_on(database_url, SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {
+            "options": "-c default_transaction_read_only=on"}})
+    path = make_url(database_url).database
+    return _app_on(f"sqlite:///file:{path}?mode=ro&uri=true")
+
+
+def test_a_read_only_database_is_named_as_such_not_busy(database_url, world):
+    app = _read_only_app(database_url)
+    client = _signed_in(app.test_client(), world.viewer.id, world.viewer.session_epoch)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    try:
+        assert client.get("/tasks").status_code == 200  # reading works
+        page = client.get("/account").get_data(as_text=True)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        response = client.post(f"/tasks/{world.viewer_task.id}/complete",
+                               data={"csrf_token": token})
+        html = _assert_fault_page(response, "The database is read-only", "administrator")
+        assert "try again in a moment" not in html and "Retry-After" not in response.headers
+        german = client.post(f"/tasks/{world.viewer_task.id}/complete",
+                             data={"csrf_token": token}, headers={"Accept-Language": "de"})
+        assert german.status_code == 503
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+    assert fresh(world.viewer_task).status == "open"
+
+
+def _driver_error(database_url: str, fault: str) -> Exception:
+    """The error the database's own driver raises for `fault`, as SQLAlchemy wraps it."""
+    from sqlalchemy.exc import OperationalError
+
+    if database_url.startswith("postgresql"):
+        import psycopg.errors
+
+        cause = {"disk_full": psycopg.errors.DiskFull, "busy": psycopg.errors.LockNotAvailable}
+        return OperationalError("INSERT", {}, cause[fault]())
+    words = {"disk_full": "database or disk is full", "busy": "database is locked"}[fault]
+    return OperationalError("INSERT", {}, sqlite3.OperationalError(words))
+
+
+@pytest.mark.parametrize("fault,title,retry", [
+    ("disk_full", "The database’s disk is full", None), ("busy", "The database is busy", "2")])
+def test_a_full_disk_or_a_busy_database_gets_its_own_words(database_url, app, fault, title,
+                                                          retry):
+    error = _driver_error(database_url, fault)
+
+    @app.post("/_fault_for_test")
+    def _fault():
+        raise error
+
+    app.config.update(TESTING=False, WTF_CSRF_ENABLED=False)
+    response = app.test_client().post("/_fault_for_test", headers={"Accept-Language": "en"})
+    _assert_fault_page(response, title)
+    assert response.headers.get("Retry-After") == retry
