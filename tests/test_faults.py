@@ -320,3 +320,35 @@ def test_a_full_disk_or_a_busy_database_gets_its_own_words(database_url, app, fa
     response = app.test_client().post("/_fault_for_test", headers={"Accept-Language": "en"})
     _assert_fault_page(response, title)
     assert response.headers.get("Retry-After") == retry
+
+
+# == 11. Redis down =======================================================================
+
+#: Nothing listens on port 1: a Redis that is not there.
+REDIS_DOWN_URL = "redis://127.0.0.1:1/0"
+
+
+def test_with_redis_down_sign_in_works_on_per_process_limits_and_says_so(
+        database_url, make, caplog, monkeypatch):
+    from tracker.core.security import limiter
+
+    pytest.importorskip("redis")
+    monkeypatch.setattr(limiter, "_storage_dead", False)  # put back for the next app
+    make.user(email="anna@rostock.example")
+    app = _app_on(database_url, TRACKER_RATELIMIT_STORAGE_URL=REDIS_DOWN_URL,
+                  RATELIMIT_ENABLED=True, WTF_CSRF_ENABLED=False)
+    client = app.test_client()
+
+    def sign_in(password: str, n: int):
+        return client.post("/login", data={"email": "anna@rostock.example", "password": password},
+                           environ_base={"REMOTE_ADDR": f"10.5.{n}.1"})
+
+    with caplog.at_level("WARNING"):
+        assert sign_in("correct horse battery", 0).status_code == 302
+    assert "falling back to in-memory storage" in caplog.text
+    client.post("/logout")
+    # Guessing is still throttled, by this process alone.
+    answers = [sign_in(f"guess {n}", n).status_code for n in range(1, 12)]
+    assert 429 in answers and 500 not in answers
+    with app.app_context():
+        db.engine.dispose()
