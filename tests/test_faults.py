@@ -352,3 +352,50 @@ def test_with_redis_down_sign_in_works_on_per_process_limits_and_says_so(
     assert 429 in answers and 500 not in answers
     with app.app_context():
         db.engine.dispose()
+
+
+# == 13. The health check =================================================================
+
+
+def test_the_health_check_says_all_is_well_without_a_session_or_a_secret(app, client):
+    for _ in range(30):  # a load balancer polls it: no sign-in, no rate limit
+        response = client.get("/healthz")
+        assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok", "migrations": "ok",
+                                   "redis": "not configured"}
+    assert "Set-Cookie" not in response.headers
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Content-Security-Policy" in response.headers
+    database = app.config["SQLALCHEMY_DATABASE_URI"]
+    assert database not in response.get_data(as_text=True)
+
+
+def test_the_health_check_answers_503_with_the_database_down():
+    app = _app_on(DOWN_URL)
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "fail", "database": "unavailable",
+                                   "migrations": "unknown", "redis": "not configured"}
+    assert "127.0.0.1" not in response.get_data(as_text=True)
+
+
+def test_the_health_check_answers_503_when_the_migrations_are_behind(client, monkeypatch):
+    from tracker.health import checks
+
+    monkeypatch.setattr(checks, "schema_heads", lambda: frozenset({"0099_from_the_future"}))
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["migrations"] == "behind"
+
+
+def test_the_health_check_reports_redis_down_and_stays_in_service(database_url):
+    pytest.importorskip("redis")
+    app = _app_on(database_url, TRACKER_RATELIMIT_STORAGE_URL=REDIS_DOWN_URL)
+    try:
+        response = app.test_client().get("/healthz")
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+    assert response.status_code == 200  # sign-in works on per-process limits meanwhile
+    assert response.get_json() == {"status": "degraded", "database": "ok",
+                                   "migrations": "ok", "redis": "unavailable"}

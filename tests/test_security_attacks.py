@@ -743,6 +743,7 @@ PAGES = [
     ("/calendar/import", EDITORS), ("/login", SIGNED_OUT), ("/static/app.css", ANYONE),
     ("/calendar/{feed}.ics", ANYONE), ("/notify/settings/{settings}", ANYONE),
     ("/api/v1/openapi.json", ANYONE), ("/api/v1/docs", ANYONE),
+    ("/healthz", ANYONE),
 ]
 
 #: Writing routes the table of test_web_roles leaves out: (name, who may, path, data).

@@ -76,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.api import bp as api_bp
     from tracker.calendar.views import bp as calendar_bp
     from tracker.exchanges.views import bp as exchanges_bp
+    from tracker.health import bp as health_bp
     from tracker.home.views import bp as home_bp
     from tracker.notify.views import bp as notify_bp
     from tracker.organisations.views import bp as organisations_bp
@@ -87,6 +88,6 @@ def register_blueprints(app: Flask) -> None:
     init_web(app)
     for blueprint in (
         accounts_bp, home_bp, exchanges_bp, tasks_bp, review_bp, people_bp, organisations_bp,
-        api_bp, calendar_bp, notify_bp,
+        api_bp, calendar_bp, notify_bp, health_bp,
     ):
         app.register_blueprint(blueprint)
