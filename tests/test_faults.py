@@ -30,10 +30,15 @@ def _page_rules_with_ids(app):
     ]
 
 
-def _real_ids(world) -> dict[str, int]:
+_ARGUMENT = re.compile(r"<(?:\w+:)?(\w+)>")
+
+
+def _real_values(world) -> dict[str, int | str]:
+    """A real value for every URL argument of a page route with an id."""
     return {"task_id": world.editor_task.id, "exchange_id": world.exchange.id,
             "outcome_id": world.outcome.id, "person_id": world.viewer.id,
-            "organisation_id": world.kiel.id, "token_id": 1}
+            "organisation_id": world.kiel.id, "token_id": 1,
+            "kind": "tasks", "record_id": world.editor_task.id}  # the trash's restore
 
 
 def test_every_page_route_takes_its_ids_through_the_one_converter(app):
@@ -52,8 +57,8 @@ def test_an_id_no_column_holds_gets_404_on_every_page_route(web, world, app, too
     wrong = []
     for rule in _page_rules_with_ids(app):
         for name in _ID_ARGUMENT.findall(rule.rule):
-            values = dict(_real_ids(world), **{name: too_large})
-            url = _ID_ARGUMENT.sub(lambda m, v=values: str(v[m.group(1)]), rule.rule)
+            values = dict(_real_values(world), **{name: too_large})
+            url = _ARGUMENT.sub(lambda m, v=values: str(v[m.group(1)]), rule.rule)
             for method in sorted(rule.methods & {"GET", "POST"}):
                 data = {"csrf_token": token} if method == "POST" else None
                 response = web.open(url, method=method, data=data)
