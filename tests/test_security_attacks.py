@@ -746,7 +746,7 @@ PAGES = [
     ("/calendar/{feed}.ics", ANYONE), ("/notify/settings/{settings}", ANYONE),
     ("/api/v1/openapi.json", ANYONE), ("/api/v1/docs", ANYONE),
     ("/trash", EDITORS), ("/tasks/{task}/delete", EDITORS),
-    ("/exchanges/{exchange}/delete", EDITORS),
+    ("/exchanges/{exchange}/delete", EDITORS), ("/healthz", ANYONE),
 ]
 
 #: Writing routes the table of test_web_roles leaves out: (name, who may, path, data).

@@ -25,6 +25,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from tracker.core.database import configure_engine, engine_options
     from tracker.core.i18n import select_locale, select_timezone
     from tracker.core.security import init_security
+    from tracker.core.urls import IdConverter
     from tracker.extensions import babel, csrf, db, login_manager, migrate
 
     app = Flask(
@@ -32,6 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
         template_folder=_template_folder(),
     )
+    app.url_map.converters["id"] = IdConverter  # ids in page URLs: 1 … MAX_ID, else 404
     instance_path = Path(app.instance_path)
     app.config.from_mapping(settings.from_environment(instance_path))
     if config:
@@ -74,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.api import bp as api_bp
     from tracker.calendar.views import bp as calendar_bp
     from tracker.exchanges.views import bp as exchanges_bp
+    from tracker.health import bp as health_bp
     from tracker.home.views import bp as home_bp
     from tracker.notify.views import bp as notify_bp
     from tracker.organisations.views import bp as organisations_bp
@@ -86,6 +89,6 @@ def register_blueprints(app: Flask) -> None:
     init_web(app)
     for blueprint in (
         accounts_bp, home_bp, exchanges_bp, tasks_bp, review_bp, people_bp, organisations_bp,
-        api_bp, calendar_bp, notify_bp, trash_bp,
+        api_bp, calendar_bp, notify_bp, trash_bp, health_bp,
     ):
         app.register_blueprint(blueprint)

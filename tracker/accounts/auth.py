@@ -24,6 +24,7 @@ from flask import current_app, session
 
 from tracker.accounts import services
 from tracker.accounts.models import Person
+from tracker.core.database import database_failed
 from tracker.extensions import db, login_manager
 
 #: The last use is written to the cookie at most this often (seconds), not on every request.
@@ -62,6 +63,8 @@ def _session_is_current(store: MutableMapping[str, Any]) -> bool:
 def load_user(session_id: str) -> Person | None:
     """The signed-in user, if the session is current and the password unchanged since."""
     person_id, _, epoch = session_id.partition(":")
+    if database_failed():  # the error page after a database fault: nobody, no query
+        return None
     if not person_id.isdigit() or not epoch.isdigit():
         return None
     if not _session_is_current(session):

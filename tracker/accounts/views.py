@@ -242,7 +242,7 @@ def create_token() -> ResponseReturnValue:
     return _render_account(token_form=form, code=400)
 
 
-@bp.post("/account/tokens/<int:token_id>/revoke")
+@bp.post("/account/tokens/<id:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int) -> ResponseReturnValue:
     """People end their own tokens (a leaked one at once); only their own."""

@@ -6,10 +6,11 @@ import logging
 from typing import Any
 
 from flask import Response, current_app, json, request
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.http import HTTP_STATUS_CODES
 
+from tracker.core.database import DatabaseFault, database_fault
 from tracker.core.errors import Forbidden, InvalidField, NotFound, StaleVersion
 from tracker.extensions import db
 
@@ -76,6 +77,17 @@ def _rollback() -> None:
         log.exception("rollback after an API error failed")
 
 
+#: What a database fault is called (pages: templates/errors/503.html), and when to retry.
+_DATABASE_FAULTS: dict[DatabaseFault, tuple[str, dict[str, str]]] = {
+    "busy": ("the database is busy; try again", {"Retry-After": "2"}),
+    "unavailable": ("the database cannot be reached; try again later", {"Retry-After": "30"}),
+    "read_only": ("the database is read-only: nothing can be saved until an operator "
+                  "fixes it; reading works", {}),
+    "disk_full": ("the database's disk is full: nothing can be saved until an operator "
+                  "makes room", {}),
+}
+
+
 def handle_error(exc: Exception) -> Response:
     """Turn any exception raised in an API view into problem details; never an HTML page."""
     if isinstance(exc, ApiProblem):
@@ -107,10 +119,11 @@ def handle_error(exc: Exception) -> Response:
         _rollback()
         log.warning("integrity error on %s %s: %s", request.method, request.path, exc.orig)
         return problem(409, "the change conflicts with another record saved at the same time")
-    if isinstance(exc, OperationalError):
+    fault = database_fault(exc)
+    if fault is not None:
         _rollback()
-        log.exception("database unavailable on %s %s", request.method, request.path)
-        return problem(503, "the database is busy; try again", headers={"Retry-After": "2"})
+        log.exception("database %s on %s %s", fault, request.method, request.path)
+        return problem(503, _DATABASE_FAULTS[fault][0], headers=_DATABASE_FAULTS[fault][1])
     if isinstance(exc, HTTPException):
         return http_problem(exc)
     _rollback()

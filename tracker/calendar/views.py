@@ -87,7 +87,7 @@ def _download(body: bytes, filename: str) -> Response:
     return response
 
 
-@bp.route("/exchanges/<int:exchange_id>.ics")
+@bp.route("/exchanges/<id:exchange_id>.ics")
 @login_required
 def exchange_ics(exchange_id: int) -> Response:
     """The exchange as one event, to add to a calendar."""
@@ -98,7 +98,7 @@ def exchange_ics(exchange_id: int) -> Response:
     return _download(body, f"exchange-{exchange.id}.ics")
 
 
-@bp.route("/tasks/<int:task_id>.ics")
+@bp.route("/tasks/<id:task_id>.ics")
 @login_required
 def task_ics(task_id: int) -> Response:
     """The task as one all-day (or timed) event, to add to a calendar."""
@@ -175,7 +175,7 @@ def subscriptions() -> ResponseReturnValue:
     )
 
 
-@bp.route("/calendar/subscriptions/<int:token_id>/revoke", methods=["POST"])
+@bp.route("/calendar/subscriptions/<id:token_id>/revoke", methods=["POST"])
 @login_required
 def revoke(token_id: int) -> ResponseReturnValue:
     """Revoke one of my feed links; it answers 404 from now on."""

@@ -5,23 +5,31 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from sqlite3 import Connection as SQLiteConnection
+from typing import Literal
 
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.core.errors import StaleVersion
 from tracker.extensions import db
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+#: Seconds to wait for PostgreSQL to accept a connection: a database gone without a word
+#: (a dropped network) answers 503 in time instead of holding the worker.
+CONNECT_TIMEOUT_S = 5
 _READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def engine_options(database_url: str) -> dict:
     if database_url.startswith("sqlite"):
         return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}}
-    return {"pool_pre_ping": True}
+    # pool_pre_ping: a connection the server dropped (a restart) is replaced, not used, so
+    # pages recover by themselves when the database is back.
+    return {"pool_pre_ping": True, "connect_args": {"connect_timeout": CONNECT_TIMEOUT_S}}
 
 
 def configure_engine(app: Flask) -> None:
@@ -107,3 +115,53 @@ RENAMED_REVISIONS = {
 def current_revision_name(revision: object) -> object:
     """The name a revision goes by now (see RENAMED_REVISIONS); anything else as it is."""
     return RENAMED_REVISIONS.get(revision, revision) if isinstance(revision, str) else revision
+
+
+#: What went wrong with the database, as the error page and the API name it.
+DatabaseFault = Literal["unavailable", "busy", "read_only", "disk_full"]
+
+#: PostgreSQL's SQLSTATEs that say more than "unreachable".
+_SQLSTATE_FAULTS: dict[str, DatabaseFault] = {
+    "25006": "read_only",  # read_only_sql_transaction (a standby, a read-only default)
+    "53100": "disk_full",
+    "53300": "busy",  # too_many_connections
+    "40001": "busy",  # serialization_failure
+    "40P01": "busy",  # deadlock_detected
+    "55P03": "busy",  # lock_not_available
+    "57014": "busy",  # query_canceled (statement timeout)
+}
+#: SQLite says it in words only.
+_SQLITE_FAULTS: dict[str, DatabaseFault] = {
+    "readonly database": "read_only",
+    "disk is full": "disk_full",
+    "database is locked": "busy",
+}
+
+
+def database_fault(exc: BaseException) -> DatabaseFault | None:
+    """The kind of database fault `exc` is, or None when it is a bug (a constraint, bad SQL).
+
+    A read-only or full disk will not pass by retrying, so it is told apart from "busy".
+    """
+    if isinstance(exc, PoolTimeout):
+        return "busy"
+    if not isinstance(exc, DBAPIError):
+        return None
+    known = _SQLSTATE_FAULTS.get(getattr(exc.orig, "sqlstate", None) or "")
+    if known:
+        return known
+    message = str(exc.orig).lower()
+    for words, fault in _SQLITE_FAULTS.items():
+        if words in message:
+            return fault
+    return "unavailable" if isinstance(exc, OperationalError | InterfaceError) else None
+
+
+def mark_database_fault(fault: DatabaseFault) -> None:
+    """Note that this request met a database fault: what answers it must not query again."""
+    g.tracker_database_fault = fault
+
+
+def database_failed() -> bool:
+    """Whether this request met a database fault (see mark_database_fault)."""
+    return has_request_context() and "tracker_database_fault" in g

@@ -6,12 +6,17 @@ from flask import has_request_context, request, session
 from flask_login import current_user
 
 from tracker.accounts.models import LOCALES
+from tracker.core.database import database_failed
 
 
 def select_locale() -> str:
     if not has_request_context():  # commands and mail choose with force_locale
         return "de"
-    if getattr(current_user, "is_authenticated", False) and current_user.locale in LOCALES:
+    if (
+        not database_failed()  # the user would be loaded from the database that failed
+        and getattr(current_user, "is_authenticated", False)
+        and current_user.locale in LOCALES
+    ):
         return current_user.locale
     if session.get("locale") in LOCALES:
         return session["locale"]

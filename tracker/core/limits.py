@@ -28,3 +28,8 @@ def max_length(attribute: Any) -> int:
     if not length:
         raise ValueError(f"{attribute} has no length; give its column info={{'max_length': …}}")
     return int(length)
+
+
+def is_id(value: int) -> bool:
+    """Whether `value` can be a row's id at all: 1 … MAX_ID (a larger one fails in SQL)."""
+    return 0 < value <= MAX_ID

@@ -96,4 +96,12 @@ def init_security(app: Flask) -> None:
     app.config.setdefault(
         "RATELIMIT_STORAGE_URI", app.config.get("TRACKER_RATELIMIT_STORAGE_URL") or "memory://"
     )
+    # Redis gone: sign-in goes on, counted per process, with a warning in the log (and
+    # "redis": "unavailable" at /healthz) until Redis answers again. A Redis that does not
+    # answer at all is given up on after two seconds, not after the worker's timeout.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
+        app.config.setdefault(
+            "RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 2, "socket_timeout": 2}
+        )
     limiter.init_app(app)

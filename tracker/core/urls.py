@@ -10,6 +10,9 @@ import logging
 from typing import Any
 
 from flask import current_app, has_request_context, request
+from werkzeug.routing import IntegerConverter, Map
+
+from tracker.core.limits import MAX_ID
 
 log = logging.getLogger(__name__)
 
@@ -42,3 +45,14 @@ def external_url(endpoint: str, **values: Any) -> str:
     """
     adapter = current_app.url_map.bind("localhost")
     return base_url() + adapter.build(endpoint, values)
+
+
+class IdConverter(IntegerConverter):
+    """`<id:task_id>` in a page route: matches 1 … MAX_ID only, so a larger id is a 404.
+
+    Registered as "id" by create_app; every page route takes its ids through it (a test
+    fails on a bare `<int:…>`), so no query ever sees an id its column cannot hold.
+    """
+
+    def __init__(self, url_map: Map) -> None:
+        super().__init__(url_map, min=1, max=MAX_ID)

@@ -21,6 +21,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 from tracker.core import permissions
 from tracker.core.database import transaction
 from tracker.core.errors import InvalidField, StaleVersion
+from tracker.core.limits import is_id
 from tracker.core.validation import search_text
 from tracker.exchanges import queries, services
 from tracker.exchanges.forms import ExchangeForm, OutcomeForm
@@ -82,7 +83,7 @@ def create() -> ResponseReturnValue:
     return render_template("exchanges/form.html", form=form, exchange=None), code
 
 
-@bp.route("/exchanges/<int:exchange_id>/edit", methods=["GET", "POST"])
+@bp.route("/exchanges/<id:exchange_id>/edit", methods=["GET", "POST"])
 @editor_required
 def edit(exchange_id: int) -> ResponseReturnValue:
     """Change an exchange; tasks due at it move with it. Stale saves show both versions."""
@@ -159,13 +160,13 @@ def render_page(
     ), code
 
 
-@bp.get("/exchanges/<int:exchange_id>")
+@bp.get("/exchanges/<id:exchange_id>")
 def show(exchange_id: int) -> ResponseReturnValue:
     """The exchange, what was agreed, each outcome's tasks, and what is still open."""
     return render_page(get_exchange(exchange_id))
 
 
-@bp.post("/exchanges/<int:exchange_id>/outcomes")
+@bp.post("/exchanges/<id:exchange_id>/outcomes")
 @editor_required
 def add_outcome(exchange_id: int) -> ResponseReturnValue:
     """Record something agreed at the exchange, in place."""
@@ -186,14 +187,14 @@ def add_outcome(exchange_id: int) -> ResponseReturnValue:
     return render_page(exchange, outcome_form=form, code=400)
 
 
-@bp.post("/exchanges/<int:exchange_id>/tasks")
+@bp.post("/exchanges/<id:exchange_id>/tasks")
 @editor_required
 def add_task(exchange_id: int) -> ResponseReturnValue:
     """Add a task to the exchange (or one of its outcomes), in place."""
     exchange = get_exchange(exchange_id)
     outcome_id = optional_int(request.args.get("outcome_id"))
     if outcome_id is not None:
-        outcome = db.session.get(Outcome, outcome_id)
+        outcome = db.session.get(Outcome, outcome_id) if is_id(outcome_id) else None
         if outcome is None or outcome.exchange_id != exchange.id or not outcome.is_live:
             abort(404)
     form = _task_form(outcome_id, formdata=request.form)
@@ -220,7 +221,7 @@ def add_task(exchange_id: int) -> ResponseReturnValue:
     return render_page(exchange, task_forms={outcome_id: form}, code=400)
 
 
-@bp.post("/exchanges/<int:exchange_id>/outcomes/<int:outcome_id>/drop")
+@bp.post("/exchanges/<id:exchange_id>/outcomes/<id:outcome_id>/drop")
 @editor_required
 def drop_outcome(exchange_id: int, outcome_id: int) -> ResponseReturnValue:
     """Mark an outcome as dropped (no longer pursued), or take that back."""
@@ -237,7 +238,7 @@ def drop_outcome(exchange_id: int, outcome_id: int) -> ResponseReturnValue:
                             _anchor=f"outcome-{outcome.id}"))
 
 
-@bp.route("/exchanges/<int:exchange_id>/delete", methods=["GET", "POST"])
+@bp.route("/exchanges/<id:exchange_id>/delete", methods=["GET", "POST"])
 @editor_required
 def delete(exchange_id: int) -> ResponseReturnValue:
     """Ask first, saying what goes with it; then delete it with its outcomes and tasks.

@@ -58,7 +58,7 @@ def create() -> ResponseReturnValue:
     return render_template("organisations/form.html", form=form, organisation=None), code
 
 
-@bp.route("/organisations/<int:organisation_id>/edit", methods=["GET", "POST"])
+@bp.route("/organisations/<id:organisation_id>/edit", methods=["GET", "POST"])
 def edit(organisation_id: int) -> ResponseReturnValue:
     """Admins correct or deactivate an organisation; a concurrent save is shown, not lost."""
     org = db.session.get(Organisation, organisation_id) or abort(404)

@@ -73,7 +73,7 @@ def create() -> ResponseReturnValue:
     return render_template("people/form.html", form=form, person=None), code
 
 
-@bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
+@bp.route("/people/<id:person_id>/edit", methods=["GET", "POST"])
 def edit(person_id: int) -> ResponseReturnValue:
     """Change a person, their role, password, or deactivate them."""
     person = db.session.get(Person, person_id) or abort(404)

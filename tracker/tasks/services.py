@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 from tracker.accounts.models import Person
 from tracker.core import audit, validation
 from tracker.core.errors import InvalidField, NotFound
-from tracker.core.limits import MAX_PER_PAGE, max_length
+from tracker.core.limits import MAX_PER_PAGE, is_id, max_length
 from tracker.core.model import utcnow
 from tracker.core.permissions import can_check_off, can_edit, require
 from tracker.core.validation import check_version
@@ -164,7 +164,7 @@ def complete_tasks(ids: list[int], actor: Person) -> list[int]:
 
     The ids of those checked off, for the undo that follows; others are left as they are.
     """
-    wanted = list(dict.fromkeys(ids))[:MAX_PER_PAGE]
+    wanted = [i for i in dict.fromkeys(ids) if is_id(i)][:MAX_PER_PAGE]
     if not wanted:
         return []
     done = []
@@ -184,7 +184,7 @@ def undo_check_offs(ids: list[int], actor: Person) -> int:
     Only one's own check-offs: an undo must not reopen what someone else has done since.
     Returns how many were reopened.
     """
-    wanted = list(dict.fromkeys(ids))[:MAX_PER_PAGE]
+    wanted = [i for i in dict.fromkeys(ids) if is_id(i)][:MAX_PER_PAGE]
     count = 0
     for task in db.session.scalars(select(Task).where(Task.id.in_(wanted))):
         if task.status == "done" and task.completed_by_id == actor.id:

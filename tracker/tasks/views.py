@@ -111,7 +111,7 @@ def task_csv(tasks: Iterable[Task]) -> tuple[list[str], Iterator[list[Any]]]:
     return header, rows
 
 
-@bp.get("/tasks/<int:task_id>")
+@bp.get("/tasks/<id:task_id>")
 def show(task_id: int) -> ResponseReturnValue:
     """One task, its links and its history from the audit trail."""
     task = get_task(task_id)
@@ -147,7 +147,7 @@ def create() -> ResponseReturnValue:
     return render_template("tasks/form.html", form=form, task=None), code
 
 
-@bp.route("/tasks/<int:task_id>/edit", methods=["GET", "POST"])
+@bp.route("/tasks/<id:task_id>/edit", methods=["GET", "POST"])
 @editor_required
 def edit(task_id: int) -> ResponseReturnValue:
     """Change a task; a save over someone else's change shows both versions, losing neither."""
@@ -189,7 +189,7 @@ def _after_status_change(task: Task, message: str) -> ResponseReturnValue:
                               url_for("tasks.show", task_id=task.id)))
 
 
-@bp.post("/tasks/<int:task_id>/complete")
+@bp.post("/tasks/<id:task_id>/complete")
 def complete(task_id: int) -> ResponseReturnValue:
     """Check a task off: a plain form POST, or fetch() from app.js without a reload."""
     task = get_task(task_id)
@@ -208,7 +208,7 @@ def complete(task_id: int) -> ResponseReturnValue:
     return _after_status_change(task, _("Checked off: %(title)s", title=task.title))
 
 
-@bp.post("/tasks/<int:task_id>/reopen")
+@bp.post("/tasks/<id:task_id>/reopen")
 def reopen(task_id: int) -> ResponseReturnValue:
     """A check-off by mistake is taken back from the same place it was made."""
     task = get_task(task_id)
@@ -217,7 +217,7 @@ def reopen(task_id: int) -> ResponseReturnValue:
     return _after_status_change(task, _("Reopened: %(title)s", title=task.title))
 
 
-@bp.post("/tasks/<int:task_id>/cancel")
+@bp.post("/tasks/<id:task_id>/cancel")
 @editor_required
 def cancel(task_id: int) -> ResponseReturnValue:
     """A follow-up no longer needed leaves the open lists but stays on record."""
@@ -228,7 +228,7 @@ def cancel(task_id: int) -> ResponseReturnValue:
     return redirect(url_for("tasks.show", task_id=task.id))
 
 
-@bp.route("/tasks/<int:task_id>/delete", methods=["GET", "POST"])
+@bp.route("/tasks/<id:task_id>/delete", methods=["GET", "POST"])
 @editor_required
 def delete(task_id: int) -> ResponseReturnValue:
     """Ask first; a task deleted by mistake comes back with the "Undo" or from the trash."""
@@ -270,7 +270,7 @@ def undo() -> ResponseReturnValue:
     return redirect(safe_next(form.next.data, url_for("tasks.index")))
 
 
-@bp.route("/tasks/<int:task_id>/plan", methods=["GET", "POST"])
+@bp.route("/tasks/<id:task_id>/plan", methods=["GET", "POST"])
 @editor_required
 def plan(task_id: int) -> ResponseReturnValue:
     """Turn a task like "hold the governance workshop" into a planned exchange."""

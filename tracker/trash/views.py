@@ -40,7 +40,7 @@ def record_url(kind: str, record: Any) -> str:
     return url_for("tasks.show", task_id=record.id)
 
 
-@bp.post("/trash/<kind>/<int:record_id>/restore")
+@bp.post("/trash/<kind>/<id:record_id>/restore")
 @editor_required
 def restore(kind: str, record_id: int) -> ResponseReturnValue:
     """Bring a record back with what was deleted together with it; then show it."""

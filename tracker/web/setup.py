@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, has_request_context, render_template, request, session
+from flask import Flask, has_request_context, make_response, render_template, request, session
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from tracker.core import permissions, timeutil
+from tracker.core.database import database_failed, database_fault, mark_database_fault
 from tracker.core.errors import Forbidden, NotFound
 from tracker.web import helpers
 
@@ -40,6 +43,8 @@ def init_web(app: Flask) -> None:
     def _globals() -> dict[str, Any]:
         if not has_request_context():  # mail rendered by a command
             return {"today": timeutil.today()}
+        if database_failed():  # the database fault page asks nothing of the database
+            return {"current_locale": str(get_locale())}
         return {
             "labels": helpers.labels(),
             "button_form": ButtonForm(formdata=None),  # only renders a CSRF token
@@ -76,3 +81,18 @@ def init_web(app: Flask) -> None:
     @app.errorhandler(500)
     def _server_error(_exc: Exception) -> ResponseReturnValue:
         return _page("errors/500.html", 500)
+
+    @app.errorhandler(DBAPIError)
+    @app.errorhandler(PoolTimeout)
+    def _database_fault(exc: Exception) -> ResponseReturnValue:
+        # The database is gone, busy, read-only or full: the app's own 503 page, made
+        # without a query (no current user, no navigation), so it cannot fail the same way.
+        fault = database_fault(exc)
+        if fault is None:
+            raise exc  # a bug, not a fault: the 500 page, logged as any other
+        mark_database_fault(fault)
+        app.logger.error("database %s on %s %s: %s", fault, request.method, request.path, exc)
+        response = make_response(_page("errors/503.html", 503, fault=fault))
+        if fault in ("unavailable", "busy"):
+            response.headers["Retry-After"] = "30" if fault == "unavailable" else "2"
+        return response
