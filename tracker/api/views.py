@@ -28,7 +28,7 @@ from tracker.api.routing import operation
 from tracker.core import validation
 from tracker.core.database import transaction
 from tracker.core.errors import NotFound, StaleVersion
-from tracker.core.limits import MAX_ID, SEARCH_MAX_LENGTH
+from tracker.core.limits import SEARCH_MAX_LENGTH, is_id
 from tracker.core.model import Record
 from tracker.exchanges import services as exchanges
 from tracker.exchanges.models import Exchange, Outcome
@@ -60,7 +60,7 @@ def _json(data: Any, status: int = 200, location: str | None = None) -> Response
 
 def _live(model: type[_Record], ident: int) -> _Record:
     """The record with this id, or 404 if there is none or it was deleted."""
-    obj = db.session.get(model, ident) if 0 < ident <= MAX_ID else None
+    obj = db.session.get(model, ident) if is_id(ident) else None
     if obj is None or getattr(obj, "is_deleted", False):
         raise NotFound(f"there is no {model.__name__.lower()} {ident}")
     return obj
@@ -68,7 +68,7 @@ def _live(model: type[_Record], ident: int) -> _Record:
 
 def _any(model: type[_Record], ident: int) -> _Record:
     """The record with this id, deleted or not (to restore it), or 404."""
-    obj = db.session.get(model, ident) if 0 < ident <= MAX_ID else None
+    obj = db.session.get(model, ident) if is_id(ident) else None
     if obj is None:
         raise NotFound(f"there is no {model.__name__.lower()} {ident}")
     return obj

@@ -93,3 +93,21 @@ def apply_changes(obj: object, values: dict[str, Any]) -> dict[str, tuple]:
             setattr(obj, name, new)
             changed[name] = (old, new)
     return changed
+
+
+def mark_deleted(obj: Any, actor: Any, now: datetime) -> None:
+    """Soft-delete one record, audited: every delete (alone or along with its exchange) is
+    written the same way, so the trash and the history read them alike."""
+    obj.deleted_at = now
+    obj.updated_at = now
+    db.session.flush()
+    record("delete", obj, actor, {"deleted_at": (None, now)})
+
+
+def mark_restored(obj: Any, actor: Any) -> None:
+    """Undo `mark_deleted` on one record, audited with the time it had been deleted."""
+    old = obj.deleted_at
+    obj.deleted_at = None
+    obj.updated_at = utcnow()
+    db.session.flush()
+    record("restore", obj, actor, {"deleted_at": (old, None)})

@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from tracker.core.errors import InvalidField, StaleVersion
-from tracker.core.limits import MAX_ID, MAX_IDS_IN_LIST, SEARCH_MAX_LENGTH
+from tracker.core.limits import MAX_IDS_IN_LIST, SEARCH_MAX_LENGTH, is_id
 from tracker.core.model import Record
 from tracker.extensions import db
 
@@ -103,7 +103,7 @@ def existing(
         return None
     if isinstance(ident, bool) or not isinstance(ident, int):
         raise InvalidField(field, "not_an_id")
-    obj = db.session.get(model, ident) if 0 < ident <= MAX_ID else None
+    obj = db.session.get(model, ident) if is_id(ident) else None
     if obj is None or (live and getattr(obj, "is_deleted", False)):
         raise InvalidField(field, "not_found", kind=model.__name__.lower(), id=ident)
     return obj

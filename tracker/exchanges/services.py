@@ -242,16 +242,13 @@ def delete_exchange(
         return exchange
     check_version(exchange, expected_version)
     now = utcnow()
-    exchange.deleted_at = now
-    exchange.updated_at = now
-    db.session.flush()
-    audit.record("delete", exchange, actor, {"deleted_at": (None, now)})
+    audit.mark_deleted(exchange, actor, now)
     outcomes = db.session.scalars(
         select(Outcome).where(Outcome.exchange_id == exchange.id, Outcome.is_live)
         .order_by(Outcome.id)
     )
     for outcome in outcomes:
-        _mark_outcome_deleted(outcome, actor, now)
+        audit.mark_deleted(outcome, actor, now)
     delete_tasks_along(Task.exchange_id == exchange.id, actor, now)
     return exchange
 
@@ -267,16 +264,13 @@ def restore_exchange(exchange: Exchange, actor: Person | None) -> Exchange:
         return exchange
     old = exchange.deleted_at
     assert old is not None
-    exchange.deleted_at = None
-    exchange.updated_at = utcnow()
-    db.session.flush()
-    audit.record("restore", exchange, actor, {"deleted_at": (old, None)})
+    audit.mark_restored(exchange, actor)
     outcomes = list(db.session.scalars(
         select(Outcome).where(Outcome.exchange_id == exchange.id, Outcome.deleted_at == old)
         .order_by(Outcome.id)
     ))
     for outcome in outcomes:
-        _mark_outcome_restored(outcome, actor)
+        audit.mark_restored(outcome, actor)
     restore_tasks_along(Task.exchange_id == exchange.id, old, actor)
     for outcome in outcomes:
         refresh_outcome_status(outcome)
@@ -357,7 +351,7 @@ def delete_outcome(outcome: Outcome, actor: Person | None) -> Outcome:
     require(can_edit(actor))
     if outcome.is_live:
         now = utcnow()
-        _mark_outcome_deleted(outcome, actor, now)
+        audit.mark_deleted(outcome, actor, now)
         delete_tasks_along(Task.outcome_id == outcome.id, actor, now)
     return outcome
 
@@ -374,25 +368,10 @@ def restore_outcome(outcome: Outcome, actor: Person | None) -> Outcome:
         raise InvalidField("exchange_id", "exchange_still_deleted")
     old = outcome.deleted_at
     assert old is not None
-    _mark_outcome_restored(outcome, actor)
+    audit.mark_restored(outcome, actor)
     restore_tasks_along(Task.outcome_id == outcome.id, old, actor)
     refresh_outcome_status(outcome)
     return outcome
-
-
-def _mark_outcome_deleted(outcome: Outcome, actor: Person | None, now: datetime) -> None:
-    outcome.deleted_at = now
-    outcome.updated_at = now
-    db.session.flush()
-    audit.record("delete", outcome, actor, {"deleted_at": (None, now)})
-
-
-def _mark_outcome_restored(outcome: Outcome, actor: Person | None) -> None:
-    old = outcome.deleted_at
-    outcome.deleted_at = None
-    outcome.updated_at = utcnow()
-    db.session.flush()
-    audit.record("restore", outcome, actor, {"deleted_at": (old, None)})
 
 
 def plan_exchange_from_task(task: Task, actor: Person | None, **fields: Any) -> Exchange:

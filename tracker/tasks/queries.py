@@ -21,7 +21,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
 
 from tracker.core.errors import InvalidField
-from tracker.core.limits import MAX_ID, MAX_PER_PAGE, PER_PAGE, SEARCH_MAX_LENGTH
+from tracker.core.limits import MAX_PER_PAGE, PER_PAGE, SEARCH_MAX_LENGTH, is_id
 from tracker.core.validation import search_text
 from tracker.exchanges.models import Exchange, Outcome
 from tracker.extensions import db
@@ -42,7 +42,7 @@ _FALSE = ("false", "0", "no", "off", "")
 
 
 def _id(name: str, value: str) -> int:
-    if not value.isascii() or not value.isdigit() or not 0 < int(value) <= MAX_ID:
+    if not value.isascii() or not value.isdigit() or not is_id(int(value)):
         raise InvalidField(name, "not_an_id")
     return int(value)
 
@@ -176,7 +176,7 @@ def _int(value: Any) -> int | None:
         number = int(value)
     except (TypeError, ValueError):
         return None
-    return number if 0 < number <= MAX_ID else None
+    return number if is_id(number) else None
 
 
 def _date(value: str | None) -> date | None:

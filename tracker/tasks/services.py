@@ -208,24 +208,9 @@ def delete_task(task: Task, actor: Person | None, expected_version: int | None =
     require(can_edit(actor))
     _live(task)
     check_version(task, expected_version)
-    _mark_deleted(task, actor, utcnow())
+    audit.mark_deleted(task, actor, utcnow())
     _refresh_outcome(task.outcome_id)
     return task
-
-
-def _mark_deleted(task: Task, actor: Person | None, now: datetime) -> None:
-    task.deleted_at = now
-    task.updated_at = now
-    db.session.flush()
-    audit.record("delete", task, actor, {"deleted_at": (None, now)})
-
-
-def _mark_restored(task: Task, actor: Person | None) -> None:
-    old = task.deleted_at
-    task.deleted_at = None
-    task.updated_at = utcnow()
-    db.session.flush()
-    audit.record("restore", task, actor, {"deleted_at": (old, None)})
 
 
 def restore_task(task: Task, actor: Person | None) -> Task:
@@ -241,7 +226,7 @@ def restore_task(task: Task, actor: Person | None) -> Task:
         raise InvalidField("outcome_id", "outcome_still_deleted")
     if task.exchange is not None and not task.exchange.is_live:
         raise InvalidField("exchange_id", "exchange_still_deleted")
-    _mark_restored(task, actor)
+    audit.mark_restored(task, actor)
     _refresh_outcome(task.outcome_id)
     return task
 
@@ -256,7 +241,7 @@ def delete_tasks_along(
     """
     tasks = list(db.session.scalars(select(Task).where(where, Task.is_live).order_by(Task.id)))
     for task in tasks:
-        _mark_deleted(task, actor, now)
+        audit.mark_deleted(task, actor, now)
     return len(tasks)
 
 
@@ -268,7 +253,7 @@ def restore_tasks_along(
         select(Task).where(where, Task.deleted_at == deleted_at).order_by(Task.id)
     ))
     for task in tasks:
-        _mark_restored(task, actor)
+        audit.mark_restored(task, actor)
     return len(tasks)
 
 

@@ -42,7 +42,7 @@ from tracker.core import validation
 from tracker.core.database import current_revision_name
 from tracker.core.errors import InvalidField
 from tracker.core.files import atomic_write
-from tracker.core.limits import MAX_ID
+from tracker.core.limits import MAX_ID, is_id
 from tracker.core.model import UTCDateTime
 from tracker.extensions import db
 
@@ -287,8 +287,8 @@ def _rules(table: Table) -> list[tuple[str, Callable[[Any], object]]]:
 
 
 def _an_id(field: str, value: int) -> None:
-    """An id the pages and the API can name: 1 to MAX_ID, as `validation.existing` reads."""
-    if not 0 < value <= MAX_ID:
+    """An id the pages and the API can name (`core.limits.is_id`)."""
+    if not is_id(value):
         raise InvalidField(field, "not_an_id")
 
 
