@@ -1,8 +1,15 @@
-"""Helpers for the calendar tests: sign in, issue feed tokens, parse feeds twice."""
+"""Helpers for the calendar tests: sign in, issue feed tokens, parse feeds two and three times."""
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
 import icalendar
+import pytest
 import vobject
 from flask import current_app
 
@@ -48,3 +55,26 @@ def parse_both(body: bytes):
 def items_by_uid(body: bytes) -> dict:
     _cal, _vcal, items = parse_both(body)
     return {str(i["UID"]): i for i in items}
+
+
+ICALJS_DIR = Path(__file__).parent / "js"
+
+
+def parse_with_icaljs(body: bytes, occurrences: int = 8) -> dict[str, dict]:
+    """The feed as Thunderbird's parser (ical.js, run with Node) reads it, by UID.
+
+    Each item: kind, uid, summary, start, end (VEVENT) or due (VTODO) as UTC ISO strings
+    ("2026-07-04T07:00:00Z") or dates ("2026-07-04"), and for a series the first starts.
+    Skips without Node or the package (installed by .ci/run); fails instead when CI=true."""
+    node = shutil.which("node")
+    if node is None or not (ICALJS_DIR / "node_modules" / "ical.js").is_dir():
+        message = "ical.js needs Node and `npm ci --prefix tests/js` (see .ci/run)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    done = subprocess.run(
+        [node, str(ICALJS_DIR / "parse.mjs"), str(occurrences)], input=body,
+        capture_output=True, timeout=60, check=False, env={**os.environ, "TZ": "UTC"},
+    )
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    return {item["uid"]: item for item in json.loads(done.stdout)}
