@@ -197,3 +197,40 @@ def test_an_exchange_in_the_repeated_autumn_hour_is_read_as_stored(client, make)
                        participant_ids=[anna.id])
     times = assert_parsers_agree(client.get(f"/calendar/{issue(anna)}.ics").data)
     assert times[f"exchange-{ex.id}@tracker.test"]["start"] == z(second)
+
+
+@pytest.mark.parametrize("season", [
+    "january",
+    pytest.param("july", marks=RDATE_BUG),
+])
+def test_one_item_downloads_read_the_same_in_thunderbird_and_icalendar(client, make, season):
+    from tests.calendar_support import login
+
+    anna, (exchange,), (task,) = season_data(make, SEASONS[season])
+    login(client, anna)
+    for path in (f"/exchanges/{exchange.id}.ics", f"/tasks/{task.id}.ics"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        times = assert_parsers_agree(response.data)
+        assert len(times) == 1, path
+    assert times[f"task-{task.id}@tracker.test"]["start"] == z(
+        local(task.due_date, task.due_time.hour, task.due_time.minute))
+
+
+@pytest.mark.xfail(strict=True, reason="a rule that does not match its start: issue 12 point 5")
+def test_a_series_whose_start_the_rule_does_not_produce_reads_the_same_everywhere(client, make):
+    from tracker.core.errors import InvalidField
+
+    anna = make.user(name="Anna")
+    sunday = local(date(2026, 1, 4), 10)  # a Sunday, with a rule for Wednesdays
+    try:
+        series = make.exchange(starts_at=sunday, ends_at=sunday + timedelta(hours=1),
+                               rrule="FREQ=WEEKLY;BYDAY=WE", participant_ids=[anna.id])
+    except InvalidField:
+        return  # refusing the rule is one of the two answers the issue accepts
+    times = assert_parsers_agree(client.get(f"/calendar/{issue(anna)}.ics").data)
+    item = times[f"exchange-{series.id}@tracker.test"]
+    # RFC 5545 counts DTSTART as the first occurrence; ical.js and dateutil start at the rule's
+    # first date. They only agree with such clients when the rule produces the start itself.
+    assert item["start"] == item["occurrences"][0] == z(local(date(2026, 1, 7), 10))
+
