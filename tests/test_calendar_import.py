@@ -332,7 +332,8 @@ def test_a_series_keeps_its_dropped_moved_and_cancelled_dates(client, editor):
     assert _import(client, csrf, invitation).status_code == 303
     expected = _expanded(invitation)
     assert len(expected) == 7  # ten, less two dropped and one cancelled
-    assert (datetime(2026, 9, 29, 12, tzinfo=UTC), datetime(2026, 9, 29, 13, tzinfo=UTC)) in expected
+    moved = (datetime(2026, 9, 29, 12, tzinfo=UTC), datetime(2026, 9, 29, 13, tzinfo=UTC))
+    assert moved in expected
     assert _expanded(_feed(client, editor)) == expected
     # The series and its moved occurrence: two exchanges, linked by the invitation's UID.
     uids = sorted(db.session.scalars(select(Exchange.import_uid)))
