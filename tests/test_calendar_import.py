@@ -471,3 +471,29 @@ def test_exdates_are_checked_where_every_write_goes(ctx, make):
     exchange = create_exchange(anna, title="x", starts_at=start, rrule="FREQ=WEEKLY",
                                exdates="20260316T090000Z, 20260309T090000Z,20260309T090000Z")
     assert exchange.exdates == "20260309T090000Z,20260316T090000Z"
+
+
+def test_an_imported_series_survives_export_and_import(client, editor, tmp_path):
+    from tests.db_support import empty_all_tables
+    from tracker.calendar.models import CalendarState
+    from tracker.transfer.dump import export_database, import_database
+
+    invitation = _ics(SERIES, MOVED, CANCELLED)
+    assert _import(client, _csrf(client), invitation).status_code == 303
+    editor_id = editor.id
+    target = tmp_path / "export.json"
+    export_database(target)
+    db.session.remove()
+    empty_all_tables()
+    db.session.execute(CalendarState.__table__.insert().values(id=1, counter=0))
+    db.session.commit()
+    import_database(target)
+    series = db.session.scalar(select(Exchange).where(Exchange.import_uid == SERIES_UID))
+    assert series.import_sequence == 1
+    assert series.exdates == (
+        "20260914T080000Z,20260921T080000Z,20260928T080000Z,20261005T080000Z"
+    )
+    from tracker.accounts.models import Person
+
+    anna = db.session.get(Person, editor_id)
+    assert _expanded(_feed(client, anna)) == _expanded(invitation)
