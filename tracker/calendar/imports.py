@@ -171,6 +171,8 @@ def parse_invitation(data: bytes) -> list[Candidate]:
             candidate.cancelled = True
     series = {c.uid: c for c in candidates}
     for event in (e for e in events if "RECURRENCE-ID" in e):
+        if "DTSTART" not in event:  # a cancellation may name the occurrence only
+            event["DTSTART"] = event["RECURRENCE-ID"]
         uid = one_line(str(event.get("UID", "")))
         target = series.get(uid)
         if target is None:
@@ -311,8 +313,12 @@ def _exdates(event: Component) -> list[date]:
         return []
     days: list[date] = []
     for prop in props if isinstance(props, list) else [props]:
-        for value in getattr(prop, "dts", []):
-            day = value.dt
+        try:  # icalendar keeps an unreadable value and raises when it is read
+            values = [value.dt for value in prop.dts]
+        except Exception as exc:
+            raise InvitationError(
+                _("The event's %(name)s is not a valid date.", name="EXDATE")) from exc
+        for day in values:
             if not isinstance(day, date):
                 raise InvitationError(_("The event's %(name)s is not a valid date.", name="EXDATE"))
             if isinstance(day, datetime) and day.tzinfo is None:
