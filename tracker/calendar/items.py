@@ -126,6 +126,12 @@ def exchange_component(
         event.add("dtend", exchange.ends_at.astimezone(ctx.zone))
     if exchange.rrule:
         event.add("rrule", vRecur.from_ical(exchange.rrule))
+        for value in (exchange.exdates or "").split(","):
+            if value:  # stored UTC or as a day; written in DTSTART's form, as clients expect
+                skipped = datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC) \
+                    if "T" in value else datetime.strptime(value, "%Y%m%d").date()
+                event.add("exdate", skipped.astimezone(ctx.zone)
+                          if isinstance(skipped, datetime) else skipped)
     if exchange.location:
         _text(event, "location", one_line(exchange.location))
     event.add("status", "CANCELLED" if exchange.status == "cancelled" else "CONFIRMED")

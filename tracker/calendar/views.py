@@ -16,6 +16,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    flash,
     g,
     redirect,
     render_template,
@@ -266,16 +267,19 @@ def import_save() -> ResponseReturnValue:
             existing={c.uid: c.existing() for c in candidates}, zone=timeutil.team_zone(),
             error=_("Please pick one of the events."),
         ), 400
+    newer = candidate.outdated_by()
     try:
         with transaction():
             exchange = save_invitation(candidate, current_user)
-    except DomainError as exc:
+    except (DomainError, InvitationError) as exc:
         message = getattr(exc, "message", None) or str(exc)
         return render_template(
             "calendar/import_preview.html", candidates=candidates, form=form,
             existing={c.uid: c.existing() for c in candidates}, zone=timeutil.team_zone(),
             error=_("The event can't be saved: %(why)s", why=message),
         ), 400
+    if newer is not None:
+        flash(_("A newer version of this invitation was imported before; it was kept."), "info")
     return redirect(url_for("exchanges.show", exchange_id=exchange.id), 303)
 
 

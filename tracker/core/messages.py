@@ -131,6 +131,8 @@ MESSAGES: dict[str, Message] = {
     "rrule_too_frequent": Message("an exchange recurs at most daily"),
     "rrule_below_one": Message("%(part)s must be 1 or more"),
     "rrule_out_of_range": Message("%(part)s=%(value)s is out of range"),
+    "exdates_invalid": Message("%(value)s is not a date of this kind of exchange"),
+    "not_a_sequence": Message("must be a whole number from 0"),
     # Restoring from the trash.
     "exchange_still_deleted": Message(
         "its exchange is deleted; restore the exchange first",

@@ -92,6 +92,11 @@ class Exchange(Record, SoftDeletable, Model):
     )
     #: UID of the invitation this exchange was imported from, so a re-import updates it.
     import_uid: Mapped[str | None] = mapped_column(String(500), unique=True)
+    #: Occurrences of the series that do not take place (iCalendar EXDATE), comma-separated:
+    #: "20260708T080000Z" (UTC) for a timed series, "20260708" for an all-day one.
+    exdates: Mapped[str | None] = mapped_column(Text, info={"max_length": 20_000})
+    #: SEQUENCE of the imported invitation, so an older one does not overwrite a newer.
+    import_sequence: Mapped[int | None]
 
     organisations: Mapped[list[Organisation]] = relationship(
         secondary=exchange_organisations, order_by=Organisation.name

@@ -49,6 +49,8 @@ SCALAR_FIELDS = (
     "rrule",
     "follows_up_id",
     "import_uid",
+    "exdates",
+    "import_sequence",
 )
 LIST_FIELDS = ("organisation_ids", "participant_ids")
 WHEN_FIELDS = ("all_day", "starts_at", "ends_at", "start_date", "end_date")
@@ -106,6 +108,27 @@ def _check_rrule_ranges(value: str) -> None:
                 raise InvalidField("rrule", "rrule_out_of_range", part=name, value=number)
 
 
+def validate_exdates(value: str | None, all_day: bool) -> str | None:
+    """EXDATEs as stored: "20260708T080000Z,…" (UTC) timed, "20260708,…" all day; sorted."""
+    if not value:
+        return None
+    value = validation.text(
+        "exdates", value, max_length=max_length(Exchange.exdates), single_line=True
+    )
+    shape = "%Y%m%d" if all_day else "%Y%m%dT%H%M%SZ"
+    days = set()
+    for part in value.replace(" ", "").split(","):
+        try:
+            day = datetime.strptime(part, shape)
+        except ValueError as exc:
+            raise InvalidField("exdates", "exdates_invalid", value=part[:40]) from exc
+        if len(part) != len(day.strftime(shape)):  # strptime takes "2026078" too
+            raise InvalidField("exdates", "exdates_invalid", value=part[:40])
+        validation.a_date("exdates", day.date())  # the years the tracker takes
+        days.add(part)
+    return ",".join(sorted(days)) or None
+
+
 def _validated(values: dict[str, Any], exchange_id: int | None) -> dict[str, Any]:
     unknown = set(values) - set(SCALAR_FIELDS) - set(LIST_FIELDS)
     if unknown:
@@ -142,6 +165,12 @@ def _validated(values: dict[str, Any], exchange_id: int | None) -> dict[str, Any
     follows = validation.existing("follows_up_id", Exchange, v.get("follows_up_id"))
     if follows is not None and follows.id == exchange_id:
         raise InvalidField("follows_up_id", "follows_itself")
+    v["exdates"] = validate_exdates(v.get("exdates"), v["all_day"])
+    sequence = v.get("import_sequence")
+    if sequence is not None and (
+        isinstance(sequence, bool) or not isinstance(sequence, int) or not 0 <= sequence < 2**31
+    ):
+        raise InvalidField("import_sequence", "not_a_sequence")
     uid = v.get("import_uid")
     v["import_uid"] = (
         validation.text("import_uid", uid, max_length=max_length(Exchange.import_uid)) or None
