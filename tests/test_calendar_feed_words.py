@@ -172,6 +172,9 @@ def test_last_modified_never_goes_back_in_a_filter_feed(client, make, monkeypatc
     assert client.get(f"/calendar/{token}.ics",
                       headers={"If-Modified-Since": b_time}).status_code == 200
     after_reopen = fetch(client, token).headers["Last-Modified"]
+    # A write the feed does not show leaves its date where it was.
+    make.task(owner_id=lea.id, title="Elsewhere")
+    assert fetch(client, token).headers["Last-Modified"] == after_reopen
     seen.append(step(delete_task, a.id, 50))
     assert client.get(f"/calendar/{token}.ics",
                       headers={"If-Modified-Since": after_reopen}).status_code == 200

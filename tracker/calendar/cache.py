@@ -140,11 +140,14 @@ def _variant(component: str, shifted: bool, locale: str, mine: bool = False) -> 
 
 
 def advance(v: Validators, kept: KeptFeed | None, now: datetime) -> Validators:
-    """Last-Modified never goes back while the feed changes: a new ETag gets a date after
-    the one served with the old ETag (an item leaving the feed takes its date with it)."""
-    if kept is None or kept.validators.etag == v.etag:
+    """Last-Modified never goes back: the same ETag keeps the date it was served with, and
+    a new ETag gets a date after it (an item leaving the feed takes its own date along, so
+    the newest date among the items left can be older than what clients hold)."""
+    if kept is None:
         return v
     previous = kept.validators.last_modified
+    if kept.validators.etag == v.etag:
+        return Validators(etag=v.etag, last_modified=max(v.last_modified, previous))
     if v.last_modified > previous:
         return v
     later = max(now.replace(microsecond=0), previous + timedelta(seconds=1))
