@@ -116,10 +116,12 @@ def summaries(body: bytes) -> set[str]:
 
 
 def titles_in_feed(body: bytes, candidates) -> set[str]:
-    """Which of these titles the feed holds (a task's summary may name its owner first)."""
+    """Which of these titles the feed holds (a task's summary may carry a status before the
+    title and another owner's name after it: "Done: Title (Owner)")."""
     shown = summaries(body)
     return {title for title in candidates
-            if any(s == title or s.endswith(f": {title}") for s in shown)}
+            if any(re.fullmatch(rf"(?:[^:]*: )?{re.escape(title)}(?: \([^()]*\))?", s)
+                   for s in shown)}
 
 
 # == 1. SQL injection through every filter and search ======================================

@@ -14,7 +14,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from functools import partial
 from typing import Any
 
@@ -28,6 +28,7 @@ from sqlalchemy import (
     cast,
     func,
     literal,
+    or_,
     select,
     union_all,
     update,
@@ -63,8 +64,9 @@ KeptRow = tuple[str, int, str, str, bytes | bytearray]
 
 
 def is_dated(selection: Selection, ctx: FeedContext) -> bool:
-    """Whether the feed changes with the date alone, so today's date is part of its key."""
-    return selection.by_date or ctx.options.overdue_today
+    """Whether the feed changes with the date alone, so today's date is part of its key
+    (an overdue filter or option, or reminders, which are left out once their day is past)."""
+    return selection.by_date or ctx.options.overdue_today or ctx.alarms
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,7 @@ def validators(selection: Selection, ctx: FeedContext) -> Validators:
         changed = max(changed, midnight)
     summary = "|".join(
         [ctx.key, ctx.locale, repr(ctx.options), ctx.name, ctx.description,
-         ctx.today.isoformat() if dated else ""]
+         ctx.today.isoformat() if dated else "", str(ctx.subscriber_id)]
         + [f"{r[0]}:{r[1]}:{r[2]}:{r[3]}:{r[4]}" for r in sorted(rows, key=lambda r: r[0])]
     )
     etag = hashlib.sha256(summary.encode()).hexdigest()[:32]
@@ -131,9 +133,25 @@ def validators(selection: Selection, ctx: FeedContext) -> Validators:
 # --- assembling a feed from kept items ---------------------------------------------------
 
 
-def _variant(component: str, shifted: bool, locale: str) -> str:
-    """How an item is presented, part of its key in `feed_items`."""
-    return f"{component}{'-overdue' if shifted else ''}:{locale}"
+def _variant(component: str, shifted: bool, locale: str, mine: bool = False) -> str:
+    """How an item is presented, part of its key in `feed_items`: a task the subscriber
+    owns (no owner's name, reminders) is kept apart from the same task in others' feeds."""
+    return f"{component}{'-overdue' if shifted else ''}{'-mine' if mine else ''}:{locale}"
+
+
+def advance(v: Validators, kept: KeptFeed | None, now: datetime) -> Validators:
+    """Last-Modified never goes back: the same ETag keeps the date it was served with, and
+    a new ETag gets a date after it (an item leaving the feed takes its own date along, so
+    the newest date among the items left can be older than what clients hold)."""
+    if kept is None:
+        return v
+    previous = kept.validators.last_modified
+    if kept.validators.etag == v.etag:
+        return Validators(etag=v.etag, last_modified=max(v.last_modified, previous))
+    if v.last_modified > previous:
+        return v
+    later = max(now.replace(microsecond=0), previous + timedelta(seconds=1))
+    return Validators(etag=v.etag, last_modified=later)
 
 
 def render_feed(selection: Selection, ctx: FeedContext) -> bytearray:
@@ -236,7 +254,18 @@ def _collect_tasks(
     shifted_expr: Condition = literal(False)
     if ctx.options.shifts_overdue:  # the rule of items.is_shifted, as SQL
         shifted_expr = Task.is_overdue(ctx.today)
-    plain, shifted = _variant(component, False, ctx.locale), _variant(component, True, ctx.locale)
+    mine_expr: Condition = literal(False)
+    if ctx.subscriber_id is not None:  # the rule of items.is_mine, as SQL
+        mine_expr = Task.owner_id == ctx.subscriber_id
+    # A task of the subscriber's due within the longest reminder may lose its reminder
+    # as days pass (items._reminder), so today's date is part of its fingerprint.
+    near_expr = and_(mine_expr, Task.due_date <= ctx.today + timedelta(days=items.REMINDER_DAYS))
+    variant_expr = case(
+        (and_(shifted_expr, mine_expr), _variant(component, True, ctx.locale, True)),
+        (shifted_expr, _variant(component, True, ctx.locale)),
+        (mine_expr, _variant(component, False, ctx.locale, True)),
+        else_=_variant(component, False, ctx.locale),
+    )
     suffix = f".{ctx.today.isoformat()}"
     # The fingerprint is compared in the database: a kept, current item costs one body.
     fingerprint_expr = (
@@ -244,12 +273,12 @@ def _collect_tasks(
         + "."
         + cast(Person.version, String)
         + f".{ctx.key}"
-        + case((shifted_expr, suffix), else_="")
+        + case((or_(shifted_expr, near_expr), suffix), else_="")
     )
     stmt = (
         select(
             Task.id,
-            case((shifted_expr, True), else_=False),
+            variant_expr,
             case((FeedItem.fingerprint == fingerprint_expr, FeedItem.body), else_=None),
             fingerprint_expr,
         )
@@ -259,7 +288,7 @@ def _collect_tasks(
             and_(
                 FeedItem.record_kind == "task",
                 FeedItem.record_id == Task.id,
-                FeedItem.variant == case((shifted_expr, shifted), else_=plain),
+                FeedItem.variant == variant_expr,
             ),
         )
         .where(*conditions)
@@ -267,11 +296,11 @@ def _collect_tasks(
     )
     wanted: dict[int, tuple[int, str, str]] = {}
     rows = db.session.connection().execute(stmt)  # plain rows: no ORM work per row
-    for task_id, is_shifted_row, body, fingerprint in rows:
+    for task_id, variant_row, body, fingerprint in rows:
         if body:
             parts.append(body)
         else:
-            wanted[task_id] = (len(parts), shifted if is_shifted_row else plain, fingerprint)
+            wanted[task_id] = (len(parts), variant_row, fingerprint)
             parts.append(None)
     for chunk in _chunks(list(wanted)):
         loaded = db.session.scalars(

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from tracker.accounts.models import Person
@@ -23,7 +24,7 @@ from tracker.core.urls import base_url
 
 #: Bump when the item layout (tracker.calendar.items) changes, so every kept item is built
 #: again.
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,11 @@ class FeedContext:
     options: FeedOptions = FeedOptions()
     name: str = ""
     description: str = ""
+    #: Who reads the feed (or downloads the item): their own tasks carry no owner's name
+    #: and are the only ones with reminders. None: nobody's own.
+    subscriber_id: int | None = None
+    #: Whether the subscriber wants reminders, so the feed's alarms change with the date.
+    alarms: bool = False
 
     @property
     def host(self) -> str:
@@ -71,24 +77,32 @@ class FeedContext:
 
 
 def feed_context(token: FeedToken | None = None, person: Person | None = None) -> FeedContext:
-    """The context of `token`'s feed, or of a one-item download for `person`."""
+    """The context of `token`'s feed, or of a one-item download for `person`.
+
+    Everything is worded in the owner's language, never the fetching request's, so the
+    calendar's name does not change with whoever fetched it first.
+    """
     person = person or (token.person if token else None)
+    locale = person.locale if person is not None and person.locale else "de"
     options = FeedOptions()
     name = description = ""
     if token is not None:
         options = FeedOptions(
             vtodo=token.vtodo, keep_done=token.keep_done, overdue_today=token.overdue_today
         )
-        name = token.name or default_name(token)
-        description = _("Follow-ups and exchanges from the follow-up tracker")
+        with force_locale(locale):
+            name = token.name or default_name(token)
+            description = _("Follow-ups and exchanges from the follow-up tracker")
     return FeedContext(
         base_url=base_url(),
         tz_name=current_app.config["TRACKER_TIMEZONE"],
-        locale=(person.locale if person is not None and person.locale else "de"),
+        locale=locale,
         today=timeutil.today(),
         options=options,
         name=name,
         description=description,
+        subscriber_id=person.id if person is not None else None,
+        alarms=person is not None and person.reminder_minutes is not None,
     )
 
 

@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from icalendar import Alarm, Calendar, Component, Event, Timezone, Todo, vDuration, vRecur, vText
@@ -147,29 +148,48 @@ def exchange_component(
     return event
 
 
-def _task_summary(task: Task, owner: Person, shifted: bool, vtodo: bool) -> str:
+def is_mine(task: Task, ctx: FeedContext) -> bool:
+    """Whether the feed's subscriber owns `task`: no owner's name, and only then reminders."""
+    return ctx.subscriber_id is not None and task.owner_id == ctx.subscriber_id
+
+
+def _task_summary(task: Task, owner: Person, ctx: FeedContext, shifted: bool) -> str:
+    """The title first (a phone's month view shows little more); another owner after it."""
     title = one_line(task.title)
-    if vtodo:
-        return _("%(title)s (%(owner)s)", title=title, owner=one_line(owner.name))
-    summary = _("Task for %(owner)s: %(title)s", owner=one_line(owner.name), title=title)
+    summary = title
+    if not is_mine(task, ctx):
+        summary = _("%(title)s (%(owner)s)", title=title, owner=one_line(owner.name))
+    if ctx.options.vtodo:
+        return summary
     if task.status == "done":
         return _("Done: %(summary)s", summary=summary)
     if task.status == "cancelled":
         return _("Cancelled: %(summary)s", summary=summary)
     if shifted:
         assert task.due_date is not None  # overdue tasks have one
-        return _("Overdue since %(day)s: %(summary)s", day=task.due_date.isoformat(),
-                 summary=summary)
+        day = format_date(task.due_date, format="medium", locale=ctx.locale)
+        return _("Overdue since %(day)s: %(summary)s", day=day, summary=summary)
     return summary
 
 
-def _reminder(owner: Person, task: Task, related: str) -> Alarm | None:
-    """The owner's default reminder: `reminder_minutes` before 00:00 of the due day."""
+#: The longest reminder a person can choose (accounts.services checks it), in days: a
+#: task due further ahead than this has its reminder in the future whatever today is.
+REMINDER_DAYS = 28 + 1
+
+
+def _reminder(owner: Person, task: Task, related: str, ctx: FeedContext) -> Alarm | None:
+    """The owner's default reminder, `reminder_minutes` before 00:00 of the due day: only
+    in the owner's own feed, on open tasks, and never one whose day is already past."""
     if owner.reminder_minutes is None or task.status != "open" or task.due_date is None:
+        return None
+    if not is_mine(task, ctx):
         return None
     before = timedelta(minutes=owner.reminder_minutes)
     if task.due_time is not None:
         before += datetime.combine(date.min, task.due_time) - datetime.min
+    due = datetime.combine(task.due_date, task.due_time or time(0))
+    if (due - before).date() < ctx.today:
+        return None
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
     _text(alarm, "description", one_line(task.title))
@@ -194,13 +214,13 @@ def task_component(task: Task, owner: Person, ctx: FeedContext) -> Event | Todo:
     return _task_event(
         task,
         ctx.host,
-        summary=_task_summary(task, owner, shifted, False),
+        summary=_task_summary(task, owner, ctx, shifted),
         day=day,
         at=None if shifted else task.due_time,
         zone=ctx.zone,
         description=description,
         url=url,
-        alarm=None if shifted else _reminder(owner, task, "START"),
+        alarm=None if shifted else _reminder(owner, task, "START", ctx),
     )
 
 
@@ -258,7 +278,7 @@ def _task_todo(task: Task, owner: Person, ctx: FeedContext, url: str, descriptio
     """The one VTODO of a task, with its completion, for task apps."""
     todo = Todo()
     _identity(todo, "task", task, ctx.host)
-    _text(todo, "summary", _task_summary(task, owner, False, True))
+    _text(todo, "summary", _task_summary(task, owner, ctx, False))
     if task.due_date is not None:
         if task.due_time is not None:
             todo.add("due", datetime.combine(task.due_date, task.due_time, ctx.zone))
@@ -271,7 +291,7 @@ def _task_todo(task: Task, owner: Person, ctx: FeedContext, url: str, descriptio
         todo.add("completed", task.completed_at.astimezone(UTC))
     _text(todo, "description", description)
     todo.add("url", url)
-    alarm = _reminder(owner, task, "END")
+    alarm = _reminder(owner, task, "END", ctx)
     if alarm is not None:
         todo.add_component(alarm)
     return todo

@@ -138,7 +138,7 @@ def _serve(raw: str, request_headers: RequestHeaders) -> FeedAnswer:
     if kept is not None and quick is not None and kept.quick == quick:
         v = kept.validators  # nothing changed since it was validated: no aggregate needed
     else:
-        v = cache.validators(selection, ctx)
+        v = cache.advance(cache.validators(selection, ctx), kept, datetime.now(UTC))
     headers = {
         "ETag": f'"{v.etag}"',
         "Last-Modified": http_date(v.last_modified),

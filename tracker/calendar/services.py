@@ -61,7 +61,8 @@ def existing_standing_feed(person: Person, kind: str) -> FeedToken | None:
 
 
 def feed_url(token: FeedToken) -> str | None:
-    """The https URL of a feed, or None if it can't be shown again (secret key changed)."""
+    """The URL of a feed under `base_url()`, or None if it can't be shown again (secret
+    key changed)."""
     raw = token.token(current_app.config["SECRET_KEY"])
     if raw is None:
         return None

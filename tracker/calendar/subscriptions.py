@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import segno
-from flask import current_app
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
@@ -18,16 +17,17 @@ from tracker.extensions import db
 
 
 def feed_links(token: FeedToken) -> dict[str, Any] | None:
-    """https and webcal:// links and a QR code for a token, or None if it can't be shown."""
-    https = feed_url(token)
-    if https is None:
+    """The feed's link, its webcal:// twin and a QR code, or None if it can't be shown.
+
+    The link's scheme is the tracker's own (`core.urls.base_url`: TRACKER_BASE_URL, else
+    the request's, which ProxyFix makes https behind a trusted proxy), as in the API.
+    """
+    url = feed_url(token)
+    if url is None:
         return None
-    # Outside debug mode the link is https even if the app sees http (behind a proxy).
-    if https.startswith("http://") and not current_app.debug:
-        https = "https://" + https.removeprefix("http://")
-    webcal = "webcal://" + https.split("://", 1)[1]
-    svg = segno.make(https, error="m").svg_inline(scale=3, title=_("QR code of the feed link"))
-    return {"https": https, "webcal": webcal, "qr": Markup(svg)}
+    webcal = "webcal://" + url.split("://", 1)[1]
+    svg = segno.make(url, error="m").svg_inline(scale=3, title=_("QR code of the feed link"))
+    return {"url": url, "webcal": webcal, "qr": Markup(svg)}
 
 
 def describe(token: FeedToken) -> str:
