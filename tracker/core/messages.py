@@ -131,6 +131,16 @@ MESSAGES: dict[str, Message] = {
     "rrule_too_frequent": Message("an exchange recurs at most daily"),
     "rrule_below_one": Message("%(part)s must be 1 or more"),
     "rrule_out_of_range": Message("%(part)s=%(value)s is out of range"),
+    "rrule_start_not_occurrence": Message(
+        "the start %(start)s is not a date the rule produces (its first is %(first)s)",
+        _l("The start is not a date this rule produces (the first would be %(first)s). "
+           "Please move the start or change the rule."),
+    ),
+    "local_time_gap": Message(
+        "%(when)s does not exist in %(zone)s (the clocks skip that hour)",
+        _l("This time does not exist on that day: the clocks skip that hour when summer time "
+           "begins. Please choose a time before or after it."),
+    ),
     # Restoring from the trash.
     "exchange_still_deleted": Message(
         "its exchange is deleted; restore the exchange first",
