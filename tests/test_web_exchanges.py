@@ -11,7 +11,6 @@ from tracker.extensions import db
 from tracker.tasks.models import Task
 
 
-
 def first_wednesday_after(day: date) -> date:
     """The first Wednesday of the month after `day`: a start FREQ=MONTHLY;BYDAY=1WE produces."""
     first = (day.replace(day=1) + timedelta(days=32)).replace(day=1)

@@ -42,7 +42,7 @@ def from_local(day: date, at: time) -> datetime:
 
 def wall_time_kind(day: date, at: time, zone: ZoneInfo | None = None) -> str:
     """"gap" (clocks jump over it), "overlap" (it happens twice) or "ok", in the team's zone."""
-    first = datetime.combine(day, at, tzinfo=zone or team_zone())
+    first = datetime.combine(day, at.replace(fold=0), tzinfo=zone or team_zone())
     if first.utcoffset() == first.replace(fold=1).utcoffset():
         return "ok"
     # A time in a gap does not survive the round trip through UTC; one in an overlap does.
@@ -67,3 +67,17 @@ def from_local_checked(field: str, day: date, at: time) -> tuple[datetime, bool]
         raise InvalidField(field, "local_time_gap", when=f"{day.isoformat()} {at:%H:%M}",
                            zone=team_zone().key)
     return from_local(day, at), kind == "overlap"
+
+
+def in_gap(value: datetime) -> bool:
+    """Whether an aware time names a team-zone wall-clock time the clocks skip.
+
+    "2026-03-29T02:30:00+01:00" does: 02:30 never happened in Berlin that night, and +01:00
+    is one of Berlin's offsets, so the sender meant a local time that does not exist. The
+    same moment written in another zone's offset is an ordinary instant.
+    """
+    wall = value.replace(tzinfo=None)
+    if wall_time_kind(wall.date(), wall.time()) != "gap":
+        return False
+    local = wall.replace(tzinfo=team_zone())
+    return value.utcoffset() in (local.utcoffset(), local.replace(fold=1).utcoffset())
