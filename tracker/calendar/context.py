@@ -23,7 +23,7 @@ from tracker.core.urls import base_url
 
 #: Bump when the item layout (tracker.calendar.items) changes, so every kept item is built
 #: again.
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"  # 2: VTIMEZONE with RRULEs, the repeated hour in UTC
 
 
 @dataclass(frozen=True)
