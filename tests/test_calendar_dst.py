@@ -169,6 +169,21 @@ def test_the_form_takes_the_first_of_a_time_that_happens_twice_and_says_so(web, 
     assert "took the first 2:30" in page or "took the first 02:30" in page
 
 
+def test_editing_another_field_keeps_the_second_0230(web, world, make):
+    late = make.exchange(title="Nachtschicht", starts_at=SECOND_0230,
+                         ends_at=SECOND_0230 + timedelta(minutes=30))
+    login(web, world.editor, locale="en")
+    response = post(web, f"/exchanges/{late.id}/edit", {
+        **form("Nachtschicht (verschoben)", "2026-10-25T02:30", "2026-10-25T03:00"),
+        "version": str(late.version),
+    })
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.expire_all()
+    stored = db.session.get(Exchange, late.id)
+    assert stored.title == "Nachtschicht (verschoben)"
+    assert stored.starts_at.replace(tzinfo=UTC) == SECOND_0230
+
+
 def test_the_german_form_words_both_in_german(web, world):
     login(web, world.editor, locale="de")
     gap = post(web, "/exchanges/new", form("Lücke", "2026-03-29T02:30", "2026-03-29T03:30"))

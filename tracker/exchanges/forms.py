@@ -81,17 +81,21 @@ class ExchangeForm(FlaskForm):
         self.participant_ids.data = [p.id for p in exchange.participants]
         self.version.data = str(exchange.version)
 
-    def values(self) -> dict:
+    def values(self, current: Exchange | None = None) -> dict:
         """The service's fields; a local time in the clocks' gap is refused (InvalidField).
 
         A time that happens twice (clocks go back) is taken as the first one; `took_first`
-        lists those wall-clock times so the page can say so.
+        lists those wall-clock times so the page can say so. An unchanged time of `current`
+        keeps its moment (the second 02:30 stays the second).
         """
         self.took_first: list[datetime] = []
 
         def local(value: datetime | None, field: str) -> datetime | None:
             if value is None:
                 return None
+            kept = getattr(current, field, None) if current is not None else None
+            if kept is not None and to_local(kept).replace(tzinfo=None) == value:
+                return kept
             moment, overlap = from_local_checked(field, value.date(), value.time())
             if overlap:
                 self.took_first.append(value)

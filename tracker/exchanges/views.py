@@ -105,7 +105,7 @@ def edit(exchange_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             with transaction():
-                services.update_exchange(exchange, current_user, form.values(),
+                services.update_exchange(exchange, current_user, form.values(exchange),
                                          expected_version=optional_int(form.version.data))
         except InvalidField as exc:
             show_on_form(form, exc, form.ALIASES)
