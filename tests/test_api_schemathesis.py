@@ -41,7 +41,7 @@ def fuzz_token(make):
     make.organisation(name="Lübeck", short_name="HL", country="DE")
     exchanges = [
         make.exchange(title="SCCON 2026", organisation_ids=[kiel.id], participant_ids=[admin.id]),
-        make.exchange(title="Werkstatt", all_day=True, start_date=date(2026, 12, 1),
+        make.exchange(title="Werkstatt", all_day=True, start_date=date(2026, 12, 2),
                       rrule="FREQ=MONTHLY;BYDAY=1WE"),
         make.exchange(title="Besuch Kiel", starts_at=datetime(2026, 11, 2, 9, tzinfo=UTC)),
     ]

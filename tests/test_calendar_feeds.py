@@ -79,6 +79,7 @@ def test_all_day_exchange_has_exclusive_end_and_is_not_shifted(client, make):
 def test_series_cancelled_and_outcomes(client, make):
     anna = make.user()
     series = make.exchange(title="Werkstatt", rrule="FREQ=MONTHLY;BYDAY=1WE",
+                           starts_at=datetime(2026, 12, 2, 13, tzinfo=UTC),
                            participant_ids=[anna.id])
     make.outcome(series, text="Lübeck, Kiel und Rostock halten einen Workshop")
     make.outcome(series, text="Zweites Ergebnis")

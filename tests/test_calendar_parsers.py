@@ -20,8 +20,6 @@ pytestmark = pytest.mark.usefixtures("english")
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SERIES_LENGTH = 8
-RDATE_BUG = pytest.mark.xfail(
-    strict=True, reason="VTIMEZONE as one multi-value RDATE: issue 12 point 1")
 
 
 def local(day: date, hour: int, minute: int = 0) -> datetime:
@@ -147,9 +145,9 @@ def season_data(make, season: dict):
 
 @pytest.mark.parametrize("season", [
     "january",
-    pytest.param("july", marks=RDATE_BUG),
-    pytest.param("march switch week", marks=RDATE_BUG),
-    pytest.param("october switch week", marks=RDATE_BUG),
+    "july",
+    "march switch week",
+    "october switch week",
 ])
 def test_every_feed_reads_the_same_in_thunderbird_and_icalendar(client, make, season):
     anna, exchanges, tasks = season_data(make, SEASONS[season])
@@ -167,7 +165,6 @@ def test_every_feed_reads_the_same_in_thunderbird_and_icalendar(client, make, se
             assert times[uid]["due" if "VTODO" in name else "start"] == due, name
 
 
-@RDATE_BUG
 @pytest.mark.parametrize("first", [
     local(date(2026, 3, 12), 10),  # Thursdays 10:00, from winter into summer time
     local(date(2026, 10, 8), 10),  # and from summer into winter time
@@ -188,8 +185,6 @@ def test_a_weekly_series_across_a_switch_keeps_its_wall_clock_time_in_both_parse
             assert times[uid]["occurrences"] == expected, name
 
 
-@pytest.mark.xfail(strict=True, reason="the repeated autumn hour is written as wall-clock time: "
-                   "issue 12 point 3")
 def test_an_exchange_in_the_repeated_autumn_hour_is_read_as_stored(client, make):
     anna = make.user(name="Anna")
     second = datetime(2026, 10, 25, 1, 30, tzinfo=UTC)  # 02:30 CET, the second 02:30 that night
@@ -201,7 +196,7 @@ def test_an_exchange_in_the_repeated_autumn_hour_is_read_as_stored(client, make)
 
 @pytest.mark.parametrize("season", [
     "january",
-    pytest.param("july", marks=RDATE_BUG),
+    "july",
 ])
 def test_one_item_downloads_read_the_same_in_thunderbird_and_icalendar(client, make, season):
     from tests.calendar_support import login
@@ -217,7 +212,6 @@ def test_one_item_downloads_read_the_same_in_thunderbird_and_icalendar(client, m
         local(task.due_date, task.due_time.hour, task.due_time.minute))
 
 
-@pytest.mark.xfail(strict=True, reason="a rule that does not match its start: issue 12 point 5")
 def test_a_series_whose_start_the_rule_does_not_produce_reads_the_same_everywhere(client, make):
     from tracker.core.errors import InvalidField
 

@@ -229,7 +229,8 @@ def test_exchange_rules(make):
     with pytest.raises(InvalidField) as err:
         make.exchange(starts_at=datetime(2027, 1, 2))
     assert err.value.field == "starts_at"
-    series = make.exchange(title="Smart City-Werkstatt", rrule="freq=monthly;interval=3;byday=1we")
+    series = make.exchange(title="Smart City-Werkstatt", rrule="freq=monthly;interval=3;byday=1we",
+                           starts_at=datetime(2026, 12, 2, 13, tzinfo=UTC))
     assert series.rrule == "FREQ=MONTHLY;INTERVAL=3;BYDAY=1WE"
 
 

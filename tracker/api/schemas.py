@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from tracker.accounts.models import Digest, Locale, Person, Role
+from tracker.core import timeutil
 from tracker.core.limits import (
     MAX_ID,
     MAX_IDS_IN_LIST,
@@ -22,6 +23,7 @@ from tracker.core.limits import (
     SEARCH_MAX_LENGTH,
     max_length,
 )
+from tracker.core.messages import MESSAGES
 from tracker.exchanges.models import Exchange, ExchangeKind, ExchangeStatus, OutcomeStatus
 from tracker.organisations.models import Organisation, OrganisationKind
 from tracker.tasks.models import Task, TaskStatus
@@ -201,6 +203,30 @@ class TaskPage(Answer):
 _EXCHANGE_TITLE = max_length(Exchange.title)
 
 
+def _existing_wall_time(value: datetime) -> datetime:
+    """A team-zone time the clocks skip is refused (read before the offset is dropped)."""
+    if timeutil.in_gap(value):
+        raise ValueError(MESSAGES["local_time_gap"].reason % {
+            "when": f"{value:%Y-%m-%d %H:%M}", "zone": timeutil.team_zone().key,
+        })
+    return value
+
+
+#: A Moment that must not name a wall-clock time the team's clocks skip (exchange times).
+WallMoment = Annotated[
+    AwareDatetime,
+    AfterValidator(_existing_wall_time),
+    AfterValidator(_utc),
+    Field(description="ISO 8601 date and time with an offset, e.g. 2026-12-03T09:00:00+01:00"),
+]
+#: How the API reads the hour clocks skip or repeat (the pages refuse or take the first).
+_WALL_TIME = (
+    "A team-zone time the clocks skip (02:30+01:00 on the spring night in Europe/Berlin) is "
+    "refused; in the autumn hour that happens twice, the offset says which one is meant "
+    "(+02:00 the first, +01:00 the second)."
+)
+
+
 class ExchangeFields(Body):
     title: Annotated[str, Field(min_length=1, max_length=_EXCHANGE_TITLE, pattern=NOT_BLANK)] = None  # type: ignore[assignment]
     kind: ExchangeKind = "other"
@@ -208,10 +234,10 @@ class ExchangeFields(Body):
     all_day: Annotated[
         bool, Field(description="true: start_date/end_date; false: starts_at/ends_at.")
     ] = False
-    starts_at: Moment | None = None
-    ends_at: Annotated[Moment | None, Field(description="Default: an hour after the start.")] = (
-        None
-    )
+    starts_at: Annotated[WallMoment | None, Field(description=_WALL_TIME)] = None
+    ends_at: Annotated[
+        WallMoment | None, Field(description="Default: an hour after the start. " + _WALL_TIME)
+    ] = None
     start_date: Day | None = None
     end_date: Annotated[Day | None, Field(description="Inclusive last day.")] = None
     location: Annotated[str, Field(max_length=max_length(Exchange.location))] = ""

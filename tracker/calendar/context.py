@@ -24,7 +24,7 @@ from tracker.core.urls import base_url
 
 #: Bump when the item layout (tracker.calendar.items) changes, so every kept item is built
 #: again.
-FORMAT_VERSION = "2"
+FORMAT_VERSION = "3"  # 2: titles, reminders, wording; 3: VTIMEZONE with RRULEs, autumn hour in UTC
 
 
 @dataclass(frozen=True)

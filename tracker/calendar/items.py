@@ -30,7 +30,9 @@ from sqlalchemy import func, select
 
 from tracker.accounts.models import Person
 from tracker.calendar.context import FeedContext
+from tracker.calendar.vtimezone import build_vtimezone
 from tracker.core.model import Record
+from tracker.core.timeutil import is_ambiguous
 from tracker.core.urls import external_url
 from tracker.exchanges.models import Exchange, Outcome
 from tracker.extensions import db
@@ -107,6 +109,19 @@ def outcome_stamps(exchange_ids: Iterable[int]) -> dict[int, OutcomeStamp]:
     return {ex_id: (int(total or 0), changed) for ex_id, total, changed in rows}
 
 
+def _unambiguous(moment: datetime, zone: ZoneInfo, recurs: bool = False) -> datetime:
+    """The moment in the team's zone, or in UTC where its wall-clock time happens twice.
+
+    Parsers read an ambiguous local time as its first occurrence, so the second 02:30 of
+    the autumn night is written as UTC. A series keeps its first 02:30 local, so that
+    its later dates stay at 02:30 (a UTC start would repeat the UTC time).
+    """
+    local = moment.astimezone(zone)
+    if not is_ambiguous(moment, zone) or (recurs and local.fold == 0):
+        return local
+    return moment.astimezone(UTC)
+
+
 def exchange_component(
     exchange: Exchange, ctx: FeedContext, stamp: OutcomeStamp | None = None
 ) -> Event:
@@ -123,8 +138,9 @@ def exchange_component(
         event.add("dtend", exchange.end_date + timedelta(days=1))
     else:
         assert exchange.starts_at is not None and exchange.ends_at is not None
-        event.add("dtstart", exchange.starts_at.astimezone(ctx.zone))
-        event.add("dtend", exchange.ends_at.astimezone(ctx.zone))
+        recurs = bool(exchange.rrule)
+        event.add("dtstart", _unambiguous(exchange.starts_at, ctx.zone, recurs))
+        event.add("dtend", _unambiguous(exchange.ends_at, ctx.zone, recurs))
     if exchange.rrule:
         event.add("rrule", vRecur.from_ical(exchange.rrule))
         for value in (exchange.exdates or "").split(","):
@@ -302,7 +318,8 @@ def _task_todo(task: Task, owner: Person, ctx: FeedContext, url: str, descriptio
 
 @lru_cache(maxsize=8)
 def _vtimezone(tz_name: str) -> Timezone:
-    return Timezone.from_tzid(tz_name, first_date=date(2000, 1, 1), last_date=date(2040, 1, 1))
+    # Yearly RRULEs as Google and Outlook write them (ical.js reads no multi-value RDATE).
+    return build_vtimezone(tz_name, date.today().year)
 
 
 def calendar(ctx: FeedContext, components: Iterable[Component] = ()) -> Calendar:

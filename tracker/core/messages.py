@@ -133,6 +133,16 @@ MESSAGES: dict[str, Message] = {
     "rrule_out_of_range": Message("%(part)s=%(value)s is out of range"),
     "exdates_invalid": Message("%(value)s is not a date of this kind of exchange"),
     "not_a_sequence": Message("must be a whole number from 0"),
+    "rrule_start_not_occurrence": Message(
+        "the start %(start)s is not a date the rule produces (its first is %(first)s)",
+        _l("The start is not a date this rule produces (the first would be %(first)s). "
+           "Please move the start or change the rule."),
+    ),
+    "local_time_gap": Message(
+        "%(when)s does not exist in %(zone)s (the clocks skip that hour)",
+        _l("This time does not exist on that day: the clocks skip that hour when summer time "
+           "begins. Please choose a time before or after it."),
+    ),
     # Restoring from the trash.
     "exchange_still_deleted": Message(
         "its exchange is deleted; restore the exchange first",

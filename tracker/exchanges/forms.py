@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.core.limits import max_length
-from tracker.core.timeutil import from_local, to_local
+from tracker.core.timeutil import from_local_checked, to_local
 from tracker.exchanges.models import EXCHANGE_KINDS, EXCHANGE_STATUSES, Exchange, Outcome
 from tracker.web import choices
 from tracker.web.choices import LongSelectField, optional_int
@@ -81,9 +81,25 @@ class ExchangeForm(FlaskForm):
         self.participant_ids.data = [p.id for p in exchange.participants]
         self.version.data = str(exchange.version)
 
-    def values(self) -> dict:
-        def local(value: datetime | None) -> datetime | None:
-            return from_local(value.date(), value.time()) if value else None
+    def values(self, current: Exchange | None = None) -> dict:
+        """The service's fields; a local time in the clocks' gap is refused (InvalidField).
+
+        A time that happens twice (clocks go back) is taken as the first one; `took_first`
+        lists those wall-clock times so the page can say so. An unchanged time of `current`
+        keeps its moment (the second 02:30 stays the second).
+        """
+        self.took_first: list[datetime] = []
+
+        def local(value: datetime | None, field: str) -> datetime | None:
+            if value is None:
+                return None
+            kept = getattr(current, field, None) if current is not None else None
+            if kept is not None and to_local(kept).replace(tzinfo=None) == value:
+                return kept
+            moment, overlap = from_local_checked(field, value.date(), value.time())
+            if overlap:
+                self.took_first.append(value)
+            return moment
 
         v = {
             "title": self.title.data,
@@ -100,7 +116,8 @@ class ExchangeForm(FlaskForm):
         if v["all_day"]:
             v.update(start_date=self.start_date.data, end_date=self.end_date.data)
         else:
-            v.update(starts_at=local(self.starts_at.data), ends_at=local(self.ends_at.data))
+            v.update(starts_at=local(self.starts_at.data, "starts_at"),
+                     ends_at=local(self.ends_at.data, "ends_at"))
         return v
 
 

@@ -19,6 +19,7 @@ from tracker.core.errors import InvalidField, NotFound
 from tracker.core.limits import max_length
 from tracker.core.model import Record, utcnow
 from tracker.core.permissions import can_edit, require
+from tracker.core.timeutil import to_local
 from tracker.core.validation import check_version
 from tracker.exchanges.models import (
     EXCHANGE_KINDS,
@@ -71,7 +72,7 @@ def validate_rrule(value: str | None, start: date | datetime | None) -> str | No
     if isinstance(start, date) and not isinstance(start, datetime):
         dtstart = datetime(start.year, start.month, start.day)
     if isinstance(dtstart, datetime) and dtstart.tzinfo is not None:
-        dtstart = dtstart.replace(tzinfo=None)
+        dtstart = to_local(dtstart).replace(tzinfo=None)  # the rule repeats the local time
     if "UNTIL=" in value.upper() and "COUNT=" in value.upper():
         raise InvalidField("rrule", "rrule_until_and_count")
     try:
@@ -88,7 +89,25 @@ def validate_rrule(value: str | None, start: date | datetime | None) -> str | No
     if rule._count is not None and rule._count < 1:
         raise InvalidField("rrule", "rrule_below_one", part="COUNT")
     _check_rrule_ranges(value.upper())
+    if start is not None:
+        _check_start_occurs(rule, dtstart)
     return value.upper()
+
+
+def _check_start_occurs(rule: Any, dtstart: datetime) -> None:
+    """The start must be the rule's first occurrence, or clients disagree on the first date.
+
+    RFC 5545 counts DTSTART as an occurrence even when the rule does not produce it; some
+    clients show it, others do not.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        first = rule.after(dtstart, inc=True)
+    if first != dtstart:
+        raise InvalidField(
+            "rrule", "rrule_start_not_occurrence", start=dtstart.date().isoformat(),
+            first=first.date().isoformat() if first else "none",
+        )
 
 
 #: RFC 5545 ranges dateutil does not enforce; out of them a rule never occurs, and

@@ -31,7 +31,7 @@ from tracker.tasks import services as task_services
 from tracker.tasks.forms import QuickTaskForm
 from tracker.web import choices
 from tracker.web.choices import optional_int
-from tracker.web.helpers import editor_required, page_number, show_on_form
+from tracker.web.helpers import editor_required, fmt_date, fmt_time, page_number, show_on_form
 
 bp = Blueprint("exchanges", __name__)
 
@@ -61,6 +61,14 @@ def index() -> ResponseReturnValue:
                            counts=counts)
 
 
+def _say_which_time(form: ExchangeForm) -> None:
+    """Tell the user which of a twice-happening time (clocks go back) was saved."""
+    for wall in form.took_first:
+        flash(_("%(time)s happens twice on %(day)s (the clocks go back an hour); the tracker "
+                "took the first %(time)s (summer time).", time=fmt_time(wall.time()),
+                day=fmt_date(wall.date())), "info")
+
+
 @bp.route("/exchanges/new", methods=["GET", "POST"])
 @editor_required
 def create() -> ResponseReturnValue:
@@ -78,6 +86,7 @@ def create() -> ResponseReturnValue:
             show_on_form(form, exc, form.ALIASES)
         else:
             flash(_("Exchange created."), "success")
+            _say_which_time(form)
             return redirect(url_for("exchanges.show", exchange_id=exchange.id))
     code = 400 if form.errors or form.form_errors else 200
     return render_template("exchanges/form.html", form=form, exchange=None), code
@@ -96,7 +105,7 @@ def edit(exchange_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             with transaction():
-                services.update_exchange(exchange, current_user, form.values(),
+                services.update_exchange(exchange, current_user, form.values(exchange),
                                          expected_version=optional_int(form.version.data))
         except InvalidField as exc:
             show_on_form(form, exc, form.ALIASES)
@@ -106,6 +115,7 @@ def edit(exchange_id: int) -> ResponseReturnValue:
             form.version.data = str(conflict.version)
         else:
             flash(_("Exchange saved."), "success")
+            _say_which_time(form)
             return redirect(url_for("exchanges.show", exchange_id=exchange.id))
     code = 409 if conflict else (400 if form.errors or form.form_errors else 200)
     return render_template("exchanges/form.html", form=form, exchange=exchange,

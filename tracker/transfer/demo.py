@@ -69,6 +69,14 @@ LUEBECK_PARTNERS = ["hl", "travekom", "kiel", "hro", "vr", "vg"]
 REGIOPOLEN = ["bi", "fr", "kl", "kiel", "hl", "pb", "wob", "r"]
 
 
+WEDNESDAY = 2
+
+
+def first_weekday(start: date, weekday: int) -> date:
+    """The first `weekday` (Monday 0) on or after `start`: where a BYDAY=1.. series begins."""
+    return start + timedelta(days=(weekday - start.weekday()) % 7)
+
+
 def _year_shift(on: date) -> int:
     """Whole years that bring the latest recorded exchange (4 July 2023) three weeks back."""
     shift = 0
@@ -199,9 +207,12 @@ def load_demo() -> dict[str, Any]:
                       description="Know-how der Ostseeanrainerstaaten in den Smile Exchange "
                       "einbinden; Vorschlag für das nächste Netzwerktreffen."))
 
+    # Every third month on its first Wednesday, from November: the series crosses both
+    # summer-time switches (its February and May dates are on either side of March's).
+    first_wednesday = first_weekday(day(2022, 11, 1), WEDNESDAY)
     werkstatt = exchange(
-        "Smart City-Werkstatt", "werkstatt", start=at(day(2022, 11, 2), 14),
-        end=at(day(2022, 11, 2), 17), status="planned", location="Rathaus Rostock",
+        "Smart City-Werkstatt", "werkstatt", start=at(first_wednesday, 14),
+        end=at(first_wednesday, 17), status="planned", location="Rathaus Rostock",
         rrule="FREQ=MONTHLY;INTERVAL=3;BYDAY=1WE", organisation_ids=orgs("hro", "rvv"),
         participant_ids=[p.id for p in team],
         description="Die wiederkehrende Werkstatt sammelt Ideen, Projekte und Maßnahmen mit "

@@ -88,9 +88,20 @@ def fmt_time(value: time | datetime | None, style: str = "short") -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
+        if value.tzinfo is not None and timeutil.is_ambiguous(value):
+            return f"{format_time(value, style)} ({utc_offset(value)})"
         return format_time(value, style)
     # A wall-clock due time: already in the team's zone, no conversion.
     return format_time(datetime.combine(date(2000, 1, 1), value), style, rebase=False)
+
+
+def utc_offset(value: datetime) -> str:
+    """"UTC+1", "UTC+5:30": tells apart the two 02:30 of the night the clocks go back."""
+    offset = timeutil.to_local(value).utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds()) // 60
+    sign = "+" if minutes >= 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
 
 
 def relative_due(due: date | None, today: date | None = None) -> str:
