@@ -246,3 +246,17 @@ def test_server_errors_get_the_apps_error_page(web, world, app, monkeypatch):
     response = web.get("/")
     assert response.status_code == 500
     assert "Etwas ist schiefgegangen" in response.get_data(as_text=True)
+
+
+def test_a_date_no_one_means_is_refused_on_the_forms_and_changes_nothing(web, world):
+    from tests.web import exchange_form_data, task_form_data
+
+    login(web, world.editor)
+    tasks_before = db.session.query(Task).count()
+    for day in ("0001-01-01", "9999-12-31"):
+        response = post(web, "/tasks/new", {**task_form_data(world), "due_date": day})
+        assert response.status_code == 400, day
+        assert "zwischen den Jahren 1900 und 2999" in response.text
+        response = post(web, "/exchanges/new", {**exchange_form_data(world), "start_date": day})
+        assert response.status_code == 400, day
+    assert db.session.query(Task).count() == tasks_before

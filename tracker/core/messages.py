@@ -55,7 +55,10 @@ MESSAGES: dict[str, Message] = {
     "not_an_iso_date": Message("must be a date (YYYY-MM-DD)"),
     "not_a_time": Message("must be a time"),
     "not_aware": Message("must be a date and time with a time zone"),
-    "year_out_of_range": Message("must lie between the years %(earliest)s and %(latest)s"),
+    "year_out_of_range": Message(
+        "must lie between the years %(earliest)s and %(latest)s",
+        _l("Please give a date between the years %(earliest)s and %(latest)s."),
+    ),
     "not_an_id": Message("must be an id"),
     "not_a_list_of_ids": Message("must be a list of ids"),
     "too_many_ids": Message("lists more than %(max)s ids"),
