@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from tracker.accounts.models import Person
 from tracker.core.audit import AuditEntry
-from tracker.core.limits import MAX_ID, MAX_PER_PAGE
+from tracker.core.limits import MAX_PER_PAGE, is_id
 from tracker.exchanges.models import Exchange, Outcome
 from tracker.extensions import db
 from tracker.tasks.models import Task
@@ -45,7 +45,7 @@ class TrashItem:
 def deleted_record(kind: str, record_id: int) -> Any | None:
     """The record of this kind and id, deleted or not; None for an unknown kind or id."""
     model = KINDS.get(kind)
-    if model is None or not 0 < record_id <= MAX_ID:
+    if model is None or not is_id(record_id):
         return None
     return db.session.get(model, record_id)
 
@@ -53,14 +53,14 @@ def deleted_record(kind: str, record_id: int) -> Any | None:
 def trash_items(limit: int = MAX_PER_PAGE) -> list[TrashItem]:
     """The newest `limit` deletions, newest first."""
     exchanges = db.session.scalars(
-        select(Exchange).where(Exchange.deleted_at.is_not(None))
+        select(Exchange).where(~Exchange.is_live)
         .order_by(Exchange.deleted_at.desc()).limit(limit)
     )
     parent = aliased(Exchange)
     outcomes = db.session.scalars(
         select(Outcome).join(parent, parent.id == Outcome.exchange_id)
-        .where(Outcome.deleted_at.is_not(None),
-               or_(parent.deleted_at.is_(None), parent.deleted_at != Outcome.deleted_at))
+        .where(~Outcome.is_live,
+               or_(parent.is_live, parent.deleted_at != Outcome.deleted_at))
         .order_by(Outcome.deleted_at.desc()).limit(limit)
     )
     of_outcome, of_exchange = aliased(Outcome), aliased(Exchange)
@@ -68,9 +68,9 @@ def trash_items(limit: int = MAX_PER_PAGE) -> list[TrashItem]:
         select(Task)
         .outerjoin(of_outcome, of_outcome.id == Task.outcome_id)
         .outerjoin(of_exchange, of_exchange.id == Task.exchange_id)
-        .where(Task.deleted_at.is_not(None),
-               or_(of_outcome.deleted_at.is_(None), of_outcome.deleted_at != Task.deleted_at),
-               or_(of_exchange.deleted_at.is_(None), of_exchange.deleted_at != Task.deleted_at))
+        .where(~Task.is_live,
+               or_(of_outcome.is_live, of_outcome.deleted_at != Task.deleted_at),
+               or_(of_exchange.is_live, of_exchange.deleted_at != Task.deleted_at))
         .order_by(Task.deleted_at.desc()).limit(limit)
     )
     items = [_item("exchanges", e) for e in exchanges]
