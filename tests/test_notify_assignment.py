@@ -9,6 +9,7 @@ import pytest
 import vobject
 from sqlalchemy import select
 
+from tests.calendar_support import parse_with_icaljs
 from tests.notify_support import parts
 from tracker.core.database import transaction
 from tracker.extensions import db
@@ -78,6 +79,10 @@ def test_a_task_given_by_someone_else_brings_one_note_with_a_parseable_ics(
     assert parsed.vevent.uid.value == f"task-{task.id}@tracker.test"
     assert parsed.vevent.dtstart.value == date(2026, 12, 10)
     assert parsed.vevent.summary.value == "Governance-Workshop vorbereiten"
+
+    [read] = parse_with_icaljs(data if isinstance(data, bytes) else data.encode()).values()
+    assert (read["uid"], read["start"], read["end"]) == (
+        f"task-{task.id}@tracker.test", "2026-12-10", "2026-12-11")
 
 
 def test_the_note_speaks_the_owners_language(people):
