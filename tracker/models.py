@@ -12,7 +12,8 @@ from tracker.exchanges.models import (
 )
 from tracker.notify.models import DigestRun, OutboxMessage
 from tracker.organisations.models import Organisation
-from tracker.tasks.models import Task
+from tracker.series.models import Series, series_organisations, series_participants
+from tracker.tasks.models import Task, TaskNote
 
 __all__ = [
     "ApiToken",
@@ -26,8 +27,12 @@ __all__ = [
     "OutboxMessage",
     "Outcome",
     "Person",
+    "Series",
     "Task",
+    "TaskNote",
     "exchange_organisations",
     "exchange_participants",
     "outcome_organisations",
+    "series_organisations",
+    "series_participants",
 ]

@@ -11,14 +11,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.core.model import Record, UTCDateTime, utcnow
 from tracker.extensions import Model
-from tracker.organisations.models import Organisation
+from tracker.organisations.models import LOCALES, Organisation
 
 #: The allowed values as types (the API's schema takes them); the tuples follow from them.
+#: (Locale and LOCALES live in organisations.models: organisations speak a language too.)
 Role = Literal["admin", "editor", "viewer"]
-Locale = Literal["de", "en"]
 Digest = Literal["daily", "weekly", "never"]
 ROLES: tuple[str, ...] = get_args(Role)
-LOCALES: tuple[str, ...] = get_args(Locale)
 DIGEST_FREQUENCIES: tuple[str, ...] = get_args(Digest)
 
 

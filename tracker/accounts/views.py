@@ -23,11 +23,12 @@ from werkzeug.exceptions import HTTPException
 from tracker.accounts import services
 from tracker.accounts.auth import session_lifetime, start_session
 from tracker.accounts.forms import AccountForm, LoginForm, PasswordForm, TokenForm
-from tracker.accounts.models import LOCALES, ApiToken
+from tracker.accounts.models import ApiToken
 from tracker.core.database import transaction
 from tracker.core.errors import InvalidField, StaleVersion
 from tracker.core.security import limiter
 from tracker.extensions import db
+from tracker.organisations.models import LOCALES
 from tracker.web.helpers import safe_next, show_on_form
 from tracker.web.setup import ButtonForm
 

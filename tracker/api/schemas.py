@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
-from tracker.accounts.models import Digest, Locale, Person, Role
+from tracker.accounts.models import Digest, Person, Role
 from tracker.core import timeutil
 from tracker.core.limits import (
     MAX_ID,
@@ -25,7 +25,7 @@ from tracker.core.limits import (
 )
 from tracker.core.messages import MESSAGES
 from tracker.exchanges.models import Exchange, ExchangeKind, ExchangeStatus, OutcomeStatus
-from tracker.organisations.models import Organisation, OrganisationKind
+from tracker.organisations.models import Locale, Organisation, OrganisationKind
 from tracker.tasks.models import Task, TaskStatus
 
 DEFAULT_LIMIT, MAX_LIMIT = PER_PAGE, MAX_PER_PAGE
@@ -343,6 +343,14 @@ class OrganisationCreate(Body):
               examples=["DE"]),
     ] = None
     active: bool = True
+    locale: Annotated[
+        Locale, Field(description="Language of what the tracker sends or shows it.")
+    ] = "de"
+    home: Annotated[
+        bool,
+        Field(description="The team's own organisation (admins only); marking one unmarks "
+                          "the one marked before."),
+    ] = False
 
 
 class OrganisationOut(Answer):
@@ -352,6 +360,8 @@ class OrganisationOut(Answer):
     kind: OrganisationKind
     country: str | None
     active: bool
+    locale: Locale
+    home: bool
     created_at: datetime
     updated_at: datetime
     version: int

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import has_request_context, request, session
 from flask_login import current_user
 
-from tracker.accounts.models import LOCALES
 from tracker.core.database import database_failed
+from tracker.organisations.models import LOCALES
 
 
 def select_locale() -> str:

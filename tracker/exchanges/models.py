@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,6 +12,9 @@ from tracker.accounts.models import Person
 from tracker.core.model import Record, SoftDeletable, UTCDateTime
 from tracker.extensions import Model, db
 from tracker.organisations.models import Organisation
+
+if TYPE_CHECKING:
+    from tracker.series.models import Series
 
 #: The allowed values as types (the API's schema takes them); the tuples follow from them.
 ExchangeKind = Literal["conference", "visit", "workshop", "network_meeting", "werkstatt", "other"]
@@ -70,6 +73,7 @@ class Exchange(Record, SoftDeletable, Model):
         ),
         CheckConstraint("follows_up_id IS NULL OR follows_up_id <> id", name="not_own_follow_up"),
         Index("ix_exchanges_starts", "start_date", "starts_at"),
+        Index("uq_exchanges_series_recurrence", "series_id", "recurrence_id", unique=True),
     )
 
     title: Mapped[str] = mapped_column(String(300))
@@ -97,6 +101,13 @@ class Exchange(Record, SoftDeletable, Model):
     exdates: Mapped[str | None] = mapped_column(Text, info={"max_length": 20_000})
     #: SEQUENCE of the imported invitation, so an older one does not overwrite a newer.
     import_sequence: Mapped[int | None]
+    #: The series this exchange is a meeting of (None: a one-off exchange).
+    series_id: Mapped[int | None] = mapped_column(
+        ForeignKey("series.id", ondelete="SET NULL"), index=True
+    )
+    #: The meeting's original start in its series, kept when the meeting is moved, in the
+    #: iCalendar form of `exdates`: "20260708T080000Z" (timed) or "20260708" (all-day).
+    recurrence_id: Mapped[str | None] = mapped_column(String(20))
 
     organisations: Mapped[list[Organisation]] = relationship(
         secondary=exchange_organisations, order_by=Organisation.name
@@ -105,6 +116,7 @@ class Exchange(Record, SoftDeletable, Model):
         secondary=exchange_participants, order_by=Person.name
     )
     follows_up: Mapped[Exchange | None] = relationship(remote_side="Exchange.id")
+    series: Mapped[Series | None] = relationship()
     outcomes: Mapped[list[Outcome]] = relationship(
         order_by="Outcome.id",
         primaryjoin="and_(Outcome.exchange_id == Exchange.id, Outcome.is_live)",

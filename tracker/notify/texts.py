@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tracker.accounts.models import LOCALES
+from tracker.organisations.models import LOCALES
 
 DEFAULT_LANGUAGE = "de"
 

@@ -10,11 +10,12 @@ from werkzeug.wrappers import Response
 from wtforms import BooleanField, RadioField
 from wtforms.validators import InputRequired
 
-from tracker.accounts.models import DIGEST_FREQUENCIES, LOCALES
+from tracker.accounts.models import DIGEST_FREQUENCIES
 from tracker.accounts.services import update_person
 from tracker.core.database import transaction
 from tracker.notify.services import person_for_settings_token
 from tracker.notify.texts import language, text, translator
+from tracker.organisations.models import LOCALES
 
 bp = Blueprint("notify", __name__, url_prefix="/notify")
 

@@ -98,3 +98,27 @@ class Task(Record, SoftDeletable, Model):
 
     def __repr__(self) -> str:
         return f"<Task {self.id} {self.title!r} {self.status}>"
+
+
+class TaskNote(Record, Model):
+    """A dated progress note on a task ("Termin mit dem Kreis steht, Entwurf folgt im Januar").
+
+    Written by a user (`author_id`) or through a partner link (`author_id` None,
+    `organisation_id` the partner's organisation)."""
+
+    __tablename__ = "task_notes"
+    __table_args__ = (CheckConstraint("length(trim(text)) > 0", name="text_not_blank"),)
+
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text, info={"max_length": 5_000})
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL")
+    )
+
+    task: Mapped[Task] = relationship()
+    author: Mapped[Person | None] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<TaskNote {self.id} on task {self.task_id}>"

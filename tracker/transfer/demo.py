@@ -100,7 +100,9 @@ def load_demo() -> dict[str, Any]:
         return now + timedelta(days=days)
 
     org = {
-        key: create_organisation(None, name=name, short_name=short, kind=kind, country=country)
+        key: create_organisation(
+            None, name=name, short_name=short, kind=kind, country=country, home=key == "hro"
+        )
         for key, name, short, kind, country in ORGANISATIONS
     }
     people = {}

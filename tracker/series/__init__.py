@@ -1,0 +1,1 @@
+"""Series: exchanges that recur (a quarterly Werkstatt, yearly conferences)."""
