@@ -35,6 +35,7 @@ from tests.web import (
     exchange_form_data,
     fresh,
     login,
+    series_of,
     task_form_data,
 )
 from tracker.accounts import services as account_services
@@ -59,8 +60,9 @@ def quick_passwords(monkeypatch):
 
 # -- helpers ------------------------------------------------------------------------------
 
-#: Caches the feeds keep for themselves; a read may fill them, that is no change of data.
-_CACHES = {"feed_items"}
+#: Caches the feeds keep for themselves, and the day the series' meetings were last made
+#: ahead (the day's first request sets it): a read may fill them, that is no change of data.
+_CACHES = {"feed_items", "series_upkeep"}
 #: When a token was last used is recorded on every use, by design.
 _USAGE_COLUMNS = {"last_used_at"}
 
@@ -540,13 +542,19 @@ def _api_bodies(w) -> list[tuple[str, str, dict, str]]:
         ("POST", "/organisations", {"name": "Neu", "short_name": "{}"}, "short_name"),
         ("POST", "/people", {"name": "{}"}, "name"),
         ("POST", "/people", {"name": "Neu", "email": "{}"}, "email"),
+        ("POST", "/series", {**exchange, "title": "{}"}, "title"),
+        ("POST", "/series", {**exchange, "location": "{}"}, "location"),
+        ("POST", "/series", {**exchange, "description": "{}"}, "description"),
+        ("POST", "/series", {**exchange, "rrule": "{}"}, "rrule"),
+        ("PATCH", f"/series/{series_of(w).id}", {"location": "{}", "version": 1}, "location"),
     ]
 
 
 def test_control_characters_in_any_api_text_field_are_a_422(client, world):
     api = Api(client, token_for(world.admin), world.admin)
+    bodies = _api_bodies(world)
     before = snapshot()
-    for method, path, body, field in _api_bodies(world):
+    for method, path, body, field in bodies:
         for text in CONTROL:
             filled = {k: (text if v == "{}" else v) for k, v in body.items()}
             response = api._call(method, path, json=filled)
@@ -566,7 +574,8 @@ def _path_values(world, feed_token: FeedToken, api_token: ApiToken) -> dict[str,
 
     common = {"task_id": world.editor_task.id, "exchange_id": world.exchange.id,
               "outcome_id": world.outcome.id, "person_id": world.viewer.id,
-              "organisation_id": world.kiel.id, "filename": "app.css"}
+              "organisation_id": world.kiel.id, "filename": "app.css",
+              "series_id": series_of(world).id}
     return {
         "*": common,
         "accounts.revoke_token": {**common, "token_id": api_token.id},
@@ -749,6 +758,9 @@ PAGES = [
     ("/api/v1/openapi.json", ANYONE), ("/api/v1/docs", ANYONE),
     ("/trash", EDITORS), ("/tasks/{task}/delete", EDITORS),
     ("/exchanges/{exchange}/delete", EDITORS), ("/healthz", ANYONE),
+    ("/series", ALL), ("/series/{series}", ALL), ("/series/{series}.ics", ALL),
+    ("/series/new", EDITORS), ("/series/{series}/edit", EDITORS),
+    ("/series/{series}/delete", EDITORS),
 ]
 
 #: Writing routes the table of test_web_roles leaves out: (name, who may, path, data).
@@ -770,7 +782,7 @@ def _ids(world, tokens) -> dict:
     return {"task": world.editor_task.id, "exchange": world.exchange.id,
             "person": world.viewer.id, "organisation": world.kiel.id,
             "feed": feed_of(feed)[10:-4], "settings": settings_token(world.viewer),
-            "api_token": api_token.id, "own_feed": feed.id}
+            "api_token": api_token.id, "own_feed": feed.id, "series": series_of(world).id}
 
 
 def _user(world, role):
@@ -880,7 +892,16 @@ def _api_writes(world) -> list[tuple]:
         ("complete_task_view", EDITORS, "POST", f"/tasks/{w.editor_task.id}/complete", None),
         ("reopen_task_view", EDITORS, "POST", f"/tasks/{w.editor_task.id}/reopen", None),
         ("complete_task_view", ALL, "POST", f"/tasks/{w.viewer_task.id}/complete", None),
+        ("create_series_view", EDITORS, "POST", "/series", exchange_like_series()),
+        ("update_series_view", EDITORS, "PATCH", f"/series/{series_of(w).id}",
+         {"title": "Neu", "version": series_of(w).version}),
+        ("delete_series_view", EDITORS, "DELETE", f"/series/{series_of(w).id}", None),
+        ("restore_series_view", EDITORS, "POST", f"/series/{series_of(w).id}/restore", None),
     ]
+
+
+def exchange_like_series() -> dict:
+    return {"title": "Neu", "all_day": True, "start_date": str(a_date(5))}
 
 
 @pytest.mark.parametrize("role", ["viewer", "editor"])
@@ -901,7 +922,7 @@ def test_each_role_against_each_api_write(client, world, role):
 
 def test_without_a_token_every_api_operation_is_401(client, world):
     values = {"task_id": world.editor_task.id, "exchange_id": world.exchange.id,
-              "outcome_id": world.outcome.id}
+              "outcome_id": world.outcome.id, "series_id": 1}
     for op in OPERATIONS:
         path = "/api/v1" + re.sub(r"<int:(\w+)>", lambda m: str(values[m.group(1)]), op.rule)
         response = client.open(path, method=op.method, json={})

@@ -131,6 +131,30 @@ def exchange_form_data(w: World) -> dict:
             "start_date": str(a_date(9)), "organisation_ids": [w.kiel.id]}
 
 
+def series_of(w: World):
+    """The world's series (a Werkstatt without a rule), made the first time it is asked for,
+    so the world itself stays as the other tests know it."""
+    from sqlalchemy import select
+
+    from tracker.core.database import transaction
+    from tracker.series.models import Series
+    from tracker.series.services import create_series
+
+    found = db.session.scalar(select(Series).order_by(Series.id))
+    if found is not None:
+        return found
+    with transaction():
+        return create_series(w.editor, title="Werkstatt", kind="werkstatt", all_day=True,
+                             start_date=a_date(20), organisation_ids=[w.kiel.id])
+
+
+def series_form_data(w: World) -> dict:
+    """The smallest valid series form: quarterly from the first meeting's date."""
+    return {"title": "Werkstatt", "kind": "werkstatt", "starts_at": f"{a_date(12)}T14:00",
+            "duration_minutes": "180", "frequency": "quarterly", "interval": "1",
+            "by_weekday": "weekday", "end": "never", "version": str(series_of(w).version)}
+
+
 # -- the forms that change something, and who may send them -------------------------------
 
 ALL = {"admin", "editor", "viewer"}
@@ -164,6 +188,12 @@ MUTATING_ROUTES = [
     ("outcome drop", EDITORS, lambda w: f"/exchanges/{w.exchange.id}/outcomes/{w.outcome.id}/drop",
      lambda w: {"dropped": "1"}),
     ("exchange delete", EDITORS, lambda w: f"/exchanges/{w.later.id}/delete", None),
+    ("series create", EDITORS, lambda w: "/series/new", series_form_data),
+    ("series edit", EDITORS, lambda w: f"/series/{series_of(w).id}/edit", series_form_data),
+    ("series add meeting", EDITORS, lambda w: f"/series/{series_of(w).id}/meetings",
+     lambda w: {"title": "Werkstatt", "starts_at": f"{a_date(40)}T10:00"}),
+    ("series delete", EDITORS, lambda w: f"/series/{series_of(w).id}/delete", None),
+    ("series restore", EDITORS, lambda w: f"/series/{series_of(w).id}/restore", None),
     ("trash restore", EDITORS, lambda w: f"/trash/tasks/{w.editor_task.id}/restore", None),
     ("person create", ADMINS, lambda w: "/people/new",
      lambda w: {"name": "Neue Person", "role": "", "active": "y"}),

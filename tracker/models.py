@@ -12,7 +12,12 @@ from tracker.exchanges.models import (
 )
 from tracker.notify.models import DigestRun, OutboxMessage
 from tracker.organisations.models import Organisation
-from tracker.series.models import Series, series_organisations, series_participants
+from tracker.series.models import (
+    Series,
+    SeriesUpkeep,
+    series_organisations,
+    series_participants,
+)
 from tracker.tasks.models import Task, TaskNote
 
 __all__ = [
@@ -28,6 +33,7 @@ __all__ = [
     "Outcome",
     "Person",
     "Series",
+    "SeriesUpkeep",
     "Task",
     "TaskNote",
     "exchange_organisations",

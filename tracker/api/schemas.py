@@ -259,6 +259,13 @@ class ExchangePatch(ExchangeFields):
     version: Version
 
 
+_RECURRENCE_ID = (
+    "The meeting's original start in its series, kept when the meeting is moved, in "
+    "iCalendar form: 20260708T080000Z (UTC) for a timed meeting, 20260708 for an all-day "
+    "one; null outside a series."
+)
+
+
 class ExchangeOut(Answer):
     id: int
     title: str
@@ -273,6 +280,8 @@ class ExchangeOut(Answer):
     description: str
     rrule: str | None
     follows_up_id: int | None
+    series_id: Annotated[int | None, Field(description="The series this is a meeting of.")]
+    recurrence_id: Annotated[str | None, Field(description=_RECURRENCE_ID)]
     organisation_ids: list[int]
     participant_ids: list[int]
     created_at: datetime
@@ -299,6 +308,69 @@ class ExchangeQuery(ListQuery):
 
 class ExchangePage(Answer):
     items: list[ExchangeOut]
+    next: str | None
+
+
+# ---------------------------------------------------------------- series
+
+_SERIES_RRULE = (
+    "iCalendar RRULE value (FREQ=MONTHLY;INTERVAL=3;BYDAY=1WE); null: no rule, meetings are "
+    "added as they are set. The start must be the first date the rule produces."
+)
+
+
+class SeriesFields(Body):
+    title: Annotated[str, Field(min_length=1, max_length=_EXCHANGE_TITLE, pattern=NOT_BLANK)] = None  # type: ignore[assignment]
+    kind: ExchangeKind = "other"
+    rrule: Annotated[
+        str | None, Field(max_length=500, description=_SERIES_RRULE,
+                          examples=["FREQ=MONTHLY;INTERVAL=3;BYDAY=1WE"]),
+    ] = None
+    all_day: Annotated[
+        bool, Field(description="true: start_date; false: starts_at and duration_minutes.")
+    ] = False
+    starts_at: Annotated[
+        WallMoment | None, Field(description="The first meeting's start. " + _WALL_TIME)
+    ] = None
+    start_date: Annotated[Day | None, Field(description="The first meeting's day.")] = None
+    duration_minutes: Annotated[
+        int | None, Field(ge=0, le=14 * 1440, description="A meeting's length (default 120)."),
+        WHOLE,
+    ] = None
+    location: Annotated[str, Field(max_length=max_length(Exchange.location))] = ""
+    description: str = ""
+    organisation_ids: Annotated[list[Id], Field(max_length=MAX_IDS_IN_LIST)] = []
+    participant_ids: Annotated[list[Id], Field(max_length=MAX_IDS_IN_LIST)] = []
+
+
+class SeriesCreate(SeriesFields):
+    title: Annotated[str, Field(min_length=1, max_length=_EXCHANGE_TITLE, pattern=NOT_BLANK)]
+
+
+class SeriesPatch(SeriesFields):
+    version: Version
+
+
+class SeriesOut(Answer):
+    id: int
+    title: str
+    kind: ExchangeKind
+    rrule: str | None
+    all_day: bool
+    starts_at: datetime | None
+    start_date: date | None
+    duration_minutes: int
+    location: str
+    description: str
+    organisation_ids: list[int]
+    participant_ids: list[int]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class SeriesPage(Answer):
+    items: list[SeriesOut]
     next: str | None
 
 

@@ -9,6 +9,7 @@ from tracker.accounts.models import Person
 from tracker.api import schemas
 from tracker.exchanges.models import Exchange, Outcome
 from tracker.organisations.models import Organisation
+from tracker.series.models import Series
 from tracker.tasks.models import Task
 
 _RECORD = ("id", "created_at", "updated_at", "version")
@@ -31,6 +32,13 @@ def exchange(e: Exchange) -> dict[str, Any]:
     values["organisation_ids"] = sorted(o.id for o in e.organisations)
     values["participant_ids"] = sorted(p.id for p in e.participants)
     return schemas.ExchangeOut.model_validate(values).model_dump(mode="json")
+
+
+def series(s: Series) -> dict[str, Any]:
+    values = _pick(s, set(schemas.SeriesOut.model_fields) - {"organisation_ids", "participant_ids"})
+    values["organisation_ids"] = sorted(o.id for o in s.organisations)
+    values["participant_ids"] = sorted(p.id for p in s.participants)
+    return schemas.SeriesOut.model_validate(values).model_dump(mode="json")
 
 
 def outcome(o: Outcome) -> dict[str, Any]:
@@ -57,6 +65,7 @@ _BY_TYPE: dict[type, Callable[[Any], dict[str, Any]]] = {
     Outcome: outcome,
     Organisation: organisation,
     Person: person,
+    Series: series,
 }
 
 

@@ -35,6 +35,8 @@ from tracker.exchanges.models import Exchange, Outcome
 from tracker.extensions import db
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import create_organisation
+from tracker.series import services as series_services
+from tracker.series.models import Series
 from tracker.tasks import services as tasks
 from tracker.tasks.models import Task
 from tracker.tasks.queries import FILTER_PARAMS, filter_tasks
@@ -319,6 +321,89 @@ def create_outcome(exchange_id: int, body: schemas.OutcomeCreate) -> ResponseRet
             exchange, current_actor(), body.text, body.organisation_ids
         )
     return _json(show.outcome(outcome), 201)
+
+
+# ---------------------------------------------------------------- series
+
+
+@operation("/series", "GET", tag="series", query=schemas.ListQuery, answer=schemas.SeriesPage)
+def list_series(query: schemas.ListQuery) -> ResponseReturnValue:
+    """Series nobody deleted, in id order."""
+    stmt = select(Series).where(Series.is_live).options(
+        selectinload(Series.organisations), selectinload(Series.participants))
+    items, nxt = page(stmt, Series, query.limit, _cursor(query))
+    return _json({"items": [show.series(s) for s in items], "next": nxt})
+
+
+@operation(
+    "/series", "POST", tag="series", body=schemas.SeriesCreate, answer=schemas.SeriesOut,
+    status=201, errors=WRITE_ERRORS,
+)
+def create_series_view(body: schemas.SeriesCreate) -> ResponseReturnValue:
+    """Start a series: with a rule its coming meetings (twelve months, at least two) are
+    made at once as exchanges; without one, its first meeting."""
+    with transaction():
+        created = series_services.create_series(
+            current_actor(), **body.model_dump(exclude_unset=True))
+    return _json(show.series(created), 201, url_for("api.get_series", series_id=created.id))
+
+
+@operation("/series/<int:series_id>", "GET", tag="series", answer=schemas.SeriesOut)
+def get_series(series_id: int) -> ResponseReturnValue:
+    """One series."""
+    return _json(show.series(_live(Series, series_id)))
+
+
+@operation(
+    "/series/<int:series_id>", "PATCH", tag="series", body=schemas.SeriesPatch,
+    answer=schemas.SeriesOut, errors=(403, 409),
+)
+def update_series_view(series_id: int, body: schemas.SeriesPatch) -> ResponseReturnValue:
+    """Change a series; send only the fields to change, and the version you read.
+
+    Its coming meetings nobody edited by hand follow (moved, removed or added as the rule
+    now says); past meetings and those edited by hand stay as they are.
+    """
+    changes = body.model_dump(exclude_unset=True)
+    version = changes.pop("version")
+    with _saving(Series, series_id):
+        series = _live(Series, series_id)
+        series_services.update_series(series, current_actor(), changes, version)
+    return _json(show.series(series))
+
+
+@operation(
+    "/series/<int:series_id>", "DELETE", tag="series", query=schemas.DeleteQuery,
+    status=204, errors=(403, 409),
+)
+def delete_series_view(series_id: int, query: schemas.DeleteQuery) -> ResponseReturnValue:
+    """Delete a series with its coming meetings (its past meetings stay)."""
+    with _saving(Series, series_id):
+        series_services.delete_series(_live(Series, series_id), current_actor(), query.version)
+    return _no_content()
+
+
+@operation(
+    "/series/<int:series_id>/restore", "POST", tag="series", answer=schemas.SeriesOut,
+    errors=(403, 422),
+)
+def restore_series_view(series_id: int) -> ResponseReturnValue:
+    """Restore a deleted series with the meetings deleted with it."""
+    with transaction():
+        series = series_services.restore_series(_any(Series, series_id), current_actor())
+    return _json(show.series(series))
+
+
+@operation(
+    "/series/<int:series_id>/exchanges", "GET", tag="series", query=schemas.ListQuery,
+    answer=schemas.ExchangePage,
+)
+def list_series_exchanges(series_id: int, query: schemas.ListQuery) -> ResponseReturnValue:
+    """The meetings of a series (exchanges), in id order."""
+    _live(Series, series_id)
+    stmt = _exchanges_loaded().where(Exchange.series_id == series_id)
+    items, nxt = page(stmt, Exchange, query.limit, _cursor(query))
+    return _json({"items": [show.exchange(e) for e in items], "next": nxt})
 
 
 # ---------------------------------------------------------------- tasks

@@ -136,6 +136,14 @@ MESSAGES: dict[str, Message] = {
     "rrule_out_of_range": Message("%(part)s=%(value)s is out of range"),
     "exdates_invalid": Message("%(value)s is not a date of this kind of exchange"),
     "not_a_sequence": Message("must be a whole number from 0"),
+    "duration_out_of_range": Message(
+        "must be from 0 to %(max)s minutes",
+        _l("Please give a length from 0 to %(max)s minutes."),
+    ),
+    "meeting_exists": Message(
+        "the series already has a meeting at this start",
+        _l("This series already has a meeting at this time."),
+    ),
     "rrule_start_not_occurrence": Message(
         "the start %(start)s is not a date the rule produces (its first is %(first)s)",
         _l("The start is not a date this rule produces (the first would be %(first)s). "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal, get_args
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.accounts.models import Person
@@ -108,6 +108,9 @@ class Exchange(Record, SoftDeletable, Model):
     #: The meeting's original start in its series, kept when the meeting is moved, in the
     #: iCalendar form of `exdates`: "20260708T080000Z" (timed) or "20260708" (all-day).
     recurrence_id: Mapped[str | None] = mapped_column(String(20))
+    #: A meeting someone moved, renamed, cancelled or deleted: changes to its series' rule
+    #: and fields leave it as it is.
+    hand_edited: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     organisations: Mapped[list[Organisation]] = relationship(
         secondary=exchange_organisations, order_by=Organisation.name

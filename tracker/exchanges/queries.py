@@ -68,6 +68,7 @@ def exchange_for_page(exchange_id: int) -> Exchange | None:
             selectinload(Exchange.participants),
             selectinload(Exchange.outcomes).selectinload(Outcome.organisations),
             selectinload(Exchange.follows_up),
+            selectinload(Exchange.series),
         )
     )
 

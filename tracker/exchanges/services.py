@@ -224,13 +224,23 @@ def create_exchange(actor: Person | None, **fields: Any) -> Exchange:
     return exchange
 
 
+#: Changes that make a meeting of a series its own: its series' later changes leave it.
+HAND_EDIT_FIELDS = frozenset({"title", "kind", "status", "location", *WHEN_FIELDS})
+
+
 def update_exchange(
     exchange: Exchange,
     actor: Person | None,
     changes: dict[str, Any],
     expected_version: int | None = None,
+    by_hand: bool = True,
 ) -> Exchange:
-    """Change an exchange; if it moves, the tasks due at it move with it."""
+    """Change an exchange; if it moves, the tasks due at it move with it.
+
+    A meeting of a series changed by hand (moved, renamed, cancelled) is marked so, and
+    its series' later changes leave it; the series itself changes its meetings with
+    `by_hand=False`.
+    """
     require(can_edit(actor))
     if not exchange.is_live:
         raise NotFound(f"exchange {exchange.id} was deleted")
@@ -245,6 +255,10 @@ def update_exchange(
         if old_ids != new_ids:
             setattr(exchange, name, records)
             diff[name] = (old_ids, new_ids)
+    if diff and by_hand and exchange.series_id and not exchange.hand_edited \
+            and HAND_EDIT_FIELDS & set(diff):
+        exchange.hand_edited = True
+        diff["hand_edited"] = (False, True)
     if diff:
         exchange.updated_at = utcnow()
         db.session.flush()
@@ -278,18 +292,24 @@ def _move_tasks_due_at(exchange: Exchange, actor: Person | None) -> None:
 
 
 def delete_exchange(
-    exchange: Exchange, actor: Person | None, expected_version: int | None = None
+    exchange: Exchange,
+    actor: Person | None,
+    expected_version: int | None = None,
+    by_hand: bool = True,
 ) -> Exchange:
     """Soft delete, together with its live outcomes and tasks, so none is left without it.
 
     All of them get the same `deleted_at` (one timestamp, one transaction, each audited):
     that shared time is the rule by which `restore_exchange` knows what went with it.
+    A meeting deleted by hand is not made again by its series' rule.
     """
     require(can_edit(actor))
     if not exchange.is_live:
         return exchange
     check_version(exchange, expected_version)
     now = utcnow()
+    if by_hand and exchange.series_id:
+        exchange.hand_edited = True
     audit.mark_deleted(exchange, actor, now)
     outcomes = db.session.scalars(
         select(Outcome).where(Outcome.exchange_id == exchange.id, Outcome.is_live)

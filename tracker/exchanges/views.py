@@ -27,6 +27,7 @@ from tracker.exchanges import queries, services
 from tracker.exchanges.forms import ExchangeForm, OutcomeForm
 from tracker.exchanges.models import Exchange, Outcome
 from tracker.extensions import db
+from tracker.series import queries as series_queries
 from tracker.tasks import services as task_services
 from tracker.tasks.forms import QuickTaskForm
 from tracker.web import choices
@@ -157,6 +158,7 @@ def render_page(
             outcome_form.organisation_ids.data = [o.id for o in exchange.organisations]
         outcome_form.organisation_ids.choices = [(o.id, o.label) for o in exchange.organisations]
     history, outcomes_by_id = queries.history_of(exchange)
+    previous_meeting, next_meeting = series_queries.neighbours(exchange)
     return render_template(
         "exchanges/show.html",
         exchange=exchange,
@@ -167,6 +169,8 @@ def render_page(
         task_forms=task_forms,
         history=history,
         outcomes_by_id=outcomes_by_id,
+        previous_meeting=previous_meeting,
+        next_meeting=next_meeting,
     ), code
 
 

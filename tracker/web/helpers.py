@@ -120,6 +120,16 @@ def relative_due(due: date | None, today: date | None = None) -> str:
     return _("%(span)s overdue", span=span)
 
 
+def date_or_time(value: date | datetime | None) -> str:
+    """A meeting's start as a page shows it: the day with its weekday, and the time."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        day = timeutil.local_date(value)
+        return f"{format_date(day, 'full')}, {fmt_time(value)}"
+    return format_date(value, "full")
+
+
 def exchange_when(exchange: Exchange | None) -> str:
     if exchange is None:
         return ""

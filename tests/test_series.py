@@ -1,0 +1,226 @@
+"""Series: meetings made ahead from a rule, moved or cancelled one by one, rule changes
+that touch only the coming meetings nobody edited by hand, the pages and the .ics."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tests.calendar_support import parse_both, parse_with_icaljs
+from tests.web import fresh, login
+from tracker.core import timeutil
+from tracker.core.database import transaction
+from tracker.exchanges import services as exchanges
+from tracker.exchanges.models import Exchange
+from tracker.extensions import db
+from tracker.series import rules, services
+from tracker.series.models import Series
+
+QUARTERLY = "FREQ=MONTHLY;INTERVAL=3;BYDAY=1WE"
+
+
+def first_wednesday(year: int, month: int) -> date:
+    first = date(year, month, 1)
+    return first + timedelta(days=(2 - first.weekday()) % 7)
+
+
+def months_back(months: int) -> date:
+    """The first Wednesday of the month `months` before this one."""
+    today = timeutil.today()
+    total = today.year * 12 + today.month - 1 - months
+    return first_wednesday(total // 12, total % 12 + 1)
+
+
+def quarterly(editor, months_ago: int = 2, **fields) -> Series:
+    """A Werkstatt on the first Wednesday of every third month at 14:00, begun earlier."""
+    start = timeutil.from_local(months_back(months_ago), time(14))
+    values = {"title": "Smart City-Werkstatt", "kind": "werkstatt", "rrule": QUARTERLY,
+              "starts_at": start, "duration_minutes": 180, "location": "Rathaus Rostock",
+              **fields}
+    with transaction():
+        return services.create_series(editor, **values)
+
+
+def meetings(series: Series) -> list[Exchange]:
+    return list(db.session.scalars(
+        select(Exchange).where(Exchange.series_id == series.id, Exchange.is_live)
+        .order_by(Exchange.starts_at)))
+
+
+def test_a_quarterly_series_makes_its_coming_meetings(world):
+    series = quarterly(world.editor)
+    made = meetings(series)
+    today = timeutil.today()
+    coming = [m for m in made if m.first_day >= today]
+    assert 4 <= len(coming) <= 5  # the next twelve months
+    assert made[0].starts_at == series.starts_at  # the first meeting is the series' start
+    for meeting in made:
+        local = timeutil.to_local(meeting.starts_at)
+        assert local.time() == time(14) and local.weekday() == 2 and local.day <= 7
+        assert meeting.recurrence_id == meeting.starts_at.strftime("%Y%m%dT%H%M%SZ")
+        assert meeting.ends_at - meeting.starts_at == timedelta(hours=3)
+        assert meeting.kind == "werkstatt" and meeting.status == "planned"
+    # Across a year both summer-time switches are passed: UTC hours differ, local ones not.
+    assert len({m.starts_at.hour for m in made}) == 2
+    # Doing it again makes nothing more.
+    with transaction():
+        assert services.keep_all_ahead() == 0
+
+
+def test_the_daily_upkeep_makes_the_meetings_that_come_into_range(world):
+    series = quarterly(world.editor)
+    last = meetings(series)[-1]
+    later = timeutil.today() + timedelta(days=200)
+    with transaction():
+        made = services.keep_all_ahead(later)
+    assert made >= 1
+    assert meetings(series)[-1].starts_at > last.starts_at
+    assert not services.upkeep_due(later)
+
+
+def test_moving_a_meeting_keeps_its_recurrence_id_and_leaves_the_others(world):
+    series = quarterly(world.editor)
+    before = {m.id: (m.starts_at, m.recurrence_id) for m in meetings(series)}
+    second = meetings(series)[2]
+    key = second.recurrence_id
+    with transaction():
+        exchanges.move_exchange(second, world.editor, starts_at=second.starts_at
+                                + timedelta(days=1), ends_at=second.ends_at + timedelta(days=1))
+    second = fresh(second)
+    assert second.recurrence_id == key and second.hand_edited
+    for meeting in meetings(series):
+        if meeting.id != second.id:
+            assert (meeting.starts_at, meeting.recurrence_id) == before[meeting.id]
+            assert not meeting.hand_edited
+
+
+def test_cancelling_a_meeting_shows_it_cancelled_in_the_download(web, world):
+    series = quarterly(world.editor)
+    target = meetings(series)[2]
+    with transaction():
+        exchanges.update_exchange(target, world.editor, {"status": "cancelled"})
+    login(web, world.viewer)
+    response = web.get(f"/series/{series.id}.ics")
+    assert response.status_code == 200 and response.mimetype == "text/calendar"
+    _cal, _vcal, items = parse_both(response.data)
+    by_uid = {str(i["UID"]): i for i in items}
+    assert len(items) == len(meetings(series))
+    cancelled = by_uid[f"exchange-{target.id}@tracker.test"]
+    assert str(cancelled["STATUS"]) == "CANCELLED"
+    assert all(str(i["STATUS"]) == "CONFIRMED" for u, i in by_uid.items()
+               if u != f"exchange-{target.id}@tracker.test")
+    # Every meeting at 14:00 local in icalendar's reading, on both sides of the switches.
+    for item in items:
+        start = item.decoded("DTSTART")
+        assert start.astimezone(timeutil.team_zone()).time() == time(14)
+
+
+def test_every_client_shows_the_meetings_at_the_pages_times(web, world):
+    series = quarterly(world.editor)
+    moved = meetings(series)[1]
+    with transaction():
+        exchanges.move_exchange(moved, world.editor,
+                                starts_at=moved.starts_at + timedelta(hours=2),
+                                ends_at=moved.ends_at + timedelta(hours=2))
+    login(web, world.viewer)
+    body = web.get(f"/series/{series.id}.ics").data
+    read = parse_with_icaljs(body)
+    for meeting in meetings(series):
+        item = read[f"exchange-{meeting.id}@tracker.test"]
+        assert item["start"] == meeting.starts_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_changing_the_rule_moves_only_unedited_coming_meetings(world):
+    series = quarterly(world.editor, months_ago=4)
+    made = meetings(series)
+    first = made[0]  # in the past: stays as it is
+    today = timeutil.today()
+    coming = [m for m in made if m.first_day >= today]
+    edited = coming[1]
+    with transaction():
+        exchanges.move_exchange(edited, world.editor, starts_at=edited.starts_at
+                                + timedelta(days=1), ends_at=edited.ends_at + timedelta(days=1))
+    edited_start = fresh(edited).starts_at
+    ten = timeutil.from_local(timeutil.local_date(series.starts_at), time(10))
+    plan = services.plan_change(series, services.validated_values(series, {"starts_at": ten}))
+    assert {m.id for m, _start in plan.moved} == {m.id for m in coming} - {edited.id}
+    assert [m.id for m in plan.kept] == [edited.id]
+    with transaction():
+        services.update_series(fresh(series), world.editor, {"starts_at": ten},
+                               expected_version=series.version)
+    assert fresh(first).starts_at == first.starts_at
+    assert fresh(edited).starts_at == edited_start
+    after = [m for m in meetings(series) if m.first_day >= today and m.id != edited.id]
+    assert after and all(timeutil.to_local(m.starts_at).time() == time(10) for m in after)
+    assert {m.id for m in coming} - {edited.id} <= {m.id for m in after}  # moved, not remade
+    for meeting in after:
+        assert meeting.recurrence_id == meeting.starts_at.strftime("%Y%m%dT%H%M%SZ")
+
+
+def test_a_rule_that_ends_after_three_makes_three(world):
+    start = timeutil.from_local(first_wednesday(timeutil.today().year + 1, 2), time(9))
+    with transaction():
+        series = services.create_series(world.editor, title="Drei Termine", starts_at=start,
+                                        rrule="FREQ=MONTHLY;BYDAY=1WE;COUNT=3")
+    assert len(meetings(series)) == 3
+
+
+def test_a_series_without_a_rule_has_its_meetings_added_by_hand(world):
+    with transaction():
+        series = services.create_series(
+            world.editor, title="Regionalkonferenz", kind="conference", all_day=True,
+            start_date=date(2026, 11, 22), location="Flensburg",
+        )
+        meeting = services.add_meeting(
+            series, world.editor, all_day=True, start_date=date(2027, 7, 4),
+            location="Rostock")
+    assert meeting.series_id == series.id and meeting.recurrence_id == "20270704"
+    assert [m.location for m in meetings(series)] == ["Flensburg", "Rostock"]
+    from tracker.core.errors import InvalidField
+    with pytest.raises(InvalidField) as caught, transaction():
+        services.add_meeting(series, world.editor, all_day=True, start_date=date(2027, 7, 4))
+    assert caught.value.code == "meeting_exists"
+
+
+def test_deleting_a_series_takes_its_coming_meetings_and_restoring_brings_them_back(world):
+    series = quarterly(world.editor)
+    count = len(meetings(series))
+    with transaction():
+        services.delete_series(series, world.editor)
+    left = meetings(series)
+    assert all(m.first_day < timeutil.today() for m in left)
+    with transaction():
+        services.restore_series(fresh(series), world.editor)
+    assert len(meetings(series)) == count
+
+
+def test_the_rule_in_words_in_both_languages(app):
+    start = date(2026, 11, 4)
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert rules.describe(QUARTERLY, start) == "every first Wednesday of the quarter"
+    with app.test_request_context(headers={"Accept-Language": "de"}):
+        assert rules.describe(QUARTERLY, start) == "jeden ersten Mittwoch im Quartal"
+
+
+@pytest.mark.parametrize(("choice", "expected"), [
+    (rules.RuleChoice("quarterly"), QUARTERLY),
+    (rules.RuleChoice("monthly", by_weekday=False), "FREQ=MONTHLY;BYMONTHDAY=4"),
+    (rules.RuleChoice("weekly", interval=2, end="count", count=5),
+     "FREQ=WEEKLY;INTERVAL=2;BYDAY=WE;COUNT=5"),
+    (rules.RuleChoice("yearly"), "FREQ=YEARLY;BYMONTH=11;BYDAY=1WE"),
+    (rules.RuleChoice("none"), None),
+])
+def test_the_form_choices_make_a_rule_and_read_back(choice, expected):
+    rule = rules.build_rrule(choice, date(2026, 11, 4))
+    assert rule == expected
+    if rule:
+        assert rules.read_rrule(rule) == choice
+
+
+def test_recurrence_keys_read_back():
+    moment = datetime(2026, 7, 8, 8, tzinfo=UTC)
+    assert services.recurrence_key(moment) == "20260708T080000Z"
+    assert services.recurrence_start("20260708T080000Z") == moment
+    assert services.recurrence_key(date(2026, 7, 8)) == "20260708"
