@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy import select
 
 from tests.calendar_support import parse_both, parse_with_icaljs
-from tests.web import fresh, login
+from tests.web import fresh, login, post
 from tracker.core import timeutil
 from tracker.core.database import transaction
 from tracker.exchanges import services as exchanges
 from tracker.exchanges.models import Exchange
+from tracker.exchanges.queries import sort_key
 from tracker.extensions import db
 from tracker.series import rules, services
 from tracker.series.models import Series
@@ -46,7 +47,7 @@ def quarterly(editor, months_ago: int = 2, **fields) -> Series:
 def meetings(series: Series) -> list[Exchange]:
     return list(db.session.scalars(
         select(Exchange).where(Exchange.series_id == series.id, Exchange.is_live)
-        .order_by(Exchange.starts_at)))
+        .order_by(sort_key(), Exchange.starts_at)))
 
 
 def test_a_quarterly_series_makes_its_coming_meetings(world):
@@ -224,3 +225,168 @@ def test_recurrence_keys_read_back():
     assert services.recurrence_key(moment) == "20260708T080000Z"
     assert services.recurrence_start("20260708T080000Z") == moment
     assert services.recurrence_key(date(2026, 7, 8)) == "20260708"
+
+
+# -- pages -----------------------------------------------------------------------------
+
+
+def _form(start: date, **fields) -> dict:
+    return {"title": "Smart City-Werkstatt", "kind": "werkstatt",
+            "starts_at": f"{start}T14:00", "duration_minutes": "180",
+            "frequency": "quarterly", "interval": "1", "by_weekday": "weekday",
+            "end": "never", "location": "Rathaus Rostock", **fields}
+
+
+def test_the_form_makes_a_series_from_plain_choices_and_shows_its_dates(web, world, english):
+    login(web, world.editor, locale="en")
+    start = months_back(-1)  # the first Wednesday of next month
+    page = post(web, "/series/new", _form(start, preview="1"))
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "every first Wednesday of the quarter" in text
+    assert "RRULE" not in text and "FREQ=" not in text
+    assert Series.query.count() == 0  # only the preview
+    response = post(web, "/series/new", _form(start))
+    assert response.status_code == 302
+    series = db.session.scalar(select(Series))
+    assert series.rrule == QUARTERLY
+    shown = web.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Next meeting" in shown and "Coming meetings" in shown
+    assert len(meetings(series)) >= 4
+
+
+def test_the_form_in_german_says_the_rule_in_words(web, world):
+    login(web, world.editor)
+    page = post(web, "/series/new", _form(months_back(-1), preview="1"))
+    assert "jeden ersten Mittwoch im Quartal" in page.get_data(as_text=True)
+
+
+def test_a_bad_series_form_is_a_message_and_changes_nothing(web, world):
+    login(web, world.editor)
+    response = post(web, "/series/new", _form(months_back(-1), title=""))
+    assert response.status_code == 400
+    assert 'id="title-error"' in response.get_data(as_text=True)
+    response = post(web, "/series/new", _form(months_back(-1), starts_at=""))
+    assert response.status_code == 400
+    assert 'id="starts_at-error"' in response.get_data(as_text=True)
+    gap = _form(date(2027, 3, 28), starts_at="2027-03-28T02:30", frequency="none")
+    response = post(web, "/series/new", gap)
+    assert response.status_code == 400
+    assert "Diese Uhrzeit gibt es an dem Tag nicht" in response.get_data(as_text=True)
+    assert db.session.scalar(select(Series)) is None
+
+
+def test_the_edit_form_says_which_meetings_a_change_touches(web, world, english):
+    series = quarterly(world.editor)
+    coming = [m for m in meetings(series) if m.first_day >= timeutil.today()]
+    with transaction():
+        exchanges.update_exchange(coming[0], world.editor, {"status": "cancelled"})
+    login(web, world.editor, locale="en")
+    page = web.get(f"/series/{series.id}/edit").get_data(as_text=True)
+    assert "edited by hand and stay" in page
+    start = timeutil.local_date(series.starts_at)
+    preview = post(web, f"/series/{series.id}/edit",
+                   _form(start, starts_at=f"{start}T10:00", preview="1",
+                         version=str(series.version)))
+    text = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "Moved:" in text
+    assert fresh(series).starts_at == series.starts_at  # a preview saves nothing
+
+
+def test_a_meeting_added_by_hand_to_a_series_without_a_rule(web, world):
+    with transaction():
+        series = services.create_series(world.editor, title="Regionalkonferenz",
+                                        all_day=True, start_date=date(2026, 11, 22),
+                                        location="Flensburg")
+    login(web, world.editor)
+    response = post(web, f"/series/{series.id}/meetings",
+                    {"title": "9. Regionalkonferenz", "starts_at": "2027-07-04T09:00",
+                     "location": "Rostock"})
+    assert response.status_code == 302
+    added = meetings(series)[-1]
+    assert added.title == "9. Regionalkonferenz" and added.location == "Rostock"
+    page = web.get(f"/exchanges/{added.id}").get_data(as_text=True)
+    assert "Regionalkonferenz" in page and "Vorheriges Treffen" in page
+
+
+def test_the_exchanges_list_shows_the_next_werkstatt_under_coming(web, world):
+    quarterly(world.editor)
+    login(web, world.viewer)
+    upcoming = web.get("/exchanges").get_data(as_text=True)
+    assert "Smart City-Werkstatt" in upcoming
+
+
+def test_an_exchange_page_of_a_meeting_links_its_series_and_neighbours(web, world):
+    series = quarterly(world.editor)
+    made = meetings(series)
+    login(web, world.viewer)
+    page = web.get(f"/exchanges/{made[1].id}").get_data(as_text=True)
+    assert f"/series/{series.id}" in page
+    assert f"/exchanges/{made[0].id}" in page and f"/exchanges/{made[2].id}" in page
+
+
+def test_deleting_and_restoring_a_series_on_its_pages(web, world):
+    series = quarterly(world.editor)
+    login(web, world.editor)
+    assert web.get(f"/series/{series.id}/delete").status_code == 200
+    assert post(web, f"/series/{series.id}/delete", {}).status_code == 302
+    assert web.get(f"/series/{series.id}").status_code == 404
+    assert post(web, f"/series/{series.id}/restore", {}).status_code == 302
+    assert web.get(f"/series/{series.id}").status_code == 200
+
+
+# -- API -------------------------------------------------------------------------------
+
+
+def test_the_api_makes_a_series_and_lists_its_meetings(client, make):
+    from tests.api_support import api_as
+
+    api = api_as(make, client)
+    start = timeutil.from_local(months_back(-1), time(14))
+    created = api.post("/series", json={
+        "title": "Werkstatt", "kind": "werkstatt", "rrule": QUARTERLY,
+        "starts_at": start.isoformat(), "duration_minutes": 180})
+    assert created.status_code == 201, created.get_json()
+    body = created.get_json()
+    assert body["rrule"] == QUARTERLY and body["duration_minutes"] == 180
+    assert created.headers["Location"].endswith(f"/api/v1/series/{body['id']}")
+    listed = api.get(f"/series/{body['id']}/exchanges").get_json()["items"]
+    assert len(listed) >= 4
+    assert all(e["series_id"] == body["id"] for e in listed)
+    assert listed[0]["recurrence_id"] == start.strftime("%Y%m%dT%H%M%SZ")
+    assert api.get("/series").get_json()["items"][0]["id"] == body["id"]
+    patched = api.patch(f"/series/{body['id']}", json={"title": "Neu", "version": 1})
+    assert patched.status_code == 200 and patched.get_json()["title"] == "Neu"
+    stale = api.patch(f"/series/{body['id']}", json={"title": "Alt", "version": 1})
+    assert stale.status_code == 409
+    assert api.delete(f"/series/{body['id']}").status_code == 204
+    assert api.get(f"/series/{body['id']}").status_code == 404
+    assert api.post(f"/series/{body['id']}/restore").status_code == 200
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"rrule": "FREQ=MONTHLY;BYDAY=1TH"}, "rrule"),  # the start is no first Thursday
+    ({"rrule": "FREQ=HOURLY"}, "rrule"),
+    ({"rrule": "BYDAY=1WE"}, "rrule"),
+    ({"duration_minutes": -5}, "duration_minutes"),
+    ({"starts_at": "2027-03-28T02:30:00+01:00"}, "starts_at"),
+    ({"starts_at": None}, "starts_at"),
+    ({"organisation_ids": [999999]}, "organisation_ids"),
+])
+def test_the_api_refuses_a_bad_series_with_a_problem(client, make, body, field):
+    from tests.api_support import api_as, assert_problem
+
+    api = api_as(make, client)
+    start = timeutil.from_local(first_wednesday(2027, 2), time(14))
+    sent = {"title": "Werkstatt", "rrule": QUARTERLY, "starts_at": start.isoformat(), **body}
+    assert_problem(api.post("/series", json=sent), 422, field)
+    assert db.session.scalar(select(Series)) is None
+
+
+def test_a_viewer_cannot_write_series(client, make):
+    from tests.api_support import api_as
+
+    api = api_as(make, client, role="viewer")
+    response = api.post("/series", json={"title": "X", "all_day": True,
+                                         "start_date": "2027-01-01"})
+    assert response.status_code == 403
