@@ -12,6 +12,7 @@ from tests.passwords import each_password_hashed_once
 from tracker.accounts.models import ApiToken, Person
 from tracker.accounts.services import authenticate, person_for_api_token
 from tracker.core.database import transaction
+from tracker.core.model import utcnow
 from tracker.extensions import db
 from tracker.models import AuditEntry, Exchange, Outcome, Task
 from tracker.tasks import services as tasks
@@ -121,8 +122,22 @@ def test_demo_loads_the_rostock_exchanges_with_done_open_and_overdue_tasks(ctx, 
         select(Task).where(Task.status == "open", Task.due_date < today())
     ).all()
     assert overdue
-    werkstatt = db.session.scalar(select(Exchange).where(Exchange.rrule.is_not(None)))
-    assert werkstatt.rrule.startswith("FREQ=MONTHLY")
+    from tracker.series.models import Series
+
+    series = {s.title: s for s in db.session.scalars(select(Series))}
+    assert series["Smart City-Werkstatt"].rrule.startswith("FREQ=MONTHLY")
+    assert series["Dauerhafter Austausch Lübeck–Kiel–Rostock"].rrule is None
+    conferences = series["Regionalkonferenz Modellprojekte Smart Cities"]
+    places = db.session.scalars(select(Exchange.location).where(
+        Exchange.series_id == conferences.id)).all()
+    assert len(places) == 2 and len(set(places)) == 2  # each in another city
+    # The recorded meetings are the series' meetings, not duplicates beside them.
+    assert db.session.scalar(select(func.count()).select_from(Exchange).where(
+        Exchange.title.like("%Regionalkonferenz%"))) == 2
+    coming = db.session.scalars(select(Exchange).where(
+        Exchange.series_id == series["Smart City-Werkstatt"].id,
+        Exchange.starts_at > utcnow())).all()
+    assert len(coming) >= 4
     governance = db.session.scalar(
         select(Task).where(Task.title == "Governance-Workshop in Rostock ausrichten")
     )

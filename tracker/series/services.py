@@ -16,18 +16,24 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
 
 from dateutil.rrule import rrulestr
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import selectinload
 
 from tracker.accounts.models import Person
 from tracker.core import audit, timeutil, validation
+from tracker.core.audit import AuditEntry
 from tracker.core.errors import InvalidField, NotFound
 from tracker.core.limits import max_length
 from tracker.core.model import Record, utcnow
 from tracker.core.permissions import can_edit, require
 from tracker.core.validation import check_version
 from tracker.exchanges import services as exchange_services
-from tracker.exchanges.models import EXCHANGE_KINDS, Exchange
+from tracker.exchanges.models import (
+    EXCHANGE_KINDS,
+    Exchange,
+    exchange_organisations,
+    exchange_participants,
+)
 from tracker.extensions import db
 from tracker.organisations.models import Organisation
 from tracker.series.models import Series, SeriesUpkeep
@@ -186,8 +192,13 @@ def _ids(records: Iterable[Record]) -> list[int]:
 # --- writes ---------------------------------------------------------------------------
 
 
-def create_series(actor: Person | None, **fields: Any) -> Series:
-    """A series and its meetings: the first, and with a rule the coming ones."""
+def create_series(actor: Person | None, first_meeting: Exchange | None = None,
+                  **fields: Any) -> Series:
+    """A series and its meetings: the first, and with a rule the coming ones.
+
+    `first_meeting`: an exchange already recorded that is the first meeting (the demo's
+    recorded Werkstatt), joined instead of made again.
+    """
     require(can_edit(actor))
     values = _validated(fields)
     series = Series(**values)
@@ -198,6 +209,8 @@ def create_series(actor: Person | None, **fields: Any) -> Series:
         if values.get(name):
             changes[name] = (None, _ids(values[name]))
     audit.record("create", series, actor, changes)
+    if first_meeting is not None:
+        join_series(series, first_meeting, actor)
     keep_ahead([series], actor)
     return series
 
@@ -243,13 +256,40 @@ def join_series(series: Series, exchange: Exchange, actor: Person | None) -> Exc
     return exchange
 
 
-def _new_meeting(series: Series, start: Start) -> Exchange:
-    return Exchange(
-        title=series.title, kind=series.kind, status="planned", location=series.location,
-        description="", series_id=series.id, recurrence_id=recurrence_key(start),
-        organisations=list(series.organisations), participants=list(series.participants),
-        **meeting_when(series, start),
-    )
+def _meeting_row(series: Series, start: Start, now: datetime) -> dict[str, Any]:
+    return {
+        "title": series.title, "kind": series.kind, "status": "planned",
+        "location": series.location, "description": "", "series_id": series.id,
+        "recurrence_id": recurrence_key(start), "hand_edited": False, "created_at": now,
+        "updated_at": now, "version": 1, **meeting_when(series, start),
+    }
+
+
+def _insert_meetings(made: list[tuple[Series, Start]], actor: Person | None) -> None:
+    """Many meetings at once (a year of a hundred series): rows, links and audit entries
+    in a few bulk statements, not one object each."""
+    now = utcnow()
+    ids = db.session.scalars(
+        insert(Exchange).returning(Exchange.id, sort_by_parameter_order=True),
+        [_meeting_row(series, start, now) for series, start in made],
+    ).all()
+    organisations = [{"exchange_id": ident, "organisation_id": o.id}
+                     for ident, (series, _start) in zip(ids, made, strict=True)
+                     for o in series.organisations]
+    participants = [{"exchange_id": ident, "person_id": p.id}
+                    for ident, (series, _start) in zip(ids, made, strict=True)
+                    for p in series.participants]
+    if organisations:
+        db.session.execute(insert(exchange_organisations), organisations)
+    if participants:
+        db.session.execute(insert(exchange_participants), participants)
+    db.session.execute(insert(AuditEntry), [
+        {"at": now, "actor_id": getattr(actor, "id", None), "action": "create",
+         "entity_type": Exchange.__tablename__, "entity_id": ident,
+         "changes": {"series_id": [None, series.id],
+                     "recurrence_id": [None, recurrence_key(start)]}}
+        for ident, (series, start) in zip(ids, made, strict=True)
+    ])
 
 
 def keep_ahead(all_series: list[Series], actor: Person | None = None,
@@ -271,24 +311,19 @@ def keep_ahead(all_series: list[Series], actor: Person | None = None,
     for series_id, key, ident, deleted_at, hand_edited in rows:
         if key is not None:
             known[(series_id, key)] = (ident, deleted_at is not None and not hand_edited)
-    made: list[Exchange] = []
+    made: list[tuple[Series, Start]] = []
     for series in live:
         for start in wanted_starts(series, today):
             key = recurrence_key(start)
             if (series.id, key) not in known:
-                made.append(_new_meeting(series, start))
+                made.append((series, start))
                 known[(series.id, key)] = (0, False)
             elif known[(series.id, key)][1]:
                 exchange_services.restore_exchange(
                     db.session.get_one(Exchange, known[(series.id, key)][0]), actor)
     if made:
-        db.session.add_all(made)
         db.session.flush()
-        for meeting in made:
-            audit.record("create", meeting, actor, {
-                "series_id": (None, meeting.series_id),
-                "recurrence_id": (None, meeting.recurrence_id),
-            })
+        _insert_meetings(made, actor)
     return len(made)
 
 

@@ -15,6 +15,7 @@ from tracker.core.timeutil import from_local, today
 from tracker.exchanges.models import Exchange
 from tracker.exchanges.services import create_exchange, plan_exchange_from_task, record_outcome
 from tracker.organisations.services import create_organisation
+from tracker.series.services import create_series, join_series
 from tracker.tasks.models import Task
 from tracker.tasks.services import complete_task, create_task
 from tracker.transfer.dump import database_is_empty
@@ -214,9 +215,17 @@ def load_demo() -> dict[str, Any]:
     first_wednesday = first_weekday(day(2022, 11, 1), WEDNESDAY)
     werkstatt = exchange(
         "Smart City-Werkstatt", "werkstatt", start=at(first_wednesday, 14),
-        end=at(first_wednesday, 17), status="planned", location="Rathaus Rostock",
-        rrule="FREQ=MONTHLY;INTERVAL=3;BYDAY=1WE", organisation_ids=orgs("hro", "rvv"),
-        participant_ids=[p.id for p in team],
+        end=at(first_wednesday, 17), status="held", location="Rathaus Rostock",
+        organisation_ids=orgs("hro", "rvv"), participant_ids=[p.id for p in team],
+        description="Protokoll: SCR Reader Smile City Werkstatt.",
+    )
+    # The recorded Werkstatt is the first meeting of its series; the series makes the
+    # coming ones (the meetings in between were not recorded and are not made up).
+    create_series(
+        people["anna"], first_meeting=werkstatt, title="Smart City-Werkstatt",
+        kind="werkstatt", starts_at=werkstatt.starts_at, duration_minutes=180,
+        location="Rathaus Rostock", rrule="FREQ=MONTHLY;INTERVAL=3;BYDAY=1WE",
+        organisation_ids=orgs("hro", "rvv"), participant_ids=[p.id for p in team],
         description="Die wiederkehrende Werkstatt sammelt Ideen, Projekte und Maßnahmen mit "
         "Fachämtern, Eigenbetrieben, Vereinen, Start-ups, Ortsbeiräten und Fraktionen.",
     )
@@ -244,6 +253,13 @@ def load_demo() -> dict[str, Any]:
         participant_ids=ids("jonas"),
         description="Die Smart City-Strategie wird Wirklichkeit: Maßnahmen zielgerichtet "
         "gestalten. Kommunikation als entscheidender Erfolgsfaktor.",
+    )
+    conferences = create_series(
+        people["anna"], first_meeting=flensburg,
+        title="Regionalkonferenz Modellprojekte Smart Cities", kind="conference",
+        all_day=True, start_date=flensburg.start_date, organisation_ids=orgs("bmwsb", "kts"),
+        description="Die Regionalkonferenzen der Modellprojekte Smart Cities, jedes Mal in "
+        "einer anderen Stadt: die Termine werden eingetragen, sobald sie feststehen.",
     )
     o = record_outcome(flensburg, people["anna"],
                        "Kommunikation der Maßnahmen stärker nutzer*innenzentriert ausrichten")
@@ -294,6 +310,16 @@ def load_demo() -> dict[str, Any]:
         organisation_ids=orgs(*LUEBECK_PARTNERS), participant_ids=ids("anna", "jonas", "kai"),
         title="Governance-Workshop Smart Cities an der Ostseeküste",
     )
+    permanent = create_series(
+        people["anna"], first_meeting=luebeck,
+        title="Dauerhafter Austausch Lübeck–Kiel–Rostock", kind="network_meeting",
+        starts_at=luebeck.starts_at, duration_minutes=300,
+        organisation_ids=orgs(*LUEBECK_PARTNERS), participant_ids=ids("anna", "jonas", "kai"),
+        description="Lübeck, Kiel und Rostock sowie die Landkreise Vorpommern-Rügen und "
+        "Vorpommern-Greifswald im dauerhaften Austausch: Workshops zu Governance (in Rostock) "
+        "und Datenstrategie.",
+    )
+    join_series(permanent, governance, people["anna"])
     tasks.append(task("Governance-Modelle der Partner zusammenfassen", "jonas",
                       outcome_id=o_gov.id, due_exchange_id=governance.id))
     o = record_outcome(luebeck, people["anna"], "Workshop zum Thema Datenstrategie",
@@ -330,6 +356,7 @@ def load_demo() -> dict[str, Any]:
         description="„Gemeinsam in der Ostseeregion: Smartes Zusammenspiel von Mensch und "
         "Technik“ – rund 100 Vertreter*innen aus Kommunen, Politik und Wirtschaft.",
     )
+    join_series(conferences, regional, people["anna"])
     o = record_outcome(regional, people["anna"],
                        "Interkommunale Vernetzung in der Ostseeregion stärken",
                        orgs("hro", "hl", "kiel"))
