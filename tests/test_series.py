@@ -390,3 +390,41 @@ def test_a_viewer_cannot_write_series(client, make):
     response = api.post("/series", json={"title": "X", "all_day": True,
                                          "start_date": "2027-01-01"})
     assert response.status_code == 403
+
+
+# -- feeds -----------------------------------------------------------------------------
+
+
+def test_a_feed_shows_every_meeting_at_its_own_time_across_both_switches(client, world):
+    from tests.calendar_support import issue
+
+    start = timeutil.from_local(date(2027, 2, 3), time(14))  # winter time, before March's
+    with transaction():
+        series = services.create_series(world.editor, title="Werkstatt", rrule=QUARTERLY,
+                                        starts_at=start, duration_minutes=180,
+                                        participant_ids=[world.viewer.id])
+    made = meetings(series)
+    assert [timeutil.to_local(m.starts_at).month for m in made[:4]] == [2, 5, 8, 11]
+    moved, cancelled = made[1], made[2]
+    with transaction():
+        exchanges.move_exchange(moved, world.editor,
+                                starts_at=timeutil.from_local(date(2027, 5, 6), time(9)),
+                                ends_at=timeutil.from_local(date(2027, 5, 6), time(12)))
+        exchanges.update_exchange(cancelled, world.editor, {"status": "cancelled"})
+    body = client.get(f"/calendar/{issue(world.viewer)}.ics").data
+    _cal, _vcal, items = parse_both(body)
+    by_uid = {str(i["UID"]): i for i in items}
+    thunderbird = parse_with_icaljs(body)
+    for meeting in meetings(series):
+        uid = f"exchange-{meeting.id}@tracker.test"
+        item = by_uid[uid]
+        assert item.decoded("DTSTART").astimezone(UTC) == meeting.starts_at
+        assert thunderbird[uid]["start"] == meeting.starts_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        expected = "CANCELLED" if meeting.id == cancelled.id else "CONFIRMED"
+        assert str(item["STATUS"]) == expected
+        assert "RRULE" not in item  # one VEVENT per meeting, each at its own time
+    summer = by_uid[f"exchange-{made[2].id}@tracker.test"].decoded("DTSTART")
+    winter = by_uid[f"exchange-{made[3].id}@tracker.test"].decoded("DTSTART")
+    assert summer.hour == winter.hour == 14  # local 14:00 on either side of October's
+    assert summer.utcoffset() != winter.utcoffset()
+    assert by_uid[f"exchange-{moved.id}@tracker.test"].decoded("DTSTART").hour == 9

@@ -51,10 +51,6 @@ class ExchangeForm(FlaskForm):
     description = TextAreaField(
         _l("Summary or minutes"), validators=[Length(max=max_length(Exchange.description))]
     )
-    rrule = StringField(
-        _l("Recurrence (RRULE, for a series)"),
-        validators=[Length(max=max_length(Exchange.rrule))],
-    )
     organisation_ids = MultiCheckboxField(_l("Organisations"), coerce=int, choices=[])
     participant_ids = MultiCheckboxField(_l("Participants"), coerce=int, choices=[])
     follows_up_id = LongSelectField(_l("Follows up the exchange"), coerce=optional_int)
@@ -108,7 +104,6 @@ class ExchangeForm(FlaskForm):
             "all_day": bool(self.all_day.data),
             "location": self.location.data or "",
             "description": self.description.data or "",
-            "rrule": self.rrule.data or None,
             "organisation_ids": self.organisation_ids.data or [],
             "participant_ids": self.participant_ids.data or [],
             "follows_up_id": self.follows_up_id.data,

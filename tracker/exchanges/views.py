@@ -28,6 +28,7 @@ from tracker.exchanges.forms import ExchangeForm, OutcomeForm
 from tracker.exchanges.models import Exchange, Outcome
 from tracker.extensions import db
 from tracker.series import queries as series_queries
+from tracker.series.rules import describe
 from tracker.tasks import services as task_services
 from tracker.tasks.forms import QuickTaskForm
 from tracker.web import choices
@@ -170,6 +171,8 @@ def render_page(
         history=history,
         outcomes_by_id=outcomes_by_id,
         previous_meeting=previous_meeting,
+        rule_words=describe(exchange.rrule, exchange.first_day) if exchange.rrule
+        and exchange.first_day else None,
         next_meeting=next_meeting,
     ), code
 
