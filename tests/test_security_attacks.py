@@ -35,6 +35,7 @@ from tests.web import (
     exchange_form_data,
     fresh,
     login,
+    new_series_form_data,
     series_of,
     task_form_data,
 )
@@ -479,7 +480,9 @@ TEXT_FIELDS = [
     ("new exchange", "/exchanges/new", exchange_form_data, "title"),
     ("new exchange", "/exchanges/new", exchange_form_data, "location"),
     ("new exchange", "/exchanges/new", exchange_form_data, "description"),
-    ("new exchange", "/exchanges/new", exchange_form_data, "rrule"),
+    ("new series", "/series/new", new_series_form_data, "title"),
+    ("new series", "/series/new", new_series_form_data, "location"),
+    ("new series", "/series/new", new_series_form_data, "description"),
     ("exchange edit", "/exchanges/{exchange}/edit", exchange_form_data, "title"),
     ("exchange planned from a task", "/tasks/{task}/plan", exchange_form_data, "title"),
     ("outcome", "/exchanges/{exchange}/outcomes", lambda w: {}, "text"),
@@ -760,7 +763,7 @@ PAGES = [
     ("/exchanges/{exchange}/delete", EDITORS), ("/healthz", ANYONE),
     ("/series", ALL), ("/series/{series}", ALL), ("/series/{series}.ics", ALL),
     ("/series/new", EDITORS), ("/series/{series}/edit", EDITORS),
-    ("/series/{series}/delete", EDITORS),
+    ("/series/{series}/delete", EDITORS), ("/series/preview", ALL),
 ]
 
 #: Writing routes the table of test_web_roles leaves out: (name, who may, path, data).

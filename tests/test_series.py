@@ -428,3 +428,40 @@ def test_a_feed_shows_every_meeting_at_its_own_time_across_both_switches(client,
     assert summer.hour == winter.hour == 14  # local 14:00 on either side of October's
     assert summer.utcoffset() != winter.utcoffset()
     assert by_uid[f"exchange-{moved.id}@tracker.test"].decoded("DTSTART").hour == 9
+
+
+def test_the_series_pages_cost_the_same_queries_with_more_series(web, world):
+    from tests.querycount import counting_queries
+
+    def counts(n: int) -> dict[str, int]:
+        made = [quarterly(world.editor, title=f"Reihe {i}",
+                          participant_ids=[world.viewer.id], organisation_ids=[world.kiel.id])
+                for i in range(n)]
+        first = meetings(made[0])
+        paths = ["/series", f"/series/{made[0].id}", f"/exchanges/{first[1].id}",
+                 f"/series/{made[0].id}/edit"]
+        found = {}
+        for path in paths:
+            with counting_queries() as statements:
+                assert web.get(path).status_code == 200
+            found[path.split("/")[1] + str(path.count("/"))] = len(statements)
+        return found
+
+    login(web, world.editor)
+    web.get("/")
+    assert counts(2) == counts(12)
+
+
+def test_the_live_preview_says_the_rule_and_its_dates_and_survives_nonsense(web, world):
+    login(web, world.viewer)
+    start = months_back(-1)
+    answer = web.get(f"/series/preview?starts_at={start}T14:00&frequency=quarterly"
+                     "&interval=1&by_weekday=weekday&end=count&count=3")
+    text = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and "jeden ersten Mittwoch im Quartal, 3-mal" in text
+    assert text.count("<li>") == 3
+    for nonsense in ("starts_at=gestern&frequency=weekly", "interval=x&frequency=monthly",
+                     "starts_at=2027-03-28T02:30&frequency=yearly",
+                     f"starts_at={start}T14:00&frequency=monthly&interval=99999999",
+                     "all_day=y&start_date=9999-12-31&frequency=yearly", ""):
+        assert web.get(f"/series/preview?{nonsense}").status_code == 200, nonsense

@@ -344,6 +344,10 @@ def test_a_series_made_with_the_recurrence_form_shows_its_next_meetings(
     start = _first_wednesday_in(2)
     page.get_by_label("Erstes Treffen beginnt").fill(f"{start}T14:00")
     page.get_by_label("Wiederholung", exact=True).select_option("quarterly")
+    # The words and dates follow the choices at once (app.js asks /series/preview) …
+    page.get_by_text("jeden ersten Mittwoch im Quartal").wait_for()
+    assert page.locator("#series-preview li").count() == 6
+    # … and the button shows them without the script too.
     page.get_by_role("button", name="Termine anzeigen").click()
     assert page.get_by_text("jeden ersten Mittwoch im Quartal").is_visible()
     assert "FREQ=" not in page.content()

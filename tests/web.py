@@ -148,11 +148,16 @@ def series_of(w: World):
                              start_date=a_date(20), organisation_ids=[w.kiel.id])
 
 
-def series_form_data(w: World) -> dict:
+def new_series_form_data(w: World) -> dict:
     """The smallest valid series form: quarterly from the first meeting's date."""
     return {"title": "Werkstatt", "kind": "werkstatt", "starts_at": f"{a_date(12)}T14:00",
             "duration_minutes": "180", "frequency": "quarterly", "interval": "1",
-            "by_weekday": "weekday", "end": "never", "version": str(series_of(w).version)}
+            "by_weekday": "weekday", "end": "never"}
+
+
+def series_form_data(w: World) -> dict:
+    """The series form for the world's series, with the version read."""
+    return {**new_series_form_data(w), "version": str(series_of(w).version)}
 
 
 # -- the forms that change something, and who may send them -------------------------------
@@ -188,7 +193,7 @@ MUTATING_ROUTES = [
     ("outcome drop", EDITORS, lambda w: f"/exchanges/{w.exchange.id}/outcomes/{w.outcome.id}/drop",
      lambda w: {"dropped": "1"}),
     ("exchange delete", EDITORS, lambda w: f"/exchanges/{w.later.id}/delete", None),
-    ("series create", EDITORS, lambda w: "/series/new", series_form_data),
+    ("series create", EDITORS, lambda w: "/series/new", new_series_form_data),
     ("series edit", EDITORS, lambda w: f"/series/{series_of(w).id}/edit", series_form_data),
     ("series add meeting", EDITORS, lambda w: f"/series/{series_of(w).id}/meetings",
      lambda w: {"title": "Werkstatt", "starts_at": f"{a_date(40)}T10:00"}),

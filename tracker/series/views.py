@@ -126,6 +126,15 @@ def _preview(form: SeriesForm) -> tuple[str, list]:
     return rules.describe(rrule, first.date()), dates
 
 
+@bp.get("/series/preview")
+def preview() -> ResponseReturnValue:
+    """The rule in words and its next dates for the form's choices (the form's script asks
+    as the choices change; nothing is saved)."""
+    form = SeriesForm(formdata=request.args, meta={"csrf": False})
+    words, dates = _preview(form)
+    return render_template("series/_preview.html", words=words, dates=dates)
+
+
 @bp.route("/series/new", methods=["GET", "POST"])
 @editor_required
 def create() -> ResponseReturnValue:
