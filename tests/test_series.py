@@ -465,3 +465,29 @@ def test_the_live_preview_says_the_rule_and_its_dates_and_survives_nonsense(web,
                      f"starts_at={start}T14:00&frequency=monthly&interval=99999999",
                      "all_day=y&start_date=9999-12-31&frequency=yearly", ""):
         assert web.get(f"/series/preview?{nonsense}").status_code == 200, nonsense
+
+
+def test_flask_series_extend_makes_the_missing_meetings(runner, world):
+    series = quarterly(world.editor)
+    first = meetings(series)
+    with transaction():
+        for meeting in first[2:]:
+            db.session.delete(meeting)  # as if they had not been made yet
+    result = runner.invoke(args=["series", "extend"])
+    assert result.exit_code == 0, result.output
+    assert f"Made {len(first) - 2} meeting(s)" in result.output
+    assert len(meetings(series)) == len(first)
+
+
+def test_the_first_request_of_a_day_makes_the_meetings_that_came_into_range(app, web, world):
+    series = quarterly(world.editor)
+    count = len(meetings(series))
+    with transaction():
+        for meeting in meetings(series)[-1:]:
+            db.session.delete(meeting)
+        db.session.execute(db.delete(services.SeriesUpkeep))
+    app.extensions.pop("series_upkeep_on", None)
+    login(web, world.viewer)
+    assert web.get("/exchanges").status_code == 200
+    assert len(meetings(series)) == count
+    assert not services.upkeep_due()
