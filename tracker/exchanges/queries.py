@@ -193,8 +193,12 @@ def group_by_partner(carried: list[Carried]) -> list[tuple[Organisation | None, 
         key = item.group.id if item.group else None
         groups.setdefault(key, []).append(item)
         names[key] = item.group
-    order = sorted(groups, key=lambda k: (k is None, (names[k].name if names[k] else "")))
-    return [(names[k], groups[k]) for k in order]
+
+    def by_name(key: int | None) -> tuple[bool, str]:
+        organisation = names[key]
+        return organisation is None, organisation.name if organisation else ""
+
+    return [(names[k], groups[k]) for k in sorted(groups, key=by_name)]
 
 
 def deletion_counts(exchange: Exchange) -> tuple[int, int]:

@@ -436,7 +436,9 @@ def web_link(field: str, value: Any, max_len: int) -> str:
     return value
 
 
-def add_document(exchange: Exchange, actor: Person | None, title: Any, url: Any) -> ExchangeDocument:
+def add_document(
+    exchange: Exchange, actor: Person | None, title: Any, url: Any
+) -> ExchangeDocument:
     """Keep a link to one of the exchange's documents (minutes, slides, the agreement)."""
     require(can_edit(actor))
     if not exchange.is_live:
