@@ -13,7 +13,7 @@ from tracker.calendar.items import single_exchange
 from tracker.core.timeutil import to_local
 from tracker.core.urls import external_url
 from tracker.exchanges.models import Exchange
-from tracker.exchanges.queries import Carried, carried_over
+from tracker.exchanges.queries import CARRIED_ON_PAGE, Carried, carried_over
 from tracker.notify.services import (
     Mail,
     clock_time,
@@ -67,7 +67,8 @@ def agenda_mail(exchange: Exchange, person: Person) -> Mail:
     """The agenda: topics and carried-over tasks, the meeting attached as .ics."""
     lang = reader_language(person)
     plain, html = render_mail(
-        lang, "agenda", topics=topics_of(exchange), carried=carried_over(exchange),
+        lang, "agenda", topics=topics_of(exchange),
+        carried=carried_over(exchange, CARRIED_ON_PAGE),
         **_common(exchange, person, lang),
     )
     ics = single_exchange(exchange, feed_context(person=person)).decode("utf-8")

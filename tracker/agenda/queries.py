@@ -4,15 +4,14 @@ the meeting's own outcomes and tasks, each loaded in a fixed number of queries."
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime
 
 from sqlalchemy import select
 
 from tracker.agenda.models import AgendaTopic
-from tracker.core import timeutil
 from tracker.exchanges import queries as exchange_queries
 from tracker.exchanges.models import Exchange, Outcome
-from tracker.exchanges.queries import Carried
+from tracker.exchanges.queries import Carried, meeting_start
 from tracker.extensions import db
 from tracker.tasks.models import Task, TaskNote
 
@@ -23,12 +22,6 @@ def topics_of(exchange: Exchange) -> list[AgendaTopic]:
         select(AgendaTopic).where(AgendaTopic.exchange_id == exchange.id)
         .order_by(AgendaTopic.position, AgendaTopic.id)
     ))
-
-
-def meeting_start(exchange: Exchange) -> datetime | None:
-    """The start of the meeting's first day (team zone): notes since then were taken there."""
-    day = exchange.first_day
-    return timeutil.from_local(day, time(0)) if day else None
 
 
 def notes_since(task_ids: list[int], since: datetime | None) -> dict[int, list[TaskNote]]:
@@ -60,7 +53,7 @@ class Minutes:
         by_outcome: dict[int | None, list[Task]] = {}
         for task in tasks:
             by_outcome.setdefault(task.outcome_id, []).append(task)
-        carried = exchange_queries.carried_over(exchange)
+        carried = exchange_queries.carried_over(exchange)  # all of them: the record
         notes = notes_since([c.task.id for c in carried], meeting_start(exchange))
         return cls(
             exchange=exchange,

@@ -20,7 +20,7 @@ from tracker.core.errors import InvalidField, StaleVersion
 from tracker.core.limits import is_id
 from tracker.exchanges import queries as exchange_queries
 from tracker.exchanges.models import Exchange
-from tracker.exchanges.views import editing_forms, get_exchange
+from tracker.exchanges.views import carried_for_page, editing_forms, get_exchange
 from tracker.extensions import db
 from tracker.tasks import services as task_services
 from tracker.tasks.models import Task
@@ -44,7 +44,7 @@ def _to_agenda(exchange: Exchange, anchor: str | None = None) -> ResponseReturnV
 def show(exchange_id: int) -> ResponseReturnValue:
     """The carried-over commitments and the topics, printable; the meeting's forms."""
     exchange = get_exchange(exchange_id)
-    carried = exchange_queries.carried_over(exchange)
+    carried, more = carried_for_page(exchange)
     outcome_form, task_forms = editing_forms(exchange)
     tasks = exchange_queries.tasks_of(exchange)
     by_outcome: dict[int | None, list[Task]] = {}
@@ -55,6 +55,8 @@ def show(exchange_id: int) -> ResponseReturnValue:
         exchange=exchange,
         topics=queries.topics_of(exchange),
         carried_groups=exchange_queries.group_by_partner(carried),
+        carried_more=more,
+        carried_shown=len(carried),
         notes=queries.notes_since([c.task.id for c in carried], queries.meeting_start(exchange)),
         by_outcome=by_outcome,
         outcome_form=outcome_form,

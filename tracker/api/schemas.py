@@ -361,6 +361,12 @@ class CarriedTaskOut(TaskOut):
     ]
 
 
+class AgendaQuery(Query):
+    limit: Annotated[
+        int, Field(ge=1, le=MAX_LIMIT, description="How many, the most pressing first."), WHOLE
+    ] = 100
+
+
 class AgendaOut(Answer):
     carried_over: list[CarriedTaskOut]
 

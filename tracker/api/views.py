@@ -294,16 +294,17 @@ def restore_outcome_view(outcome_id: int) -> ResponseReturnValue:
 
 
 @operation(
-    "/exchanges/<int:exchange_id>/agenda", "GET", tag="exchanges", answer=schemas.AgendaOut,
+    "/exchanges/<int:exchange_id>/agenda", "GET", tag="exchanges", query=schemas.AgendaQuery,
+    answer=schemas.AgendaOut,
 )
-def get_agenda(exchange_id: int) -> ResponseReturnValue:
+def get_agenda(exchange_id: int, query: schemas.AgendaQuery) -> ResponseReturnValue:
     """What the exchange should take up: open tasks from earlier meetings of its series and
     from earlier exchanges sharing a partner other than the home organisation.
 
     Overdue first, then by due date; `carried_because` says why each is here.
     """
     exchange = _live(Exchange, exchange_id)
-    items = exchange_queries.carried_over(exchange)
+    items = exchange_queries.carried_over(exchange, query.limit)
     return _json({"carried_over": [show.carried(item) for item in items]})
 
 

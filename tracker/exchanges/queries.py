@@ -7,11 +7,12 @@ from datetime import date, datetime, time
 from typing import cast
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from tracker.core import timeutil
 from tracker.core.audit import AuditEntry
+from tracker.core.limits import MAX_PER_PAGE
 from tracker.exchanges.models import Exchange, Outcome, exchange_organisations
 from tracker.extensions import db
 from tracker.organisations.models import Organisation
@@ -120,31 +121,36 @@ class Carried:
         return self.partners[0] if self.partners else None
 
 
-def _meeting_start(exchange: Exchange) -> datetime | None:
+def meeting_start(exchange: Exchange) -> datetime | None:
+    """The start of the meeting's first day (team zone): what was done or noted since then
+    was taken up there."""
     day = exchange.first_day
     return timeutil.from_local(day, time(0)) if day else None
 
 
-def carried_over(exchange: Exchange, limit: int = 100) -> list[Carried]:
-    """Open tasks from earlier meetings of the series and earlier exchanges sharing a partner.
+#: How many carried-over tasks a page shows (the most pressing first); the API gives more.
+CARRIED_ON_PAGE = 40
+CARRIED_IN_API = MAX_PER_PAGE
 
-    The home organisation never counts as shared: it takes part in nearly everything.
-    Tasks checked off since the meeting's day began stay on the list (taken up there),
-    so the agenda and the minutes show what became of them. Overdue first, then by due
-    date; grouped by partner (`group_by_partner`). Three queries, whatever the data.
-    """
+
+def _partners(exchange: Exchange) -> dict[int, Organisation]:
+    """The exchange's organisations that count as partners: all but the home organisation."""
     home = home_organisation_id()
-    partners = {o.id: o for o in exchange.organisations if o.id != home}
+    return {o.id: o for o in exchange.organisations if o.id != home}
+
+
+def _carried_statement(exchange: Exchange, partner_ids: list[int]) -> Select | None:
+    """The carried-over tasks of `exchange`, unordered; None when nothing can be."""
     related = []
     if exchange.series_id is not None:
         related.append(Exchange.series_id == exchange.series_id)
-    if partners:
+    if partner_ids:
         related.append(Exchange.id.in_(
             select(exchange_organisations.c.exchange_id)
-            .where(exchange_organisations.c.organisation_id.in_(list(partners)))
+            .where(exchange_organisations.c.organisation_id.in_(partner_ids))
         ))
     if not related:
-        return []
+        return None
     earlier = select(Exchange.id).where(
         Exchange.id != exchange.id,
         Exchange.is_live,
@@ -152,18 +158,41 @@ def carried_over(exchange: Exchange, limit: int = 100) -> list[Carried]:
         or_(*related),
     )
     still_here = Task.status == "open"
-    started = _meeting_start(exchange)
+    started = meeting_start(exchange)
     if started is not None:
         taken_up = and_(Task.status == "done", Task.completed_at >= started)
         if exchange.minutes_sent_at is not None:
             taken_up = and_(taken_up, Task.completed_at <= exchange.minutes_sent_at)
         still_here = or_(still_here, taken_up)
+    return select(Task).where(Task.exchange_id.in_(earlier), Task.is_live, still_here)
+
+
+def carried_count(exchange: Exchange) -> int:
+    """How many tasks are carried over in all (a page shows the first CARRIED_ON_PAGE)."""
+    stmt = _carried_statement(exchange, list(_partners(exchange)))
+    if stmt is None:
+        return 0
+    return db.session.scalar(
+        select(func.count()).select_from(stmt.with_only_columns(Task.id).subquery())
+    ) or 0
+
+
+def carried_over(exchange: Exchange, limit: int = CARRIED_IN_API) -> list[Carried]:
+    """Open tasks from earlier meetings of the series and earlier exchanges sharing a partner.
+
+    The home organisation never counts as shared: it takes part in nearly everything.
+    Tasks checked off since the meeting's day began stay on the list (taken up there),
+    so the agenda and the minutes show what became of them. Overdue first, then by due
+    date; grouped by partner (`group_by_partner`). Three queries, whatever the data.
+    """
+    partners = _partners(exchange)
+    stmt = _carried_statement(exchange, list(partners))
+    if stmt is None:
+        return []
     today = timeutil.today()
     tasks = first_rows(
-        select(Task)
-        .where(Task.exchange_id.in_(earlier), Task.is_live, still_here)
-        .order_by(case((Task.is_overdue(today), 0), else_=1),
-                  Task.due_date.is_(None), Task.due_date, Task.id),
+        stmt.order_by(case((Task.is_overdue(today), 0), else_=1),
+                      Task.due_date.is_(None), Task.due_date, Task.id),
         limit,
     )
     shared: dict[int, list[Organisation]] = {}

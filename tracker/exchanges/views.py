@@ -170,9 +170,11 @@ def render_page(
         by_outcome.setdefault(task.outcome_id, []).append(task)
     outcome_form, task_forms = editing_forms(exchange, outcome_form, task_forms)
     history, outcomes_by_id = queries.history_of(exchange)
-    carried = queries.carried_over(exchange)
+    carried, more = carried_for_page(exchange)
     return render_template(
         "exchanges/show.html",
+        carried_more=more,
+        carried_shown=len(carried),
         exchange=exchange,
         by_outcome=by_outcome,
         due_here=queries.tasks_due_at(exchange),
@@ -183,6 +185,12 @@ def render_page(
         history=history,
         outcomes_by_id=outcomes_by_id,
     ), code
+
+
+def carried_for_page(exchange: Exchange) -> tuple[list[queries.Carried], bool]:
+    """The most pressing carried-over tasks a page shows, and whether there are more."""
+    carried = queries.carried_over(exchange, queries.CARRIED_ON_PAGE + 1)
+    return carried[:queries.CARRIED_ON_PAGE], len(carried) > queries.CARRIED_ON_PAGE
 
 
 def _back(exchange: Exchange, anchor: str) -> ResponseReturnValue:
