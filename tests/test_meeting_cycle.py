@@ -111,8 +111,8 @@ def test_topics_are_added_edited_reordered_and_removed(cycle, web, world):
     login(web, world.editor)
     path = f"/exchanges/{cycle['next'].id}/agenda"
     for text in ("Begrüßung", "Stand Datenplattform", "Nächster Termin"):
-        assert post(web, f"{path}/topics", {"text": text}).status_code == 302
-    assert post(web, f"{path}/topics", {"text": "  "}).status_code == 302
+        assert post(web, f"{path}/topics", {"topic": text}).status_code == 302
+    assert post(web, f"{path}/topics", {"topic": "  "}).status_code == 302
 
     def order():
         db.session.rollback()
@@ -130,8 +130,8 @@ def test_topics_are_added_edited_reordered_and_removed(cycle, web, world):
     assert order() == ["Nächster Termin", "Begrüßung", "Stand Datenplattform"]
     topic = fresh(topics[1])
     version = topic.version
-    post(web, f"{path}/topics/{topic.id}", {"text": "Stand der Plattform", "version": version})
-    post(web, f"{path}/topics/{topic.id}", {"text": "Veraltet", "version": version})
+    post(web, f"{path}/topics/{topic.id}", {"topic": "Stand der Plattform", "version": version})
+    post(web, f"{path}/topics/{topic.id}", {"topic": "Veraltet", "version": version})
     assert fresh(topic).text == "Stand der Plattform"  # the stale save changed nothing
     post(web, f"{path}/topics/{topics[0].id}/delete")
     assert order() == ["Nächster Termin", "Stand der Plattform"]
@@ -142,7 +142,7 @@ def test_topics_are_added_edited_reordered_and_removed(cycle, web, world):
 def test_the_agenda_mail_reaches_each_participant_with_an_ics(cycle, web, world, smtp_server):
     login(web, world.editor)
     path = f"/exchanges/{cycle['next'].id}/agenda"
-    post(web, f"{path}/topics", {"text": "Stand Datenplattform"})
+    post(web, f"{path}/topics", {"topic": "Stand Datenplattform"})
     assert post(web, f"{path}/send").status_code == 302
     assert deliver_outbox()["sent"] == 3
     assert sorted(r[0] for r in smtp_server.recipients) == [

@@ -13,7 +13,8 @@ from tracker.tasks.models import TaskNote
 
 
 class TopicForm(FlaskForm):
-    text = TextAreaField(
+    #: Not "text": the agenda page also holds the outcome form, whose field is "text".
+    topic = TextAreaField(
         _l("Topic"), validators=[DataRequired(), Length(max=max_length(AgendaTopic.text))]
     )
     version = HiddenField()

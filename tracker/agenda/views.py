@@ -100,7 +100,7 @@ def add_topic(exchange_id: int) -> ResponseReturnValue:
         return _to_agenda(exchange, "topics")
     try:
         with transaction():
-            topic = services.add_topic(exchange, current_user, form.text.data)
+            topic = services.add_topic(exchange, current_user, form.topic.data)
     except InvalidField as exc:
         _refused(exc)
         return _to_agenda(exchange, "topics")
@@ -120,7 +120,7 @@ def edit_topic(exchange_id: int, topic_id: int) -> ResponseReturnValue:
         return _to_agenda(exchange, f"topic-{topic.id}")
     try:
         with transaction():
-            services.update_topic(topic, current_user, form.text.data,
+            services.update_topic(topic, current_user, form.topic.data,
                                   expected_version=optional_int(form.version.data))
     except InvalidField as exc:
         _refused(exc)
