@@ -322,3 +322,34 @@ def test_viewers_may_take_up_their_own_task_only(cycle, web, world):
     assert post(web, f"{path}/{cycle['from_series'].id}/move",
                 {"due_date": str(a_date(3))}).status_code == 403
     assert db.session.get(Task, cycle["from_series"].id).status == "open"
+
+
+def test_two_finishes_at_once_send_the_minutes_once(app, cycle, world):
+    """A double click's second request waits for the first's row lock, then sends nothing."""
+    import threading
+
+    from tracker.accounts.models import Person
+    from tracker.agenda.services import finish_minutes
+    from tracker.exchanges.models import Exchange
+
+    if db.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite serialises the two writers; the race cannot happen there")
+    exchange_id, editor_id = cycle["next"].id, world.editor.id
+    second: list[int] = []
+
+    def the_other_click():
+        with app.app_context(), transaction():
+            second.append(len(finish_minutes(db.session.get(Exchange, exchange_id),
+                                             db.session.get(Person, editor_id))))
+
+    exchange, editor = fresh(cycle["next"]), fresh(world.editor)
+    with transaction():
+        first = finish_minutes(exchange, editor)
+        other = threading.Thread(target=the_other_click)
+        other.start()
+        other.join(timeout=1)
+        assert other.is_alive()  # waiting for the first click's row lock
+    other.join(timeout=30)
+    assert len(first) == 3 and second == [0]
+    assert len(db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == "minutes")).all()) == 3
