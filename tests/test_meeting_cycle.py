@@ -144,6 +144,8 @@ def test_the_agenda_mail_reaches_each_participant_with_an_ics(cycle, web, world,
     path = f"/exchanges/{cycle['next'].id}/agenda"
     post(web, f"{path}/topics", {"topic": "Stand Datenplattform"})
     assert post(web, f"{path}/send").status_code == 302
+    history = web.get(f"/exchanges/{cycle['next'].id}").get_data(as_text=True)
+    assert "Tagesordnung versandt" in history
     assert deliver_outbox()["sent"] == 3
     assert sorted(r[0] for r in smtp_server.recipients) == [
         "jonas@rostock.example", "kirsten@kiel.example", "mehmet@rostock.example"]

@@ -15,7 +15,7 @@ from tracker.agenda import mail
 from tracker.agenda.models import AgendaTopic
 from tracker.agenda.queries import Minutes
 from tracker.core import audit, validation
-from tracker.core.errors import InvalidField, NotFound
+from tracker.core.errors import NotFound
 from tracker.core.limits import max_length
 from tracker.core.model import utcnow
 from tracker.core.permissions import can_edit, require
@@ -86,7 +86,7 @@ def move_topic(topic: AgendaTopic, actor: Person | None, direction: str) -> Agen
             each.position = position
             each.updated_at = now
             db.session.flush()
-            audit.record("move", each, actor, {"position": (old, position)})
+            audit.record("reorder", each, actor, {"position": (old, position)})
     return topic
 
 
@@ -142,9 +142,3 @@ def finish_minutes(exchange: Exchange, actor: Person | None) -> list[OutboxMessa
                  {"minutes_sent_at": (None, now), "recipients": (None, len(sent))})
     return sent
 
-
-def reject_foreign_topic(topic: AgendaTopic | None, exchange: Exchange) -> AgendaTopic:
-    """The topic, if it is one of this exchange's; else the field is refused."""
-    if topic is None or topic.exchange_id != exchange.id:
-        raise InvalidField("topic_id", "topic_of_other_exchange")
-    return topic

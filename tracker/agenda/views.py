@@ -179,8 +179,12 @@ def send(exchange_id: int) -> ResponseReturnValue:
 def finish(exchange_id: int) -> ResponseReturnValue:
     """Mark the exchange held and send the minutes, once (a second click sends nothing)."""
     exchange = get_exchange(exchange_id)
-    with transaction():
-        sent = services.finish_minutes(exchange, current_user)
+    try:
+        with transaction():
+            sent = services.finish_minutes(exchange, current_user)
+    except InvalidField as exc:  # the exchange itself cannot be saved as it is: say why
+        _refused(exc)
+        return redirect(url_for("exchanges.edit", exchange_id=exchange.id))
     if sent:
         flash(_("Minutes finished: they go out to %(count)s participants.", count=len(sent)),
               "success")

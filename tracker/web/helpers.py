@@ -192,6 +192,8 @@ def labels() -> dict[str, dict[str, str]]:
             "delete": _("deleted"),
             "restore": _("restored"),
             "move": _("moved with its exchange"),
+            "send_agenda": _("agenda sent"),
+            "finish_minutes": _("minutes finished and sent"),
         },
     }
 
