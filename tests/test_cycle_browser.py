@@ -18,6 +18,7 @@ from tests.web import a_date, fresh
 from tracker.core.database import transaction
 from tracker.extensions import db
 from tracker.notify.models import OutboxMessage
+from tracker.tasks.models import Task
 
 assert CHROMIUM and pytestmark
 
@@ -156,3 +157,31 @@ def _sign_in_en(page, base: str, email: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base}/")
+
+
+def test_the_agenda_prints_on_at_most_two_a4_pages(browser, live_server, meeting, make):  # noqa: F811
+    """Ten topics and a dozen carried-over tasks: the print leaves out forms and navigation."""
+    import re
+
+    from tracker.agenda.services import add_topic
+    from tracker.exchanges.models import Exchange
+
+    nxt = db.session.get(Exchange, meeting["next"])
+    with transaction():
+        for n in range(10):
+            add_topic(nxt, None, f"Thema {n + 1}: Stand und nächste Schritte")
+    last_task = db.session.get(Task, meeting["done"])
+    for n in range(12):
+        make.task(title=f"Zusage {n + 1} aus der letzten Werkstatt", owner_id=last_task.owner_id,
+                  exchange_id=last_task.exchange_id, due_date=a_date(n - 6))
+    db.session.rollback()
+    context = _context(browser)
+    page = context.new_page()
+    _sign_in(page, live_server, meeting["email"])
+    page.goto(f"{live_server}/exchanges/{meeting['next']}/agenda")
+    page.emulate_media(media="print")
+    assert not page.locator("form").first.is_visible()
+    pdf = page.pdf(format="A4")
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert 1 <= pages <= 2, pages
+    context.close()
