@@ -6,7 +6,10 @@ Kiel without a login reads German, one from Tallinn English), else German.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from tracker.accounts.models import Person
+from tracker.agenda.models import AgendaTopic
 from tracker.agenda.queries import Minutes, topics_of
 from tracker.calendar.context import feed_context
 from tracker.calendar.items import single_exchange
@@ -63,12 +66,25 @@ def _common(exchange: Exchange, person: Person, lang: str) -> dict:
     }
 
 
-def agenda_mail(exchange: Exchange, person: Person) -> Mail:
+@dataclass
+class Agenda:
+    """What every reader's agenda mail says, read once for all of them."""
+
+    exchange: Exchange
+    topics: list[AgendaTopic]
+    carried: list[Carried]
+
+    @classmethod
+    def of(cls, exchange: Exchange) -> Agenda:
+        return cls(exchange, topics_of(exchange), carried_over(exchange, CARRIED_ON_PAGE))
+
+
+def agenda_mail(agenda: Agenda, person: Person) -> Mail:
     """The agenda: topics and carried-over tasks, the meeting attached as .ics."""
     lang = reader_language(person)
+    exchange = agenda.exchange
     plain, html = render_mail(
-        lang, "agenda", topics=topics_of(exchange),
-        carried=carried_over(exchange, CARRIED_ON_PAGE),
+        lang, "agenda", topics=agenda.topics, carried=agenda.carried,
         **_common(exchange, person, lang),
     )
     ics = single_exchange(exchange, feed_context(person=person)).decode("utf-8")

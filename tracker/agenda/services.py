@@ -108,7 +108,8 @@ def send_agenda(exchange: Exchange, actor: Person | None) -> list[OutboxMessage]
     """Queue the agenda, with the meeting as .ics, to each reader in their language."""
     require(can_edit(actor))
     _live(exchange)
-    sent = [queue_message(person, mail.agenda_mail(exchange, person), "agenda")
+    agenda = mail.Agenda.of(exchange)
+    sent = [queue_message(person, mail.agenda_mail(agenda, person), "agenda")
             for person in readers(exchange)]
     audit.record("send_agenda", exchange, actor, {"recipients": (None, len(sent))})
     return sent
