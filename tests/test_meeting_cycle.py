@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.api_support import Api, assert_problem, token_for
-from tests.calendar_support import parse_both
+from tests.calendar_support import parse_both, parse_with_icaljs
 from tests.notify_support import parts
 from tests.web import a_date, fresh, login, post
 from tracker.agenda.models import AgendaTopic
@@ -154,8 +154,11 @@ def test_the_agenda_mail_reaches_each_participant_with_an_ics(cycle, web, world,
         assert "Stand Datenplattform" in found["text/plain"]
         assert "Datenplattform vorstellen" in found["text/html"]
         body = found["text/calendar"]
-        parse_both(body.encode() if isinstance(body, str) else body)
-        assert "Werkstatt im Winter" in str(body)
+        raw = body.encode() if isinstance(body, str) else body
+        parse_both(raw)
+        [event] = parse_with_icaljs(raw).values()  # Thunderbird's parser
+        assert event["summary"] == "Werkstatt im Winter"
+        assert event["start"] == a_date(0).isoformat()
 
 
 def test_each_reader_gets_their_own_language(cycle, world, smtp_server):
