@@ -95,6 +95,9 @@ def test_agenda_api_names_why(cycle, make, client, world):
     assert kiel["owner_id"] == world.viewer.id and kiel["version"] >= 1
     assert "Nur Rostocker Aufgabe" not in by_title
     assert api.get("/exchanges/999999/agenda").status_code == 404
+    [first] = api.get(f"/exchanges/{cycle['next'].id}/agenda?limit=1").get_json()["carried_over"]
+    assert first["title"] == "Datenplattform vorstellen"  # overdue first
+    assert_problem(api.get(f"/exchanges/{cycle['next'].id}/agenda?limit=0"), 422)
 
 
 def test_the_agenda_page_lists_carried_tasks_grouped_and_marked(cycle, web, world):
