@@ -31,7 +31,9 @@ from tests.db_support import empty_all_tables
 from tests.web import (
     MUTATING_ROUTES,
     a_date,
+    agenda_topic_id,
     csrf_token,
+    document_id,
     exchange_form_data,
     fresh,
     login,
@@ -578,7 +580,8 @@ def _path_values(world, feed_token: FeedToken, api_token: ApiToken) -> dict[str,
     common = {"task_id": world.editor_task.id, "exchange_id": world.exchange.id,
               "outcome_id": world.outcome.id, "person_id": world.viewer.id,
               "organisation_id": world.kiel.id, "filename": "app.css",
-              "series_id": series_of(world).id}
+              "series_id": series_of(world).id,
+              "document_id": document_id(world), "topic_id": agenda_topic_id(world)}
     return {
         "*": common,
         "accounts.revoke_token": {**common, "token_id": api_token.id},
@@ -764,6 +767,8 @@ PAGES = [
     ("/series", ALL), ("/series/{series}", ALL), ("/series/{series}.ics", ALL),
     ("/series/new", EDITORS), ("/series/{series}/edit", EDITORS),
     ("/series/{series}/delete", EDITORS), ("/series/preview", ALL),
+    ("/exchanges/{exchange}/agenda", ALL), ("/exchanges/{exchange}/minutes", ALL),
+    ("/exchanges/{exchange}/outcomes/{outcome}/edit", EDITORS),
 ]
 
 #: Writing routes the table of test_web_roles leaves out: (name, who may, path, data).
@@ -783,6 +788,7 @@ def _ids(world, tokens) -> dict:
 
     feed, api_token = tokens
     return {"task": world.editor_task.id, "exchange": world.exchange.id,
+            "outcome": world.outcome.id,
             "person": world.viewer.id, "organisation": world.kiel.id,
             "feed": feed_of(feed)[10:-4], "settings": settings_token(world.viewer),
             "api_token": api_token.id, "own_feed": feed.id, "series": series_of(world).id}
@@ -891,6 +897,9 @@ def _api_writes(world) -> list[tuple]:
         ("delete_task_view", EDITORS, "DELETE", f"/tasks/{w.editor_task.id}", None),
         ("restore_exchange_view", EDITORS, "POST", f"/exchanges/{w.later.id}/restore", None),
         ("restore_outcome_view", EDITORS, "POST", f"/outcomes/{w.outcome.id}/restore", None),
+        ("update_outcome_view", EDITORS, "PATCH", f"/outcomes/{w.outcome.id}",
+         {"text": "Neu", "version": w.outcome.version}),
+        ("delete_outcome_view", EDITORS, "DELETE", f"/outcomes/{w.outcome.id}", None),
         ("restore_task_view", EDITORS, "POST", f"/tasks/{w.editor_task.id}/restore", None),
         ("complete_task_view", EDITORS, "POST", f"/tasks/{w.editor_task.id}/complete", None),
         ("reopen_task_view", EDITORS, "POST", f"/tasks/{w.editor_task.id}/reopen", None),

@@ -73,6 +73,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def register_blueprints(app: Flask) -> None:
     """Each feature brings its own blueprint; this is the one list of them."""
     from tracker.accounts.views import bp as accounts_bp
+    from tracker.agenda.views import bp as agenda_bp
     from tracker.api import bp as api_bp
     from tracker.calendar.views import bp as calendar_bp
     from tracker.exchanges.views import bp as exchanges_bp
@@ -91,5 +92,6 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (
         accounts_bp, home_bp, exchanges_bp, tasks_bp, review_bp, people_bp, organisations_bp,
         api_bp, calendar_bp, notify_bp, trash_bp, health_bp, series_bp,
+        agenda_bp,
     ):
         app.register_blueprint(blueprint)

@@ -1,10 +1,12 @@
 """Every model, imported in one place so the metadata (and Alembic) sees them all."""
 
 from tracker.accounts.models import ApiToken, Person
+from tracker.agenda.models import AgendaTopic
 from tracker.calendar.models import CalendarState, FeedItem, FeedToken
 from tracker.core.audit import AuditEntry
 from tracker.exchanges.models import (
     Exchange,
+    ExchangeDocument,
     Outcome,
     exchange_organisations,
     exchange_participants,
@@ -21,11 +23,13 @@ from tracker.series.models import (
 from tracker.tasks.models import Task, TaskNote
 
 __all__ = [
+    "AgendaTopic",
     "ApiToken",
     "AuditEntry",
     "CalendarState",
     "DigestRun",
     "Exchange",
+    "ExchangeDocument",
     "FeedItem",
     "FeedToken",
     "Organisation",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -264,6 +264,10 @@ _RECURRENCE_ID = (
     "iCalendar form: 20260708T080000Z (UTC) for a timed meeting, 20260708 for an all-day "
     "one; null outside a series."
 )
+class DocumentOut(Answer):
+    id: int
+    title: str
+    url: str
 
 
 class ExchangeOut(Answer):
@@ -284,6 +288,9 @@ class ExchangeOut(Answer):
     recurrence_id: Annotated[str | None, Field(description=_RECURRENCE_ID)]
     organisation_ids: list[int]
     participant_ids: list[int]
+    documents: Annotated[
+        list[DocumentOut], Field(description="Links to its documents (minutes, slides, ...).")
+    ]
     created_at: datetime
     updated_at: datetime
     version: int
@@ -382,6 +389,17 @@ class OutcomeCreate(Body):
     organisation_ids: Annotated[list[Id], Field(max_length=MAX_IDS_IN_LIST)] = []
 
 
+class OutcomePatch(Body):
+    version: Version
+    text: Annotated[
+        str, Field(min_length=1, pattern=NOT_BLANK, description="What was agreed.")
+    ] = None  # type: ignore[assignment]
+    organisation_ids: Annotated[list[Id], Field(max_length=MAX_IDS_IN_LIST)] = None  # type: ignore[assignment]
+    dropped: Annotated[
+        bool, Field(description="true: no longer pursued; false: taken up again.")
+    ] = None  # type: ignore[assignment]
+
+
 class OutcomeOut(Answer):
     id: int
     exchange_id: int
@@ -396,6 +414,31 @@ class OutcomeOut(Answer):
 class OutcomePage(Answer):
     items: list[OutcomeOut]
     next: str | None
+
+
+# ---------------------------------------------------------------- agenda
+
+
+class CarriedTaskOut(TaskOut):
+    carried_because: Annotated[
+        Literal["series", "partner"],
+        Field(description="series: from an earlier meeting of the same series; partner: from "
+                          "an earlier exchange sharing a partner other than the home "
+                          "organisation."),
+    ]
+    carried_partner_ids: Annotated[
+        list[int], Field(description="The shared partner organisations it came through.")
+    ]
+
+
+class AgendaQuery(Query):
+    limit: Annotated[
+        int, Field(ge=1, le=MAX_LIMIT, description="How many, the most pressing first."), WHOLE
+    ] = 100
+
+
+class AgendaOut(Answer):
+    carried_over: list[CarriedTaskOut]
 
 
 # ---------------------------------------------------------------- organisations

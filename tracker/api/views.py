@@ -30,6 +30,7 @@ from tracker.core.database import transaction
 from tracker.core.errors import NotFound, StaleVersion
 from tracker.core.limits import SEARCH_MAX_LENGTH, is_id
 from tracker.core.model import Record
+from tracker.exchanges import queries as exchange_queries
 from tracker.exchanges import services as exchanges
 from tracker.exchanges.models import Exchange, Outcome
 from tracker.extensions import db
@@ -188,7 +189,8 @@ def create_organisation_view(body: schemas.OrganisationCreate) -> ResponseReturn
 
 def _exchanges_loaded() -> Select:
     return exchanges.live_exchanges().options(
-        selectinload(Exchange.organisations), selectinload(Exchange.participants)
+        selectinload(Exchange.organisations), selectinload(Exchange.participants),
+        selectinload(Exchange.documents),
     )
 
 
@@ -291,6 +293,49 @@ def restore_outcome_view(outcome_id: int) -> ResponseReturnValue:
     with transaction():
         outcome = exchanges.restore_outcome(_any(Outcome, outcome_id), current_actor())
     return _json(show.outcome(outcome))
+
+
+@operation(
+    "/exchanges/<int:exchange_id>/agenda", "GET", tag="exchanges", query=schemas.AgendaQuery,
+    answer=schemas.AgendaOut,
+)
+def get_agenda(exchange_id: int, query: schemas.AgendaQuery) -> ResponseReturnValue:
+    """What the exchange should take up: open tasks from earlier meetings of its series and
+    from earlier exchanges sharing a partner other than the home organisation.
+
+    Overdue first, then by due date; `carried_because` says why each is here.
+    """
+    exchange = _live(Exchange, exchange_id)
+    items = exchange_queries.carried_over(exchange, query.limit)
+    return _json({"carried_over": [show.carried(item) for item in items]})
+
+
+@operation(
+    "/outcomes/<int:outcome_id>", "PATCH", tag="exchanges", body=schemas.OutcomePatch,
+    answer=schemas.OutcomeOut, errors=(403, 409),
+)
+def update_outcome_view(outcome_id: int, body: schemas.OutcomePatch) -> ResponseReturnValue:
+    """Reword an outcome, change its organisations, drop it or take it up again; send only
+    the fields to change, and the version you read."""
+    changes = body.model_dump(exclude_unset=True)
+    version = changes.pop("version")
+    changes = {k: v for k, v in changes.items() if v is not None}
+    with _saving(Outcome, outcome_id):
+        outcome = _live(Outcome, outcome_id)
+        exchanges.update_outcome(outcome, current_actor(), changes, version)
+    return _json(show.outcome(outcome))
+
+
+@operation(
+    "/outcomes/<int:outcome_id>", "DELETE", tag="exchanges", query=schemas.DeleteQuery,
+    status=204, errors=(403, 409),
+)
+def delete_outcome_view(outcome_id: int, query: schemas.DeleteQuery) -> ResponseReturnValue:
+    """Delete an outcome with its tasks (restore brings them back together)."""
+    with _saving(Outcome, outcome_id):
+        outcome = _live(Outcome, outcome_id)
+        exchanges.delete_outcome(outcome, current_actor(), query.version)
+    return _no_content()
 
 
 @operation(

@@ -163,6 +163,11 @@ MESSAGES: dict[str, Message] = {
         "its outcome is deleted; restore the outcome first",
         _l("Its outcome is deleted; please restore the outcome first."),
     ),
+    # The meeting cycle: document links.
+    "not_a_web_link": Message(
+        "must be a web address starting with http:// or https://",
+        _l("Please give a web address starting with http:// or https://."),
+    ),
     # Calendar feeds and the API's lists.
     "not_personal_or_team": Message("must be personal or team"),
     "not_a_cursor": Message("is not a cursor this API gave out"),

@@ -21,7 +21,13 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.core.limits import max_length
 from tracker.core.timeutil import from_local_checked, to_local
-from tracker.exchanges.models import EXCHANGE_KINDS, EXCHANGE_STATUSES, Exchange, Outcome
+from tracker.exchanges.models import (
+    EXCHANGE_KINDS,
+    EXCHANGE_STATUSES,
+    Exchange,
+    ExchangeDocument,
+    Outcome,
+)
 from tracker.web import choices
 from tracker.web.choices import LongSelectField, optional_int
 from tracker.web.helpers import labels
@@ -121,3 +127,20 @@ class OutcomeForm(FlaskForm):
         _l("What was agreed"), validators=[DataRequired(), Length(max=max_length(Outcome.text))]
     )
     organisation_ids = MultiCheckboxField(_l("Organisations involved"), coerce=int, choices=[])
+
+
+class OutcomeEditForm(OutcomeForm):
+    """Rewording an outcome: the version read, so a concurrent edit is not overwritten."""
+
+    version = HiddenField()
+
+
+class DocumentForm(FlaskForm):
+    title = StringField(
+        _l("Document title"),
+        validators=[DataRequired(), Length(max=max_length(ExchangeDocument.title))],
+    )
+    url = StringField(
+        _l("Link (http or https)"),
+        validators=[DataRequired(), Length(max=max_length(ExchangeDocument.url))],
+    )

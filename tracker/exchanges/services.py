@@ -9,6 +9,7 @@ import warnings
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from dateutil.rrule import DAILY, rrulestr
 from sqlalchemy import Select, select
@@ -25,6 +26,7 @@ from tracker.exchanges.models import (
     EXCHANGE_KINDS,
     EXCHANGE_STATUSES,
     Exchange,
+    ExchangeDocument,
     Outcome,
 )
 from tracker.extensions import db
@@ -411,13 +413,16 @@ def update_outcome(
     return outcome
 
 
-def delete_outcome(outcome: Outcome, actor: Person | None) -> Outcome:
+def delete_outcome(
+    outcome: Outcome, actor: Person | None, expected_version: int | None = None
+) -> Outcome:
     """An outcome recorded by mistake leaves the page with its tasks, yet stays on record.
 
     Its live tasks get the outcome's `deleted_at`; `restore_outcome` brings back those.
     """
     require(can_edit(actor))
     if outcome.is_live:
+        check_version(outcome, expected_version)
         now = utcnow()
         audit.mark_deleted(outcome, actor, now)
         delete_tasks_along(Task.outcome_id == outcome.id, actor, now)
@@ -440,6 +445,42 @@ def restore_outcome(outcome: Outcome, actor: Person | None) -> Outcome:
     restore_tasks_along(Task.outcome_id == outcome.id, old, actor)
     refresh_outcome_status(outcome)
     return outcome
+
+
+def web_link(field: str, value: Any, max_len: int) -> str:
+    """A link the pages may show: http or https with a host, on one line."""
+    value = validation.text(field, value, max_length=max_len, required=True, single_line=True)
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or " " in value:
+        raise InvalidField(field, "not_a_web_link")
+    return value
+
+
+def add_document(
+    exchange: Exchange, actor: Person | None, title: Any, url: Any
+) -> ExchangeDocument:
+    """Keep a link to one of the exchange's documents (minutes, slides, the agreement)."""
+    require(can_edit(actor))
+    if not exchange.is_live:
+        raise NotFound(f"exchange {exchange.id} was deleted")
+    title = validation.text("title", title, max_length=max_length(ExchangeDocument.title),
+                            required=True, single_line=True)
+    url = web_link("url", url, max_length(ExchangeDocument.url))
+    document = ExchangeDocument(exchange_id=exchange.id, title=title, url=url)
+    db.session.add(document)
+    db.session.flush()
+    audit.record("create", document, actor, {"exchange_id": (None, exchange.id),
+                                             "title": (None, title), "url": (None, url)})
+    return document
+
+
+def remove_document(document: ExchangeDocument, actor: Person | None) -> None:
+    """Forget a document link (the document itself lives elsewhere); audited."""
+    require(can_edit(actor))
+    audit.record("delete", document, actor, {"title": (document.title, None),
+                                             "url": (document.url, None)})
+    db.session.delete(document)
+    db.session.flush()
 
 
 def plan_exchange_from_task(task: Task, actor: Person | None, **fields: Any) -> Exchange:

@@ -88,6 +88,11 @@
     document.querySelectorAll("form.js-status").forEach(enhance);
     toggleWhen();
     livePreview();
+    // The agenda's "Print" button needs script; without it the browser's own print works.
+    document.querySelectorAll("button.js-print").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () { window.print(); });
+    });
     // On a phone, unused filters start folded away so the tasks come first.
     if (window.matchMedia("(max-width: 40rem)").matches) {
       document.querySelectorAll("details[data-collapse-narrow]").forEach(function (d) {
