@@ -168,6 +168,7 @@ def document() -> dict[str, Any]:
             {"name": "exchanges", "description": "Exchanges and what was agreed at them."},
             {"name": "people", "description": "People and users."},
             {"name": "organisations", "description": "Cities, ministries, companies …"},
+            {"name": "search", "description": "Search across everything."},
             {"name": "description", "description": "This description."},
         ],
     }
