@@ -174,6 +174,8 @@ PAGE_SEARCHES = [
     ("/exchanges", {"Besuch in Lübeck", "Governance-Workshop"}),
     ("/people", {"Jonas Editor", "Mehmet Viewer"}),
     ("/organisations", {"Hansestadt Lübeck", "Landeshauptstadt Kiel"}),
+    # Searches by words: none of the payloads' words is in these titles.
+    ("/search", {DONE_TASK, DELETED_TASK}),
 ]
 
 #: Every other query parameter a page reads, by page; each gets the payload (all at once:
@@ -187,6 +189,7 @@ PAGE_PARAMETERS = {
     "/tasks/new": ("exchange_id", "outcome_id", "owner_id", "due_exchange_id"),
     "/exchanges/new": ("follows_up_id",),
     "/calendar/subscriptions": ("kind", "name", "exchange_id", "query"),
+    "/search": ("page",),
 }
 
 
@@ -358,6 +361,8 @@ HOSTILE_PAGES = [
     ("/people/{me}/edit", {"person-name"}),
     ("/organisations", {"org-name", "org-short"}),
     ("/organisations/{org}/edit", {"org-name", "org-short"}),
+    # Matches are marked, so the text is split; tests/test_search.py checks what is shown.
+    ("/search?q=alert", set()),
     ("/account", {"person-name", "api-token-name", "feed-name"}),
     ("/calendar/subscriptions", {"feed-name"}),
     ("/notify/settings/{settings}", {"person-name"}),
@@ -749,6 +754,7 @@ PAGES = [
     ("/api/v1/openapi.json", ANYONE), ("/api/v1/docs", ANYONE),
     ("/trash", EDITORS), ("/tasks/{task}/delete", EDITORS),
     ("/exchanges/{exchange}/delete", EDITORS), ("/healthz", ANYONE),
+    ("/search?q=Lübeck", ALL),
 ]
 
 #: Writing routes the table of test_web_roles leaves out: (name, who may, path, data).
