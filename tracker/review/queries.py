@@ -39,14 +39,34 @@ def open_tasks() -> Select:
     return select(Task).where(Task.status == "open", Task.is_live)
 
 
-def grouped_page(by: str, page: int, per_page: int = PER_PAGE) -> Pagination:
-    """Sorted by group first, so a group's tasks stay together across a page break."""
+#: How the groups follow each other: what needs attention first (most overdue, then most
+#: open), or by name.
+ORDERS = ("attention", "name")
+
+
+def grouped_page(by: str, page: int, per_page: int = PER_PAGE,
+                 order: str = "attention") -> Pagination:
+    """Sorted by group first, so a group's tasks stay together across a page break.
+
+    "attention": groups with the most overdue tasks first, then the most open ones, then
+    by name; "name": by name alone (the tasks without a group last either way)."""
     column, model, name = GROUPINGS[by]
-    stmt = (
-        open_tasks()
-        .outerjoin(model, model.id == column)
-        .order_by(name.is_(None), name, column, Task.due_date.is_(None), Task.due_date, Task.id)
-    )
+    stmt = open_tasks().outerjoin(model, model.id == column)
+    keys: list[Any] = [name.is_(None), name, column]
+    if order == "attention":
+        key = func.coalesce(column, 0)
+        sizes = (
+            select(key.label("key"),
+                   func.sum(case((Task.is_overdue(timeutil.today()), 1), else_=0))
+                   .label("overdue"),
+                   func.count().label("open"))
+            .where(Task.status == "open", Task.is_live)
+            .group_by(key)
+            .subquery()
+        )
+        stmt = stmt.join(sizes, sizes.c.key == key)
+        keys = [sizes.c.overdue.desc(), sizes.c.open.desc(), *keys]
+    stmt = stmt.order_by(*keys, Task.due_date.is_(None), Task.due_date, Task.id)
     return paginate_rows(stmt, page, per_page)
 
 

@@ -36,11 +36,16 @@ def group_name(task: Task, by: str) -> str:
     return task.organisation.name if task.organisation else _("Without organisation")
 
 
+def _order() -> str:
+    order = request.args.get("order", "attention")
+    return order if order in queries.ORDERS else "attention"
+
+
 @bp.get("/review")
 def index() -> ResponseReturnValue:
     """Open commitments in groups, overdue first in each; charts over time and per partner."""
-    by = _by()
-    pagination = queries.grouped_page(by, page_number())
+    by, order = _by(), _order()
+    pagination = queries.grouped_page(by, page_number(), order=order)
     groups: list[dict] = []
     for task in pagination.items:
         key = queries.group_key(task, by)
@@ -54,6 +59,7 @@ def index() -> ResponseReturnValue:
     return render_template(
         "review/index.html",
         by=by,
+        order=order,
         groups=groups,
         counts=counts,
         pagination=pagination,
