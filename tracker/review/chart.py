@@ -6,9 +6,8 @@ Content-Security-Policy without 'unsafe-inline' still shows them.
 
 from __future__ import annotations
 
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from markupsafe import Markup, escape
 
 COLOURS = {"open": "#1f5fa8", "done": "#2e7d32", "overdue": "#b3261e"}
