@@ -54,18 +54,10 @@ def grouped_page(by: str, page: int, per_page: int = PER_PAGE,
     stmt = open_tasks().outerjoin(model, model.id == column)
     keys: list[Any] = [name.is_(None), name, column]
     if order == "attention":
-        key = func.coalesce(column, 0)
-        sizes = (
-            select(key.label("key"),
-                   func.sum(case((Task.is_overdue(timeutil.today()), 1), else_=0))
-                   .label("overdue"),
-                   func.count().label("open"))
-            .where(Task.status == "open", Task.is_live)
-            .group_by(key)
-            .subquery()
-        )
-        stmt = stmt.join(sizes, sizes.c.key == key)
-        keys = [sizes.c.overdue.desc(), sizes.c.open.desc(), *keys]
+        # Window sums over the group's rows (the open tasks this select reads anyway).
+        group = {"partition_by": func.coalesce(column, 0)}
+        overdue = func.sum(case((Task.is_overdue(timeutil.today()), 1), else_=0)).over(**group)
+        keys = [overdue.desc(), func.count().over(**group).desc(), *keys]
     stmt = stmt.order_by(*keys, Task.due_date.is_(None), Task.due_date, Task.id)
     return paginate_rows(stmt, page, per_page)
 
