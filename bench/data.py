@@ -70,8 +70,8 @@ def seed_large(n_exchanges: int = 1000, n_tasks: int = 10_000, seed: int = 7) ->
         day = today + timedelta(days=rnd.randint(-700, 300))
         row = {"id": i, "title": f"Austausch {i}", "kind": "workshop",
                "status": "held" if day < today else "planned", "location": "Rostock",
-               "description": "Protokoll: " + _text(rnd, 60), "all_day": i % 3 == 0, "start_date": None,
-               "end_date": None, "starts_at": None, "ends_at": None, **stamp}
+               "description": "Protokoll: " + _text(rnd, 60), "all_day": i % 3 == 0,
+               "start_date": None, "end_date": None, "starts_at": None, "ends_at": None, **stamp}
         if row["all_day"]:
             row.update(start_date=day, end_date=day + timedelta(days=1))
         else:

@@ -55,9 +55,10 @@ def grouped_page(by: str, page: int, per_page: int = PER_PAGE,
     keys: list[Any] = [name.is_(None), name, column]
     if order == "attention":
         # Window sums over the group's rows (the open tasks this select reads anyway).
-        group = {"partition_by": func.coalesce(column, 0)}
-        overdue = func.sum(case((Task.is_overdue(timeutil.today()), 1), else_=0)).over(**group)
-        keys = [overdue.desc(), func.count().over(**group).desc(), *keys]
+        group = func.coalesce(column, 0)
+        overdue = func.sum(case((Task.is_overdue(timeutil.today()), 1), else_=0))
+        keys = [overdue.over(partition_by=group).desc(),
+                func.count().over(partition_by=group).desc(), *keys]
     stmt = stmt.order_by(*keys, Task.due_date.is_(None), Task.due_date, Task.id)
     return paginate_rows(stmt, page, per_page)
 
