@@ -81,6 +81,7 @@ def test_workshop_and_workshops_find_each_other(make):
     ("Häuser", "Das Haus der Wissenschaft"),
     ("Länder", "Das Land Schleswig-Holstein fördert"),
     ("Berichten", "Bericht über LoRaWAN"),
+    ("Stadt", "Das Städtenetzwerk trifft sich"),
 ])
 def test_german_word_forms_find_each_other_on_postgresql(make, query, stored):
     if not is_postgres():

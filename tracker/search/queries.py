@@ -103,8 +103,9 @@ def _postgresql(words: list[str], offset: int, limit: int) -> list:
     groups = []
     for n, word in enumerate(words):
         params[f"w{n}"] = word
+        # The word is letters and digits only, so `:*` (prefix) is the only syntax here.
         alternatives = [
-            f"plainto_tsquery('german', :w{n})",
+            f"to_tsquery('german', :w{n} || ':*')",
             f"to_tsquery('simple', :w{n} || ':*')",
         ]
         singular = _singular(word)
