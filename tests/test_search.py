@@ -270,3 +270,12 @@ def test_the_index_holds_exactly_the_live_records(make):
     rows = db.session.execute(text(f"SELECT kind, count(*) FROM {table} GROUP BY kind"))
     kinds = dict(rows.all())
     assert kinds["task"] == 1
+
+
+def test_the_exchange_list_finds_a_word_in_the_place_or_the_minutes(web, world, make):
+    make.exchange(title="Besuch TraveKom", all_day=True, start_date=world.later.start_date,
+                  location="Lübeck", description="LoRaWAN-Gateways am Hafen")
+    login(web, world.viewer)
+    assert "Besuch TraveKom" in web.get("/exchanges?q=lorawan").get_data(as_text=True)
+    assert "Besuch TraveKom" in web.get("/exchanges?q=Lübeck").get_data(as_text=True)
+    assert "Besuch TraveKom" not in web.get("/exchanges?q=Kiel").get_data(as_text=True)
