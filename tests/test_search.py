@@ -279,3 +279,21 @@ def test_the_exchange_list_finds_a_word_in_the_place_or_the_minutes(web, world, 
     assert "Besuch TraveKom" in web.get("/exchanges?q=lorawan").get_data(as_text=True)
     assert "Besuch TraveKom" in web.get("/exchanges?q=Lübeck").get_data(as_text=True)
     assert "Besuch TraveKom" not in web.get("/exchanges?q=Kiel").get_data(as_text=True)
+
+
+def test_every_indexed_table_has_its_search_triggers(ctx):
+    """A later migration that recreates one of these tables (SQLite's batch mode) would drop
+    its triggers and leave the index stale: this names the table."""
+    tables = {"exchanges", "outcomes", "tasks", "task_notes", "people", "organisations"}
+    if is_postgres():
+        rows = db.session.execute(text(
+            "SELECT event_object_table, event_manipulation FROM information_schema.triggers"
+            " WHERE trigger_name LIKE 'search_%'"))
+    else:
+        rows = db.session.execute(text(
+            "SELECT tbl_name, upper(substr(name, length(tbl_name) + 9)) FROM sqlite_master"
+            " WHERE type = 'trigger' AND name LIKE 'search_%'"))
+    found: dict[str, set[str]] = {}
+    for table, event in rows:
+        found.setdefault(table, set()).add(event)
+    assert found == dict.fromkeys(tables, {"INSERT", "UPDATE", "DELETE"})

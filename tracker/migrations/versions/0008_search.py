@@ -11,6 +11,11 @@ GIN index. SQLite: an FTS5 table search_fts (unicode61, diacritics removed, pref
 indexes), its rowid the record id * 8 + the kind's number. Neither is in the models'
 metadata: tracker.search.queries reads them, and tests/test_foundation_schema.py leaves
 tables named search_* out of its comparison.
+
+From here on organisations and task_notes carry triggers too (as tasks, exchanges,
+outcomes and people already did): a later migration must not recreate them with SQLite's
+batch mode, which drops a table's triggers (tests/test_search.py names a table that lost
+them).
 """
 from alembic import op
 
