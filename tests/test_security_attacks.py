@@ -184,7 +184,7 @@ PAGE_SEARCHES = [
 PAGE_PARAMETERS = {
     "/tasks": (*FILTER_PARAMS, "sort", "page"),
     "/tasks.csv": (*FILTER_PARAMS, "sort"),
-    "/review": ("by", "order", "page"), "/review.csv": ("by",),
+    "/review": ("by", "order", "page"), "/review.csv": ("by", "order"),
     "/exchanges": ("when", "page"), "/people": ("page",), "/organisations": ("page",),
     "/tasks/new": ("exchange_id", "outcome_id", "owner_id", "due_exchange_id"),
     "/exchanges/new": ("follows_up_id",),

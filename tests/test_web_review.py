@@ -119,6 +119,11 @@ def test_groups_needing_attention_come_first_and_by_name_on_request(web, world, 
     assert by_name[-1] == "Ohne Organisation"
     page = web.get("/review?by=owner&order=nonsense").get_data(as_text=True)
     assert _group_headings(page)[0] == "Jonas Editor"  # 2 overdue; unknown order: attention
+    # The CSV lists the groups in the page's order.
+    for order, expected in (("attention", attention), ("name", by_name)):
+        response = web.get(f"/review.csv?by=organisation&order={order}")
+        rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
+        assert list(dict.fromkeys(row[0] for row in rows[1:])) == expected, order
 
 
 def test_the_group_heading_and_the_partner_chart_count_the_same(web, world, make):

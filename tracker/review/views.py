@@ -74,14 +74,7 @@ def index() -> ResponseReturnValue:
 def export_csv() -> ResponseReturnValue:
     """The review as CSV: one row per open task, with its group."""
     by = _by()
-    column, model, name = queries.GROUPINGS[by]
-    stmt = (
-        queries.open_tasks()
-        .outerjoin(model, model.id == column)
-        .options(*row_options())
-        .order_by(name.is_(None), name, Task.due_date.is_(None), Task.due_date, Task.id)
-        .limit(50_000)
-    )
+    stmt = queries.grouped(by, _order()).options(*row_options()).limit(50_000)
     header = [_("Group"), _("ID"), _("Title"), _("Owner"), _("Organisation"), _("Exchange"),
               _("Due date"), _("Due"), _("Outcome")]
     rows = (
