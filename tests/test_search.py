@@ -176,6 +176,7 @@ def test_the_page_links_every_kind(web, world, make):
     body = web.get("/search", query_string={"q": "Lübeck"}).get_data(as_text=True)
     assert f'href="/exchanges/{world.exchange.id}"' in body
     assert f'href="/exchanges/{world.exchange.id}#outcome-{world.outcome.id}"' in body
+    assert "Vereinbart bei Besuch in Lübeck" in body
     assert f"/tasks?organisation_id={world.luebeck.id}" in body
     body = web.get("/search", query_string={"q": "Mehmet"}).get_data(as_text=True)
     assert f"/tasks?owner_id={world.viewer.id}" in body
