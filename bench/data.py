@@ -29,6 +29,21 @@ from tracker.models import (
 )
 
 PASSWORD = "bench-password"
+#: Words the minutes and task descriptions are made of, so a search has text to rank: some
+#: words are in a quarter of all records, LoRaWAN in few.
+WORDS = (
+    "Datenplattform Mobilität Beteiligung Workshop Stadtentwicklung Förderung Sensoren "
+    "Verkehr Energie Quartier Strategie Kommunikation Bürgerinnen Verwaltung Wärmeplanung "
+    "Digitalisierung Netzwerk Hafen Radverkehr Open-Data Governance Klimaschutz Bildung "
+    "Tourismus Parken Beleuchtung Breitband Schulen Wasser Abfall"
+).split()
+
+
+def _text(rnd: random.Random, words: int) -> str:
+    chosen = [rnd.choice(WORDS) for _ in range(words)]
+    if rnd.random() < 0.03:
+        chosen.insert(rnd.randint(0, len(chosen)), "LoRaWAN")
+    return " ".join(chosen)
 
 
 def seed_large(n_exchanges: int = 1000, n_tasks: int = 10_000, seed: int = 7) -> dict:
@@ -68,8 +83,8 @@ def seed_large(n_exchanges: int = 1000, n_tasks: int = 10_000, seed: int = 7) ->
         day = today + timedelta(days=rnd.randint(-700, 300))
         row = {"id": i, "title": f"Austausch {i}", "kind": "workshop",
                "status": "held" if day < today else "planned", "location": "Rostock",
-               "description": "Protokoll " * 20, "all_day": i % 3 == 0, "start_date": None,
-               "end_date": None, "starts_at": None, "ends_at": None, **stamp}
+               "description": "Protokoll: " + _text(rnd, 60), "all_day": i % 3 == 0,
+               "start_date": None, "end_date": None, "starts_at": None, "ends_at": None, **stamp}
         if row["all_day"]:
             row.update(start_date=day, end_date=day + timedelta(days=1))
         else:
@@ -104,7 +119,8 @@ def seed_large(n_exchanges: int = 1000, n_tasks: int = 10_000, seed: int = 7) ->
         outcome = rnd.randint(1, 2 * n_exchanges)
         status = rnd.choice(["open", "open", "open", "done", "cancelled"])
         tasks.append({
-            "id": i, "title": f"Folgeaufgabe {i}", "description": "", "outcome_id": outcome,
+            "id": i, "title": f"Folgeaufgabe {i}", "description": _text(rnd, 8),
+            "outcome_id": outcome,
             "exchange_id": (outcome - 1) // 2 + 1, "owner_id": 1 if i % 20 == 0 else
             rnd.randint(1, 200), "organisation_id": rnd.randint(1, 100),
             "due_date": today + timedelta(days=rnd.randint(-200, 200)), "status": status,

@@ -115,6 +115,10 @@ def scenarios(app, client, info: dict) -> list[tuple[str, Callable[[], object]]]
         ("API agenda", lambda: client.get(f"/api/v1/exchanges/{meeting}/agenda",
                                           headers=bearer)),
         ("API task list", lambda: client.get("/api/v1/tasks?limit=50", headers=bearer)),
+        ("search, a rare word", lambda: client.get("/search?q=LoRaWAN")),
+        ("search, a common word", lambda: client.get("/search?q=Datenplattform")),
+        ("search, two words", lambda: client.get("/search?q=hafen+energie")),
+        ("API search", lambda: client.get("/api/v1/search?q=Strategie", headers=bearer)),
         ("API check-off + reopen", check_off_and_back),
     ]
     if feed_url:

@@ -147,6 +147,41 @@ def test_demo_loads_the_rostock_exchanges_with_done_open_and_overdue_tasks(ctx, 
     assert count(AuditEntry) > count(Task)
 
 
+def test_the_demo_has_a_year_of_history_as_the_audit_trail_holds_it(ctx, runner):
+    """Follow-ups agreed and checked off month after month, so the review's chart over time
+    rises and falls instead of jumping in the last month; each audit entry says when."""
+    import time as clock
+    from datetime import UTC, datetime, timedelta
+
+    from tracker.review.queries import _count_over_time, month_ends
+
+    started = clock.monotonic()
+    run(runner, "demo")
+    assert clock.monotonic() - started < 10
+    now = datetime.now(UTC)
+    all_tasks = db.session.scalars(select(Task)).all()
+    months_created = {t.created_at.strftime("%Y-%m") for t in all_tasks
+                      if t.created_at > now - timedelta(days=365)}
+    months_done = {t.completed_at.strftime("%Y-%m") for t in all_tasks
+                   if t.completed_at and t.completed_at > now - timedelta(days=365)}
+    assert len(months_created) >= 11 and len(months_done) >= 11
+    assert all(t.created_at <= now and (t.completed_at or t.created_at) >= t.created_at
+               and (t.completed_at or now) <= now for t in all_tasks)
+    for task in all_tasks:
+        entries = {e.action: e for e in db.session.scalars(
+            select(AuditEntry).where(AuditEntry.entity_type == "tasks",
+                                     AuditEntry.entity_id == task.id))}
+        assert entries["create"].at == task.created_at, task
+        if task.status == "done":
+            assert entries["complete"].at == task.completed_at, task
+            assert entries["complete"].changes["completed_at"][1] == (
+                task.completed_at.isoformat())
+    points = _count_over_time(month_ends())
+    done = [p["done"] for p in points]
+    assert done == sorted(done) and done[0] < done[-1] - 30  # checked off all year round
+    assert len({p["open"] for p in points}) > 3  # open rises and falls
+
+
 def test_demo_refuses_a_database_with_data_unless_told(ctx, runner, make):
     make.organisation(name="Schon da")
     result = runner.invoke(args=["demo"])

@@ -179,6 +179,8 @@ PAGE_SEARCHES = [
     ("/exchanges", {"Besuch in Lübeck", "Governance-Workshop"}),
     ("/people", {"Jonas Editor", "Mehmet Viewer"}),
     ("/organisations", {"Hansestadt Lübeck", "Landeshauptstadt Kiel"}),
+    # Searches by words: none of the payloads' words is in these titles.
+    ("/search", {DONE_TASK, DELETED_TASK}),
 ]
 
 #: Every other query parameter a page reads, by page; each gets the payload (all at once:
@@ -187,11 +189,12 @@ PAGE_SEARCHES = [
 PAGE_PARAMETERS = {
     "/tasks": (*FILTER_PARAMS, "sort", "page"),
     "/tasks.csv": (*FILTER_PARAMS, "sort"),
-    "/review": ("by", "page"), "/review.csv": ("by",),
+    "/review": ("by", "order", "page"), "/review.csv": ("by", "order"),
     "/exchanges": ("when", "page"), "/people": ("page",), "/organisations": ("page",),
     "/tasks/new": ("exchange_id", "outcome_id", "owner_id", "due_exchange_id"),
     "/exchanges/new": ("follows_up_id",),
     "/calendar/subscriptions": ("kind", "name", "exchange_id", "query"),
+    "/search": ("page",),
 }
 
 
@@ -363,6 +366,8 @@ HOSTILE_PAGES = [
     ("/people/{me}/edit", {"person-name"}),
     ("/organisations", {"org-name", "org-short"}),
     ("/organisations/{org}/edit", {"org-name", "org-short"}),
+    # Matches are marked, so the text is split; tests/test_search.py checks what is shown.
+    ("/search?q=alert", set()),
     ("/account", {"person-name", "api-token-name", "feed-name"}),
     ("/calendar/subscriptions", {"feed-name"}),
     ("/notify/settings/{settings}", {"person-name"}),
@@ -769,6 +774,7 @@ PAGES = [
     ("/series/{series}/delete", EDITORS), ("/series/preview", ALL),
     ("/exchanges/{exchange}/agenda", ALL), ("/exchanges/{exchange}/minutes", ALL),
     ("/exchanges/{exchange}/outcomes/{outcome}/edit", EDITORS),
+    ("/search?q=Lübeck", ALL),
 ]
 
 #: Writing routes the table of test_web_roles leaves out: (name, who may, path, data).

@@ -83,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.organisations.views import bp as organisations_bp
     from tracker.people.views import bp as people_bp
     from tracker.review.views import bp as review_bp
+    from tracker.search.views import bp as search_bp
     from tracker.series.views import bp as series_bp
     from tracker.tasks.views import bp as tasks_bp
     from tracker.trash.views import bp as trash_bp
@@ -92,6 +93,6 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (
         accounts_bp, home_bp, exchanges_bp, tasks_bp, review_bp, people_bp, organisations_bp,
         api_bp, calendar_bp, notify_bp, trash_bp, health_bp, series_bp,
-        agenda_bp,
+        agenda_bp, search_bp,
     ):
         app.register_blueprint(blueprint)

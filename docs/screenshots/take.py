@@ -51,6 +51,7 @@ def main() -> None:
         "tasks": "/tasks",
         "review": "/review?by=organisation",
         "account": "/account",
+        "search": "/search?q=LoRaWAN",
     }
     with sync_playwright() as p:
         browser = p.chromium.launch(

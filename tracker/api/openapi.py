@@ -169,6 +169,7 @@ def document() -> dict[str, Any]:
             {"name": "series", "description": "Series of meetings, each meeting an exchange."},
             {"name": "people", "description": "People and users."},
             {"name": "organisations", "description": "Cities, ministries, companies …"},
+            {"name": "search", "description": "Search across everything."},
             {"name": "description", "description": "This description."},
         ],
     }

@@ -535,6 +535,40 @@ class MeOut(PersonOut):
     team_feed_url: Annotated[str | None, Field(description="The team's calendar feed.")]
 
 
+# ---------------------------------------------------------------- search
+
+#: The most hits one search page gives (each carries a snippet the database cuts out).
+SEARCH_MAX_LIMIT = 100
+SearchKind = Literal["exchange", "outcome", "task", "person", "organisation"]
+
+
+class SearchQuery(Query):
+    q: Annotated[
+        str,
+        Field(
+            max_length=SEARCH_MAX_LENGTH,
+            description="Words to find; each must occur (as a word or the start of one).",
+        ),
+    ]
+    limit: Annotated[int, Field(ge=1, le=SEARCH_MAX_LIMIT), WHOLE] = 20
+    cursor: Cursor = None
+    next: Annotated[
+        str | None, Field(max_length=CURSOR_MAX_LENGTH, description="Same as cursor.")
+    ] = None
+
+
+class SearchHit(Answer):
+    type: SearchKind
+    id: int
+    title: str
+    snippet: Annotated[str, Field(description="Where the words occur, as plain text.")]
+
+
+class SearchPage(Answer):
+    items: list[SearchHit]
+    next: str | None
+
+
 # ---------------------------------------------------------------- errors
 
 

@@ -22,7 +22,7 @@ from tracker.api import bp, schemas
 from tracker.api import serialize as show
 from tracker.api.auth import current_actor
 from tracker.api.feeds_link import feed_urls_for
-from tracker.api.pagination import page
+from tracker.api.pagination import decode_cursor, encode_cursor, page
 from tracker.api.problems import handle_error
 from tracker.api.routing import operation
 from tracker.core import validation
@@ -36,6 +36,7 @@ from tracker.exchanges.models import Exchange, Outcome
 from tracker.extensions import db
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import create_organisation
+from tracker.search.queries import search
 from tracker.series import services as series_services
 from tracker.series.models import Series
 from tracker.tasks import services as tasks
@@ -107,7 +108,7 @@ def _no_content() -> Response:
     return response
 
 
-def _cursor(query: schemas.ListQuery | schemas.TaskQuery) -> str | None:
+def _cursor(query: schemas.ListQuery | schemas.TaskQuery | schemas.SearchQuery) -> str | None:
     return query.cursor or query.next
 
 
@@ -576,3 +577,20 @@ def reopen_task_view(task_id: int, body: schemas.VersionBody) -> ResponseReturnV
     return _json(show.task(task))
 
 
+
+
+# ---------------------------------------------------------------- search
+
+
+@operation("/search", "GET", tag="search", query=schemas.SearchQuery, answer=schemas.SearchPage)
+def search_view(query: schemas.SearchQuery) -> ResponseReturnValue:
+    """Exchanges (title, place, minutes), outcomes, tasks (title, description, notes), people
+    and organisations that contain every word, best first."""
+    cursor = _cursor(query)
+    offset = decode_cursor(cursor) if cursor else 0
+    hits, more = search(query.q, offset=offset, limit=query.limit)
+    items = [
+        {"type": h.kind, "id": h.id, "title": h.plain_title, "snippet": h.plain_snippet.strip()}
+        for h in hits
+    ]
+    return _json({"items": items, "next": encode_cursor(offset + len(hits)) if more else None})

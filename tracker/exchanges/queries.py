@@ -43,7 +43,11 @@ def exchanges_page(when: str, page: int, q: str = "", per_page: int = 30) -> Pag
     else:
         stmt = stmt.where(_upcoming_condition()).order_by(sort_key(), Exchange.id)
     if q:
-        stmt = stmt.where(func.lower(Exchange.title).contains(q.lower(), autoescape=True))
+        # Title, place and minutes, as the API's list reads `q` (/search ranks all records).
+        needle = q.lower()
+        stmt = stmt.where(or_(*(func.lower(column).contains(needle, autoescape=True)
+                                for column in (Exchange.title, Exchange.location,
+                                               Exchange.description))))
     stmt = stmt.options(selectinload(Exchange.organisations))
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
 
