@@ -491,3 +491,19 @@ def test_the_first_request_of_a_day_makes_the_meetings_that_came_into_range(app,
     assert web.get("/exchanges").status_code == 200
     assert len(meetings(series)) == count
     assert not services.upkeep_due()
+
+
+def test_a_rule_the_form_cannot_show_is_kept_when_the_form_saves(web, world, english):
+    start = timeutil.from_local(first_wednesday(2027, 2), time(14))
+    rule = "FREQ=WEEKLY;BYDAY=WE,FR"
+    with transaction():
+        series = services.create_series(world.editor, title="Zweimal die Woche", rrule=rule,
+                                        starts_at=start)
+    login(web, world.editor, locale="en")
+    page = web.get(f"/series/{series.id}/edit").get_data(as_text=True)
+    assert "Keep the rule as it is (rule: FREQ=WEEKLY;BYDAY=WE,FR)" in page
+    form = _form(date(2027, 2, 3), title="Zweimal", frequency="keep",
+                 version=str(series.version))
+    response = post(web, f"/series/{series.id}/edit", form)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert fresh(series).rrule == rule and fresh(series).title == "Zweimal"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -74,10 +74,14 @@ class SeriesForm(FlaskForm):
     participant_ids = MultiCheckboxField(_l("Usual participants"), coerce=int, choices=[])
     version = HiddenField()
 
-    def set_choices(self) -> None:
+    def set_choices(self, series: Series | None = None) -> None:
         lab = labels()
         self.kind.choices = [(k, lab["exchange_kind"][k]) for k in EXCHANGE_KINDS]
         self.frequency.choices = [(k, str(v)) for k, v in FREQUENCY_LABELS.items()]
+        if series is not None and series.rrule and _unreadable(series):
+            words = rules.describe(series.rrule, _first_day(series))
+            self.frequency.choices.insert(
+                0, (rules.KEEP, str(_l("Keep the rule as it is (%(rule)s)", rule=words))))
         self.by_weekday.choices = [
             ("weekday", str(_l("On the same weekday (e.g. the first Wednesday)"))),
             ("day", str(_l("On the same day of the month (e.g. the 7th)"))),
@@ -92,8 +96,8 @@ class SeriesForm(FlaskForm):
         self.process(obj=series)
         if series.starts_at:
             self.starts_at.data = to_local(series.starts_at).replace(tzinfo=None)
-        choice = rules.read_rrule(series.rrule) or rules.RuleChoice()
-        self.frequency.data = choice.frequency
+        choice = rules.read_rrule(series.rrule, _first_day(series)) or rules.RuleChoice()
+        self.frequency.data = rules.KEEP if _unreadable(series) else choice.frequency
         self.interval.data = choice.interval
         self.by_weekday.data = "weekday" if choice.by_weekday else "day"
         self.end.data = choice.end
@@ -143,8 +147,24 @@ class SeriesForm(FlaskForm):
             else:
                 v["starts_at"] = from_local_checked("starts_at", wall.date(), wall.time())[0]
         first = self.first_day()
-        v["rrule"] = rules.build_rrule(self.rule_choice(), first.date()) if first else None
+        if self.frequency.data == rules.KEEP and current is not None:
+            v["rrule"] = current.rrule  # a rule the form cannot show stays as it is
+        else:
+            v["rrule"] = rules.build_rrule(self.rule_choice(), first.date()) if first else None
         return v
+
+
+def _first_day(series: Series) -> date:
+    if series.all_day:
+        assert series.start_date is not None
+        return series.start_date
+    assert series.starts_at is not None
+    return to_local(series.starts_at).date()
+
+
+def _unreadable(series: Series) -> bool:
+    """A rule set through the API in a shape the form's choices cannot show."""
+    return bool(series.rrule) and rules.read_rrule(series.rrule, _first_day(series)) is None
 
 
 class MeetingForm(FlaskForm):

@@ -16,6 +16,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 FREQUENCIES = ("none", "weekly", "monthly", "quarterly", "yearly")
+#: The form's choice for a rule it cannot show: the rule stays as it is.
+KEEP = "keep"
 ENDS = ("never", "count", "until")
 _DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
@@ -40,7 +42,7 @@ def nth_of_month(day: date) -> int:
 
 def build_rrule(choice: RuleChoice, first: date) -> str | None:
     """The RRULE the choices mean, anchored on the first meeting's date."""
-    if choice.frequency == "none":
+    if choice.frequency not in ("weekly", "monthly", "quarterly", "yearly"):
         return None
     freq = {"weekly": "WEEKLY", "monthly": "MONTHLY", "quarterly": "MONTHLY",
             "yearly": "YEARLY"}[choice.frequency]
@@ -70,10 +72,20 @@ def _parts(rrule: str) -> dict[str, str]:
     return dict(p.partition("=")[::2] for p in rrule.upper().split(";") if p)
 
 
-def read_rrule(rrule: str | None) -> RuleChoice | None:
-    """The form's choices for a rule, or None if the form cannot show it."""
+def read_rrule(rrule: str | None, first: date | None = None) -> RuleChoice | None:
+    """The form's choices for a rule, or None if the form cannot show it (a rule sent
+    through the API in another shape: the form then keeps it as it is).
+
+    With `first`, only a rule the form itself would build from that date counts."""
     if not rrule:
         return RuleChoice()
+    choice = _read(rrule)
+    if choice is not None and first is not None and build_rrule(choice, first) != rrule.upper():
+        return None
+    return choice
+
+
+def _read(rrule: str) -> RuleChoice | None:
     parts = _parts(rrule)
     known = {"FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "BYMONTH", "COUNT", "UNTIL", "WKST"}
     if set(parts) - known:
@@ -108,7 +120,7 @@ def describe(rrule: str | None, first: date) -> str:
     """The rule in the page's language: "every first Wednesday of the quarter"."""
     if not rrule:
         return _("no rule: meetings are added as they are set")
-    choice = read_rrule(rrule)
+    choice = read_rrule(rrule, first)
     parts = _parts(rrule)
     if choice is None or choice.frequency == "none":
         return _("rule: %(rule)s", rule=rrule)

@@ -102,12 +102,14 @@ def _render_show(series: Series, form: MeetingForm, code: int = 200) -> Response
     ), code
 
 
-def _preview(form: SeriesForm) -> tuple[str, list]:
+def _preview(form: SeriesForm, current: Series | None = None) -> tuple[str, list]:
     """The rule in words and its next dates, as the form's choices stand."""
     first = form.first_day()
     if first is None:
         return "", []
     rrule = rules.build_rrule(form.rule_choice(), first.date())
+    if form.frequency.data == rules.KEEP and current is not None:
+        rrule = current.rrule
     if form.all_day.data or rrule is None:
         start: datetime | object = first.date()
     else:
@@ -165,7 +167,7 @@ def edit(series_id: int) -> ResponseReturnValue:
     """Change a series; the form says which coming meetings the change touches."""
     series = get_series(series_id)
     form = SeriesForm()
-    form.set_choices()
+    form.set_choices(series)
     if request.method == "GET":
         form.fill(series)
     coming = services.coming_meetings(series)
@@ -194,7 +196,7 @@ def edit(series_id: int) -> ResponseReturnValue:
             if plan is None:
                 flash(_("Series saved."), "success")
                 return redirect(url_for("series.show", series_id=series.id))
-    words, dates = _preview(form)
+    words, dates = _preview(form, series)
     code = 409 if conflict else (400 if form.errors or form.form_errors else 200)
     return render_template("series/form.html", form=form, series=series, words=words,
                            dates=dates, plan=plan, followers=followers, kept=kept,
