@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.orm import selectinload
 
 from tracker.accounts.models import Person
 from tracker.core import audit, validation
@@ -21,7 +22,7 @@ from tracker.core.validation import check_version
 from tracker.exchanges.models import Exchange, Outcome
 from tracker.extensions import db
 from tracker.organisations.models import Organisation
-from tracker.tasks.models import Task
+from tracker.tasks.models import Task, TaskNote
 
 EDITABLE_FIELDS = (
     "title",
@@ -289,6 +290,50 @@ def refresh_outcome_status(outcome: Outcome) -> None:
         outcome.status = new
         db.session.flush()
         audit.record("update", outcome, None, {"status": (old, new)})
+
+
+def add_note(
+    task: Task,
+    actor: Person | None,
+    text: str,
+    *,
+    organisation_id: int | None = None,
+    partner_link_id: int | None = None,
+) -> TaskNote:
+    """A dated progress note on a task, by a user or (actor None) through a partner link.
+
+    Whoever may edit or check off the task may write one; the note shows in the task's
+    history (audited on the task, with the partner link's id when it came through one) and
+    in the owner's next digest.
+    """
+    require(actor is None or can_check_off(actor, task))
+    _live(task)
+    text = validation.text("text", text, max_length=max_length(TaskNote.text), required=True)
+    validation.existing("organisation_id", Organisation, organisation_id)
+    note = TaskNote(
+        task_id=task.id,
+        text=text,
+        author_id=getattr(actor, "id", None),
+        organisation_id=organisation_id,
+    )
+    db.session.add(note)
+    db.session.flush()
+    changes: dict[str, tuple] = {"note": (None, text)}
+    if organisation_id is not None:
+        changes["organisation_id"] = (None, organisation_id)
+    if partner_link_id is not None:
+        changes["partner_link_id"] = (None, partner_link_id)
+    audit.record("note", task, actor, changes)
+    return note
+
+
+def notes_of(task: Task) -> list[TaskNote]:
+    """A task's notes, newest first, with their authors and organisations loaded."""
+    return list(db.session.scalars(
+        select(TaskNote).where(TaskNote.task_id == task.id)
+        .options(selectinload(TaskNote.author), selectinload(TaskNote.organisation))
+        .order_by(TaskNote.created_at.desc(), TaskNote.id.desc())
+    ))
 
 
 def live_tasks() -> Select:

@@ -184,6 +184,7 @@ def labels() -> dict[str, dict[str, str]]:
             "delete": _("deleted"),
             "restore": _("restored"),
             "move": _("moved with its exchange"),
+            "note": _("note added"),
         },
     }
 
