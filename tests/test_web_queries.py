@@ -46,19 +46,21 @@ PAGES = [
     "/", "/tasks", "/tasks?status=all&sort=title", "/tasks.csv", "/exchanges",
     "/exchanges?when=past", "/exchanges/{main}", "/review", "/review?by=owner",
     "/review?by=organisation", "/review.csv", "/people", "/organisations", "/tasks/new",
+    "/organisations/{org}",
 ]
 
 
 def _counts(web, make, size: int) -> dict[str, int]:
     user, main = build(make, size)
+    org = min(o.id for o in main.organisations)
     login(web, user)
     counts = {}
-    for path in PAGES:
-        path = path.format(main=main.id)
+    for page in PAGES:
+        path = page.format(main=main.id, org=org)
         with counting_queries() as statements:
             response = web.get(path)
         assert response.status_code == 200, path
-        counts[path.replace(str(main.id), "{main}")] = len(statements)
+        counts[page] = len(statements)
     return counts
 
 

@@ -32,6 +32,7 @@ class PersonForm(FlaskForm):
             "name": self.name.data,
             "email": self.email.data or None,
             "organisation_id": self.organisation_id.data,
-            "role": self.role.data or None,
+            # Editors' form has no role field: a contact without a login.
+            **({"role": self.role.data or None} if "role" in self else {}),
             "active": bool(self.active.data),
         }
