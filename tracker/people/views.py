@@ -13,11 +13,11 @@ from tracker.accounts.models import Person
 from tracker.core.database import transaction
 from tracker.core.errors import InvalidField, StaleVersion
 from tracker.core.limits import PER_PAGE
+from tracker.core.permissions import can_administer
 from tracker.core.validation import search_text
 from tracker.extensions import db
 from tracker.people.forms import PersonForm
 from tracker.web.choices import optional_int
-from tracker.core.permissions import can_administer
 from tracker.web.helpers import editor_required, page_number, show_on_form
 
 bp = Blueprint("people", __name__)
