@@ -61,8 +61,9 @@ def _save(form: PersonForm, person: Person | None) -> Person | None:
             else:
                 services.update_person(person, current_user, values,
                                        expected_version=optional_int(form.version.data))
-                if _password(form):
-                    services.set_password(person, current_user, form.password.data)
+                password = _password(form)
+                if password:
+                    services.set_password(person, current_user, password)
     except InvalidField as exc:
         show_on_form(form, exc, {"password": "password"})
         return None
