@@ -881,6 +881,9 @@ def _api_writes(world) -> list[tuple]:
         ("complete_task_view", EDITORS, "POST", f"/tasks/{w.editor_task.id}/complete", None),
         ("reopen_task_view", EDITORS, "POST", f"/tasks/{w.editor_task.id}/reopen", None),
         ("complete_task_view", ALL, "POST", f"/tasks/{w.viewer_task.id}/complete", None),
+        ("create_note_view", EDITORS, "POST", f"/tasks/{w.editor_task.id}/notes",
+         {"text": "Neu"}),
+        ("create_note_view", ALL, "POST", f"/tasks/{w.viewer_task.id}/notes", {"text": "Neu"}),
     ]
 
 

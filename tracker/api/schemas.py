@@ -26,7 +26,7 @@ from tracker.core.limits import (
 from tracker.core.messages import MESSAGES
 from tracker.exchanges.models import Exchange, ExchangeKind, ExchangeStatus, OutcomeStatus
 from tracker.organisations.models import Locale, Organisation, OrganisationKind
-from tracker.tasks.models import Task, TaskStatus
+from tracker.tasks.models import Task, TaskNote, TaskStatus
 
 DEFAULT_LIMIT, MAX_LIMIT = PER_PAGE, MAX_PER_PAGE
 
@@ -196,6 +196,30 @@ class TaskQuery(Query):
 class TaskPage(Answer):
     items: list[TaskOut]
     next: Annotated[str | None, Field(description="Pass as `cursor` for the next page.")]
+
+
+class NoteCreate(Body):
+    text: Annotated[
+        str,
+        Field(min_length=1, max_length=max_length(TaskNote.text), pattern=NOT_BLANK,
+              description="The progress note, e.g. \"Termin steht, Entwurf folgt im Januar\"."),
+    ]
+
+
+class NoteOut(Answer):
+    id: int
+    task_id: int
+    text: str
+    author_id: Annotated[
+        int | None, Field(description="null when written through a partner link.")
+    ]
+    organisation_id: int | None
+    created_at: datetime
+
+
+class NotePage(Answer):
+    items: list[NoteOut]
+    next: str | None
 
 
 # ---------------------------------------------------------------- exchanges

@@ -36,7 +36,7 @@ from tracker.extensions import db
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import create_organisation
 from tracker.tasks import services as tasks
-from tracker.tasks.models import Task
+from tracker.tasks.models import Task, TaskNote
 from tracker.tasks.queries import FILTER_PARAMS, filter_tasks
 
 bp.register_error_handler(Exception, handle_error)
@@ -446,3 +446,27 @@ def reopen_task_view(task_id: int, body: schemas.VersionBody) -> ResponseReturnV
     return _json(show.task(task))
 
 
+
+
+@operation(
+    "/tasks/<int:task_id>/notes", "GET", tag="tasks", query=schemas.ListQuery,
+    answer=schemas.NotePage,
+)
+def list_notes(task_id: int, query: schemas.ListQuery) -> ResponseReturnValue:
+    """A task's progress notes, oldest first: by users, and through partner links."""
+    _live(Task, task_id)
+    stmt = select(TaskNote).where(TaskNote.task_id == task_id)
+    items, nxt = page(stmt, TaskNote, query.limit, _cursor(query))
+    return _json({"items": [show.note(n) for n in items], "next": nxt})
+
+
+@operation(
+    "/tasks/<int:task_id>/notes", "POST", tag="tasks", body=schemas.NoteCreate,
+    answer=schemas.NoteOut, status=201, errors=(403,),
+)
+def create_note_view(task_id: int, body: schemas.NoteCreate) -> ResponseReturnValue:
+    """Add a dated progress note (its owner, or an editor); it shows in the task's history
+    and in the owner's next digest."""
+    with transaction():
+        note = tasks.add_note(_live(Task, task_id), current_actor(), body.text)
+    return _json(show.note(note), 201)

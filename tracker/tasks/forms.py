@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.core.limits import max_length
 from tracker.exchanges.models import Outcome
-from tracker.tasks.models import Task
+from tracker.tasks.models import Task, TaskNote
 from tracker.web import choices
 from tracker.web.choices import LongSelectField, optional_int
 
@@ -83,6 +83,14 @@ class QuickTaskForm(FlaskForm):
         self.owner_id.choices = [("", _l("— choose —")), *(people or choices.people())]
         self.organisation_id.choices = organisations or choices.organisations()
         self.due_exchange_id.choices = exchanges or choices.exchanges()
+
+
+class NoteForm(FlaskForm):
+    """A progress note on the task page."""
+
+    text = TextAreaField(
+        _l("Note"), validators=[DataRequired(), Length(max=max_length(TaskNote.text))]
+    )
 
 
 class BulkForm(FlaskForm):

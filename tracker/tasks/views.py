@@ -28,7 +28,7 @@ from tracker.core.timeutil import to_local
 from tracker.exchanges import services as exchange_services
 from tracker.extensions import db
 from tracker.tasks import services
-from tracker.tasks.forms import BulkForm, TaskForm
+from tracker.tasks.forms import BulkForm, NoteForm, TaskForm
 from tracker.tasks.models import Task
 from tracker.tasks.queries import TaskFilter, outcomes_with_exchange, page_of_tasks, row_options
 from tracker.web import choices
@@ -115,7 +115,29 @@ def task_csv(tasks: Iterable[Task]) -> tuple[list[str], Iterator[list[Any]]]:
 def show(task_id: int) -> ResponseReturnValue:
     """One task, its links and its history from the audit trail."""
     task = get_task(task_id)
-    return render_template("tasks/show.html", task=task, history=audit.history(task))
+    return _show(task, NoteForm(formdata=None))
+
+
+def _show(task: Task, note_form: NoteForm, code: int = 200) -> ResponseReturnValue:
+    return render_template("tasks/show.html", task=task, history=audit.history(task),
+                           notes=services.notes_of(task), note_form=note_form), code
+
+
+@bp.post("/tasks/<id:task_id>/notes")
+def add_note(task_id: int) -> ResponseReturnValue:
+    """A progress note from whoever may check the task off (its owner, or an editor)."""
+    task = get_task(task_id)
+    form = NoteForm()
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                services.add_note(task, current_user, form.text.data or "")
+        except InvalidField as exc:
+            show_on_form(form, exc)
+        else:
+            flash(_("Note added."), "success")
+            return redirect(url_for("tasks.show", task_id=task.id) + "#notes-h")
+    return _show(task, form, 400)
 
 
 def _form(task: Task | None = None) -> TaskForm:
