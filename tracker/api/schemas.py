@@ -114,6 +114,19 @@ class Answer(BaseModel):
 _TASK_TITLE = max_length(Task.title)
 
 
+Translations = Annotated[
+    dict[str, dict[str, str]],
+    Field(
+        description="The text fields in the other language (de or en), e.g. "
+        '{"en": {"title": "…", "description": "…"}}; an empty object when there is none.',
+        examples=[{"en": {"title": "Prepare the workshop"}}],
+    ),
+]
+TextLanguage = Annotated[
+    Locale, Field(description="The language of the record's own text fields.")
+]
+
+
 class TaskFields(Body):
     title: Annotated[str, Field(min_length=1, max_length=_TASK_TITLE, pattern=NOT_BLANK)] = None  # type: ignore[assignment]
     description: str = ""
@@ -131,6 +144,8 @@ class TaskFields(Body):
         Id | None,
         Field(description="Due at that exchange: due_date follows it when it moves."),
     ] = None
+    language: TextLanguage = "de"
+    translations: Translations = {}
 
 
 class TaskCreate(TaskFields):
@@ -166,6 +181,8 @@ class TaskOut(Answer):
     status: TaskStatus
     completed_at: datetime | None
     completed_by_id: int | None
+    language: TextLanguage
+    translations: Translations
     created_at: datetime
     updated_at: datetime
     version: int
@@ -332,6 +349,8 @@ class ExchangePage(Answer):
 class OutcomeCreate(Body):
     text: Annotated[str, Field(min_length=1, pattern=NOT_BLANK, description="What was agreed.")]
     organisation_ids: Annotated[list[Id], Field(max_length=MAX_IDS_IN_LIST)] = []
+    language: TextLanguage = "de"
+    translations: Translations = {}
 
 
 class OutcomeOut(Answer):
@@ -340,6 +359,8 @@ class OutcomeOut(Answer):
     text: str
     status: OutcomeStatus
     organisation_ids: list[int]
+    language: TextLanguage
+    translations: Translations
     created_at: datetime
     updated_at: datetime
     version: int

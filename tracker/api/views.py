@@ -316,7 +316,8 @@ def create_outcome(exchange_id: int, body: schemas.OutcomeCreate) -> ResponseRet
     with transaction():
         exchange = _live(Exchange, exchange_id)
         outcome = exchanges.record_outcome(
-            exchange, current_actor(), body.text, body.organisation_ids
+            exchange, current_actor(), body.text, body.organisation_ids,
+            language=body.language, translations=body.translations,
         )
     return _json(show.outcome(outcome), 201)
 

@@ -18,6 +18,7 @@ from tracker.core.errors import InvalidField, NotFound
 from tracker.core.limits import MAX_PER_PAGE, is_id, max_length
 from tracker.core.model import utcnow
 from tracker.core.permissions import can_check_off, can_edit, require
+from tracker.core.translations import validated_language, validated_translations
 from tracker.core.validation import check_version
 from tracker.exchanges.models import Exchange, Outcome
 from tracker.extensions import db
@@ -34,6 +35,8 @@ EDITABLE_FIELDS = (
     "due_date",
     "due_time",
     "due_exchange_id",
+    "language",
+    "translations",
 )
 
 
@@ -53,6 +56,11 @@ def _validated(values: dict[str, Any]) -> dict[str, Any]:
     )
     v["description"] = validation.text(
         "description", v.get("description"), max_length=max_length(Task.description)
+    )
+    v["language"] = validated_language(v.get("language"))
+    v["translations"] = validated_translations(
+        v.get("translations"), v["language"], Task.TRANSLATED,
+        {name: max_length(getattr(Task, name)) for name in Task.TRANSLATED},
     )
     owner = validation.existing("owner_id", Person, v.get("owner_id"), required=True)
     if not owner.active:
