@@ -105,3 +105,131 @@ def test_the_api_refuses_bad_translations(make, client, extra, field):
     body = assert_problem(response, 422)
     assert body["field"].startswith(field.split(".")[0]), body
     assert api.get("/tasks").get_json()["items"] == []
+
+
+# -- the forms ------------------------------------------------------------------------------
+
+def test_the_task_form_takes_the_english_text(web, world):
+    from tests.web import fresh, login, post, task_form_data
+
+    login(web, world.editor, locale="en")
+    page = web.get("/tasks/new").get_data(as_text=True)
+    assert "Add English text" in page and 'name="other_title"' in page
+    response = post(web, "/tasks/new", {**task_form_data(world), "title": "Workshop vorbereiten",
+                                        "language": "de", "other_title": "Prepare the workshop",
+                                        "other_description": "Room and agenda"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    task_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    from tracker.extensions import db
+    from tracker.tasks.models import Task
+
+    task = db.session.get(Task, task_id)
+    assert task.translations == {"en": {"title": "Prepare the workshop",
+                                        "description": "Room and agenda"}}
+    edit = web.get(f"/tasks/{task_id}/edit").get_data(as_text=True)
+    assert 'value="Prepare the workshop"' in edit and "<details class=\"translation\" open>" in edit
+    response = post(web, f"/tasks/{task_id}/edit", {
+        **task_form_data(world), "title": "Workshop vorbereiten", "language": "de",
+        "other_title": "", "other_description": "", "version": str(task.version)})
+    assert response.status_code == 302 and fresh(task).translations == {}
+
+
+@pytest.mark.parametrize("data, field", [
+    ({"other_title": "x" * 501}, "other_title"),
+    ({"language": "fr"}, "language"),
+    ({"other_title": "a\x01b"}, "other_title"),
+])
+def test_a_bad_translation_on_the_form_is_a_message(web, world, data, field):
+    from tests.web import login, post, task_form_data
+
+    login(web, world.editor)
+    response = post(web, "/tasks/new", {**task_form_data(world), "title": "Nichts", **data})
+    assert response.status_code == 400
+    assert f'id="{field}-error"' in response.get_data(as_text=True)
+    from sqlalchemy import select
+
+    from tracker.extensions import db
+    from tracker.tasks.models import Task
+
+    assert db.session.scalar(select(Task).where(Task.title == "Nichts")) is None
+
+
+# -- where it is read: pages, feeds, mails, CSV ---------------------------------------------
+
+def _bilingual(make, world):
+    from tests.web import a_date
+
+    return make.task(title="Workshop vorbereiten", description="Raum buchen",
+                     owner_id=world.viewer.id, exchange_id=world.exchange.id,
+                     organisation_id=world.kiel.id, due_date=a_date(4),
+                     translations={"en": {"title": "Prepare the workshop",
+                                          "description": "Book the room"}})
+
+
+def test_pages_show_the_readers_language(web, world, make):
+    from tests.web import login, post
+
+    task = _bilingual(make, world)
+    outcome = make.outcome(world.exchange, text="Return visit to Turku", language="en",
+                           translations={"de": {"text": "Gegenbesuch in Turku"}})
+    login(web, world.viewer, locale="en")
+    english = web.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "Prepare the workshop" in english and "Book the room" in english
+    assert "Workshop vorbereiten" not in english
+    assert "Return visit to Turku" in web.get(f"/exchanges/{world.exchange.id}").get_data(
+        as_text=True)
+    post(web, "/logout")
+    login(web, world.editor, locale="de")
+    german = web.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "Workshop vorbereiten" in german and "Prepare the workshop" not in german
+    exchange_page = web.get(f"/exchanges/{world.exchange.id}").get_data(as_text=True)
+    assert "Gegenbesuch in Turku" in exchange_page and outcome.text not in exchange_page
+    assert "Workshop vorbereiten" in web.get("/tasks").get_data(as_text=True)
+
+
+def test_the_csv_is_in_the_readers_language(web, world, make):
+    from tests.web import login
+
+    _bilingual(make, world)
+    login(web, world.viewer, locale="en")
+    csv = web.get("/tasks.csv").get_data(as_text=True)
+    assert "Prepare the workshop" in csv and "Book the room" in csv
+    assert "Workshop vorbereiten" not in csv
+    assert "Prepare the workshop" in web.get("/review.csv").get_data(as_text=True)
+
+
+def test_each_feed_in_its_owners_language(client, world, make):
+    from tests.calendar_support import issue, items_by_uid
+
+    task = _bilingual(make, world)
+    english = make.user("viewer", locale="en", email="en@rostock.example")
+    german = make.user("viewer", locale="de", email="de@rostock.example")
+    summaries = {}
+    for person in (english, german):
+        token = issue(person, kind="team")
+        body = client.get(f"/calendar/{token}.ics").data
+        items = items_by_uid(body)
+        summaries[person.locale] = [str(i["SUMMARY"]) for uid, i in items.items()
+                                    if f"task-{task.id}@" in uid]
+        descriptions = [str(i.get("DESCRIPTION", "")) for i in items.values()]
+        assert ("Book the room" if person.locale == "en" else "Raum buchen") in "".join(
+            descriptions)
+    assert summaries["en"][0].startswith("Prepare the workshop")
+    assert summaries["de"][0].startswith("Workshop vorbereiten")
+
+
+def test_the_assignment_mail_in_the_owners_language(make, world):
+    from sqlalchemy import select
+
+    from tracker.extensions import db
+    from tracker.notify.models import OutboxMessage
+
+    anna = make.user("viewer", locale="en", email="anna.en@rostock.example")
+    with transaction():
+        tasks.create_task(world.editor, title="Workshop vorbereiten", owner_id=anna.id,
+                          description="Raum buchen",
+                          translations={"en": {"title": "Prepare the workshop",
+                                               "description": "Book the room"}})
+    mail = db.session.scalar(select(OutboxMessage).where(OutboxMessage.person_id == anna.id))
+    assert "Prepare the workshop" in mail.subject
+    assert "Book the room" in mail.body_text and "Workshop vorbereiten" not in mail.body_text

@@ -244,11 +244,11 @@ def note_task_change(
     assigned = created or "owner_id" in diff
     lang = language(owner.locale)
     if assigned:
-        subject = text(lang, "assigned_subject", title=task.title)
+        subject = text(lang, "assigned_subject", title=task.localized("title", lang))
         intro = text(lang, "assigned_intro", actor=actor.name or text(lang, "someone"))
     else:
         old, new = diff["due_date"]
-        subject = text(lang, "rescheduled_subject", title=task.title)
+        subject = text(lang, "rescheduled_subject", title=task.localized("title", lang))
         intro = text(
             lang,
             "rescheduled_intro",
@@ -257,8 +257,8 @@ def note_task_change(
             new=_short_date(new, lang) if new else text(lang, "no_due_date"),
         )
     url = task_url(task)
-    description = f"{task.description}\n\n{url}".strip()
-    ics = task_ics(task, host=mail_host(), url=url, description=description)
+    description = f"{task.localized('description', lang)}\n\n{url}".strip()
+    ics = task_ics(task, host=mail_host(), url=url, description=description, locale=lang)
     plain, html = _render(
         lang,
         "assignment",

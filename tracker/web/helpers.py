@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Response, abort, request, url_for
-from flask_babel import format_date, format_datetime, format_time, format_timedelta
+from flask_babel import format_date, format_datetime, format_time, format_timedelta, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import Form
@@ -187,6 +187,12 @@ def labels() -> dict[str, dict[str, str]]:
             "note": _("note added"),
         },
     }
+
+
+def localized(record: Any, field: str) -> str:
+    """A task's or outcome's `field` in the reader's language (the page's, or the mail's
+    under force_locale), falling back to the text as written."""
+    return record.localized(field, str(get_locale()))
 
 
 def field_label(name: str) -> str:

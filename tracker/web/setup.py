@@ -37,6 +37,7 @@ def init_web(app: Flask) -> None:
         relative_due=helpers.relative_due,
         exchange_when=helpers.exchange_when,
         field_label=helpers.field_label,
+        tr=helpers.localized,
     )
 
     @app.context_processor
