@@ -174,3 +174,69 @@ def test_a_task_due_long_ago_counts_as_overdue_once(ctx, world):
     counts = open_counts([world.luebeck.id, world.kiel.id], a_date(0) + timedelta(days=3))
     assert (counts[world.luebeck.id].open, counts[world.luebeck.id].overdue) == (1, 1)
     assert (counts[world.kiel.id].open, counts[world.kiel.id].overdue) == (1, 1)
+
+
+# -- added from inside the exchange and task forms ----------------------------------------
+
+def test_an_organisation_added_inline_answers_with_the_new_option(web, world):
+    login(web, world.editor)
+    page = _html(web.get("/exchanges/new"))
+    assert 'data-inline-url="/organisations/inline"' in page
+    assert 'data-target="organisation_ids"' in page
+    assert 'href="/organisations/new?next=' in page
+    response = post(web, "/organisations/inline", {"new_org-name": "City of Turku",
+                                                   "new_org-locale": "en"},
+                    headers={"Accept": "application/json"})
+    assert response.status_code == 200
+    answer = response.get_json()
+    assert answer["ok"] is True and answer["label"] == "City of Turku"
+    turku = db_get(Organisation, answer["id"])
+    assert turku.locale == "en"
+    assert f'value="{turku.id}"' in _html(web.get("/exchanges/new"))
+
+
+def test_a_refused_inline_organisation_answers_with_messages(web, world):
+    login(web, world.editor)
+    response = post(web, "/organisations/inline", {"new_org-name": "landeshauptstadt kiel"})
+    assert response.status_code == 400
+    answer = response.get_json()
+    assert answer["ok"] is False and answer["errors"]["name"]
+    assert post(web, "/organisations/inline", {"new_org-name": ""}).status_code == 400
+
+
+def test_a_person_added_inline_is_a_contact_without_login(web, world):
+    login(web, world.editor)
+    page = _html(web.get("/tasks/new"))
+    assert 'data-inline-url="/people/inline"' in page and 'data-target="owner_id"' in page
+    response = post(web, "/people/inline", {"new_person-name": "Kirsten Kontakt",
+                                            "new_person-email": "kirsten@kiel.example"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    from tracker.accounts.models import Person
+
+    kirsten = db_get(Person, response.get_json()["id"])
+    assert kirsten.role is None and kirsten.email == "kirsten@kiel.example"
+    bad = post(web, "/people/inline", {"new_person-name": "X", "new_person-email": "nope"})
+    assert bad.status_code == 400 and bad.get_json()["errors"]["email"]
+
+
+def test_viewers_see_no_inline_boxes_and_may_not_post(web, world):
+    login(web, world.viewer)
+    assert post(web, "/organisations/inline", {"new_org-name": "Husum"}).status_code == 403
+    assert post(web, "/people/inline", {"new_person-name": "Husum"}).status_code == 403
+
+
+def test_the_full_form_goes_back_to_the_form_it_was_opened_from(web, world):
+    login(web, world.editor)
+    response = post(web, "/organisations/new?next=/tasks/new%3F", {
+        "name": "Stadt Husum", "kind": "city", "locale": "de", "active": "y"})
+    assert response.status_code == 302 and response.headers["Location"].startswith("/tasks/new")
+    response = post(web, "/organisations/new?next=https://evil.example/", {
+        "name": "Stadt Heide", "kind": "city", "locale": "de", "active": "y"})
+    assert response.headers["Location"].startswith("/organisations/")
+
+
+def db_get(model, ident):
+    from tracker.extensions import db
+
+    db.session.rollback()
+    return db.session.get(model, ident)

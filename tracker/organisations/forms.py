@@ -46,3 +46,16 @@ class OrganisationForm(FlaskForm):
             # Only admins see the box; for anyone else the home mark stays as it is.
             **({"home": bool(self.home.data)} if "home" in self else {}),
         }
+
+
+class InlineOrganisationForm(FlaskForm):
+    """The few fields to add an organisation from inside the exchange or task form."""
+
+    name = StringField(
+        _l("Name of the new organisation"),
+        validators=[DataRequired(), Length(max=max_length(Organisation.name))],
+    )
+    locale = SelectField(_l("Its language"), default="de", validate_choice=False)
+
+    def set_choices(self) -> None:
+        self.locale.choices = [("de", "Deutsch"), ("en", "English")]

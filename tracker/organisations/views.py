@@ -25,10 +25,16 @@ from tracker.core.permissions import can_administer
 from tracker.core.validation import search_text
 from tracker.extensions import db
 from tracker.organisations import queries, services
-from tracker.organisations.forms import OrganisationForm
+from tracker.organisations.forms import InlineOrganisationForm, OrganisationForm
 from tracker.organisations.models import Organisation
 from tracker.web.choices import optional_int
-from tracker.web.helpers import editor_required, page_number, show_on_form
+from tracker.web.helpers import (
+    editor_required,
+    inline_answer,
+    page_number,
+    safe_next,
+    show_on_form,
+)
 
 bp = Blueprint("organisations", __name__)
 
@@ -85,7 +91,9 @@ def create() -> ResponseReturnValue:
             show_on_form(form, exc)
         else:
             flash(_("%(name)s added.", name=org.name), "success")
-            return redirect(url_for("organisations.show", organisation_id=org.id))
+            # Opened from the exchange or task form without script: back there.
+            return redirect(safe_next(request.args.get("next"),
+                                      url_for("organisations.show", organisation_id=org.id)))
     code = 400 if form.errors or form.form_errors else 200
     return render_template("organisations/form.html", form=form, organisation=None), code
 
@@ -116,3 +124,23 @@ def edit(organisation_id: int) -> ResponseReturnValue:
     code = 409 if conflict else (400 if form.errors or form.form_errors else 200)
     return render_template("organisations/form.html", form=form, organisation=org,
                            conflict=conflict), code
+
+
+@bp.post("/organisations/inline")
+@editor_required
+def create_inline() -> ResponseReturnValue:
+    """Add an organisation from inside the exchange or task form (app.js, fetch): JSON with
+    the new option, which the form then selects; the form being filled in stays as it is."""
+    form = InlineOrganisationForm(prefix="new_org")
+    form.set_choices()
+    saved = None
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                org = services.create_organisation(
+                    current_user, name=form.name.data, locale=form.locale.data or "de"
+                )
+                saved = (org.id, org.label)
+        except InvalidField as exc:
+            show_on_form(form, exc)
+    return inline_answer(form, saved)

@@ -36,3 +36,14 @@ class PersonForm(FlaskForm):
             **({"role": self.role.data or None} if "role" in self else {}),
             "active": bool(self.active.data),
         }
+
+
+class InlinePersonForm(FlaskForm):
+    """The few fields to add a contact from inside the exchange or task form."""
+
+    name = StringField(
+        _l("Name of the new person"),
+        validators=[DataRequired(), Length(max=max_length(Person.name))],
+    )
+    email = EmailField(_l("Their email"),
+                       validators=[Optional(), Length(max=max_length(Person.email))])

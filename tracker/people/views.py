@@ -16,9 +16,15 @@ from tracker.core.limits import PER_PAGE
 from tracker.core.permissions import can_administer
 from tracker.core.validation import search_text
 from tracker.extensions import db
-from tracker.people.forms import PersonForm
+from tracker.people.forms import InlinePersonForm, PersonForm
 from tracker.web.choices import optional_int
-from tracker.web.helpers import editor_required, page_number, show_on_form
+from tracker.web.helpers import (
+    editor_required,
+    inline_answer,
+    page_number,
+    safe_next,
+    show_on_form,
+)
 
 bp = Blueprint("people", __name__)
 
@@ -84,7 +90,8 @@ def create() -> ResponseReturnValue:
         person = _save(form, None)
         if person is not None:
             flash(_("%(name)s added.", name=person.name), "success")
-            return redirect(_after_save(person))
+            # Opened from the exchange or task form without script: back there.
+            return redirect(safe_next(request.args.get("next"), _after_save(person)))
     code = 400 if form.errors or form.form_errors else 200
     return render_template("people/form.html", form=form, person=None), code
 
@@ -121,3 +128,21 @@ def edit(person_id: int) -> ResponseReturnValue:
     code = 409 if conflict else (400 if form.errors or form.form_errors else 200)
     return render_template("people/form.html", form=form, person=person,
                            conflict=conflict), code
+
+
+@bp.post("/people/inline")
+def create_inline() -> ResponseReturnValue:
+    """Add a contact (no login) from inside the exchange or task form (app.js, fetch): JSON
+    with the new option, which the form then selects."""
+    form = InlinePersonForm(prefix="new_person")
+    saved = None
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                person = services.create_person(
+                    current_user, name=form.name.data, email=form.email.data or None
+                )
+                saved = (person.id, person.name)
+        except InvalidField as exc:
+            show_on_form(form, exc)
+    return inline_answer(form, saved)

@@ -225,6 +225,17 @@ def show_on_form(form: Form, exc: InvalidField, aliases: dict[str, str] | None =
         form.form_errors.append(text)
 
 
+def inline_answer(form: Form, saved: tuple[int, str] | None) -> tuple[dict[str, Any], int]:
+    """What app.js reads after adding an organisation or person from inside another form:
+    the new option to add and select, or each field's messages."""
+    if saved is not None:
+        return {"ok": True, "id": saved[0], "label": saved[1]}, 200
+    errors = {name: [str(e) for e in field.errors] for name, field in form._fields.items()
+              if field.errors}
+    messages = [str(e) for e in getattr(form, "form_errors", [])]
+    return {"ok": False, "errors": errors, "messages": messages}, 400
+
+
 # -- CSV ---------------------------------------------------------------------------------
 
 
