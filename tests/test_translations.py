@@ -233,3 +233,23 @@ def test_the_assignment_mail_in_the_owners_language(make, world):
     mail = db.session.scalar(select(OutboxMessage).where(OutboxMessage.person_id == anna.id))
     assert "Prepare the workshop" in mail.subject
     assert "Book the room" in mail.body_text and "Workshop vorbereiten" not in mail.body_text
+
+
+def test_the_demo_holds_the_turku_exchange_in_english_with_german(ctx, runner):
+    from sqlalchemy import select
+
+    from tracker.exchanges.models import Outcome
+    from tracker.extensions import db
+    from tracker.organisations.models import Organisation
+    from tracker.tasks.models import Task
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    turku = db.session.scalar(select(Organisation).where(Organisation.short_name == "Turku"))
+    assert turku.locale == "en" and not turku.home
+    assert db.session.scalar(select(Organisation).where(Organisation.home)).short_name == "Rostock"
+    turku_tasks = list(db.session.scalars(select(Task).where(Task.organisation_id == turku.id)))
+    assert turku_tasks and all(t.language == "en" and t.translations["de"]["title"]
+                               for t in turku_tasks)
+    outcome = db.session.get(Outcome, turku_tasks[0].outcome_id)
+    assert outcome.language == "en"
+    assert outcome.localized("text", "de") == "Erfahrungen zur Fahrradmobilität teilen"
