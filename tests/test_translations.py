@@ -253,3 +253,15 @@ def test_the_demo_holds_the_turku_exchange_in_english_with_german(ctx, runner):
     outcome = db.session.get(Outcome, turku_tasks[0].outcome_id)
     assert outcome.language == "en"
     assert outcome.localized("text", "de") == "Erfahrungen zur Fahrradmobilität teilen"
+
+
+def test_the_digest_in_the_owners_language(make):
+    from tracker.core import timeutil
+    from tracker.notify.services import build_digest
+
+    english = make.user("viewer", locale="en", email="digest.en@rostock.example")
+    make.task(title="Workshop vorbereiten", owner_id=english.id, due_date=timeutil.today(),
+              translations={"en": {"title": "Prepare the workshop"}})
+    mail = build_digest(english, timeutil.today(), "daily")
+    assert "Prepare the workshop" in mail.text and "Prepare the workshop" in mail.html
+    assert "Workshop vorbereiten" not in mail.text

@@ -240,3 +240,13 @@ def db_get(model, ident):
 
     db.session.rollback()
     return db.session.get(model, ident)
+
+
+def test_the_api_shows_one_organisation(make, client):
+    from tests.api_support import api_as, assert_problem
+
+    api = api_as(make, client, "viewer")
+    turku = make.organisation(name="City of Turku", locale="en")
+    body = api.get(f"/organisations/{turku.id}").get_json()
+    assert body["id"] == turku.id and body["locale"] == "en" and body["home"] is False
+    assert_problem(api.get("/organisations/99999999"), 404)

@@ -181,6 +181,15 @@ def create_organisation_view(body: schemas.OrganisationCreate) -> ResponseReturn
     return _json(show.organisation(organisation), 201)
 
 
+@operation(
+    "/organisations/<int:organisation_id>", "GET", tag="organisations",
+    answer=schemas.OrganisationOut,
+)
+def get_organisation(organisation_id: int) -> ResponseReturnValue:
+    """One organisation, with its language and whether it is the team's own."""
+    return _json(show.organisation(_live(Organisation, organisation_id)))
+
+
 # ---------------------------------------------------------------- exchanges
 
 
