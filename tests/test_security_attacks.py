@@ -195,7 +195,8 @@ def _api_list_parameters(world) -> list[tuple[str, str]]:
     out = []
     for op in OPERATIONS:
         if op.method == "GET" and op.query is not None:
-            path = op.rule.replace("<int:exchange_id>", str(world.exchange.id))
+            path = op.rule.replace("<int:exchange_id>", str(world.exchange.id)).replace(
+                "<int:task_id>", str(world.editor_task.id))
             out += [(path, parameter) for parameter in op.query.model_fields]
     return out
 
@@ -905,7 +906,7 @@ def test_each_role_against_each_api_write(client, world, role):
 
 def test_without_a_token_every_api_operation_is_401(client, world):
     values = {"task_id": world.editor_task.id, "exchange_id": world.exchange.id,
-              "outcome_id": world.outcome.id}
+              "outcome_id": world.outcome.id, "organisation_id": world.kiel.id}
     for op in OPERATIONS:
         path = "/api/v1" + re.sub(r"<int:(\w+)>", lambda m: str(values[m.group(1)]), op.rule)
         response = client.open(path, method=op.method, json={})
