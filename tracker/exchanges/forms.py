@@ -128,7 +128,7 @@ class OutcomeForm(FlaskForm):
     organisation_ids = MultiCheckboxField(_l("Organisations involved"), coerce=int, choices=[])
     language = translation_fields.language_field()
     other_text = TextAreaField(
-        _l("What was agreed, in the other language"),
+        _l("The same in the other language"),
         validators=[Length(max=max_length(Outcome.text))],
     )
 
