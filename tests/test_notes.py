@@ -192,3 +192,24 @@ def test_a_bad_note_on_the_page_is_a_form_message(web, world, text):
     assert response.status_code == 400
     assert 'id="text-error"' in response.get_data(as_text=True)
     assert services.notes_of(world.editor_task) == []
+
+
+def test_the_task_page_costs_the_same_with_many_notes(web, world):
+    from tests.querycount import counting_queries
+    from tests.web import login
+
+    def page_queries() -> int:
+        with counting_queries() as statements:
+            assert web.get(f"/tasks/{world.viewer_task.id}").status_code == 200
+        return len(statements)
+
+    login(web, world.editor)
+    counts = []
+    for _ in range(2):
+        with transaction():
+            for n in range(10):
+                services.add_note(world.viewer_task, world.editor, f"Notiz {n}")
+                services.add_note(world.viewer_task, None, f"Bericht {n}",
+                                  organisation_id=world.luebeck.id)
+        counts.append(page_queries())
+    assert counts[0] == counts[1], counts
