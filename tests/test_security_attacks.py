@@ -203,7 +203,8 @@ def _api_list_parameters(world) -> list[tuple[str, str]]:
     out = []
     for op in OPERATIONS:
         if op.method == "GET" and op.query is not None:
-            path = op.rule.replace("<int:exchange_id>", str(world.exchange.id))
+            path = op.rule.replace("<int:exchange_id>", str(world.exchange.id)).replace(
+                "<int:task_id>", str(world.editor_task.id))
             out += [(path, parameter) for parameter in op.query.model_fields]
     return out
 
@@ -761,9 +762,10 @@ PAGES = [
     ("/tasks/{task}/plan", EDITORS), ("/exchanges", ALL), ("/exchanges/{exchange}", ALL),
     ("/exchanges/{exchange}.ics", ALL), ("/exchanges/new", EDITORS),
     ("/exchanges/{exchange}/edit", EDITORS), ("/review", ALL), ("/review.csv", ALL),
-    ("/people", ADMINS), ("/people/new", ADMINS), ("/people/{person}/edit", ADMINS),
-    ("/organisations", ADMINS), ("/organisations/new", ADMINS),
-    ("/organisations/{organisation}/edit", ADMINS), ("/calendar/subscriptions", ALL),
+    ("/people", EDITORS), ("/people/new", EDITORS), ("/people/{person}/edit", ADMINS),
+    ("/organisations", ALL), ("/organisations/new", EDITORS),
+    ("/organisations/{organisation}", ALL), ("/organisations/{organisation}/edit", EDITORS),
+    ("/calendar/subscriptions", ALL),
     ("/calendar/import", EDITORS), ("/login", SIGNED_OUT), ("/static/app.css", ANYONE),
     ("/calendar/{feed}.ics", ANYONE), ("/notify/settings/{settings}", ANYONE),
     ("/api/v1/openapi.json", ANYONE), ("/api/v1/docs", ANYONE),
@@ -915,6 +917,9 @@ def _api_writes(world) -> list[tuple]:
          {"title": "Neu", "version": series_of(w).version}),
         ("delete_series_view", EDITORS, "DELETE", f"/series/{series_of(w).id}", None),
         ("restore_series_view", EDITORS, "POST", f"/series/{series_of(w).id}/restore", None),
+        ("create_note_view", EDITORS, "POST", f"/tasks/{w.editor_task.id}/notes",
+         {"text": "Neu"}),
+        ("create_note_view", ALL, "POST", f"/tasks/{w.viewer_task.id}/notes", {"text": "Neu"}),
     ]
 
 
@@ -940,7 +945,8 @@ def test_each_role_against_each_api_write(client, world, role):
 
 def test_without_a_token_every_api_operation_is_401(client, world):
     values = {"task_id": world.editor_task.id, "exchange_id": world.exchange.id,
-              "outcome_id": world.outcome.id, "series_id": 1}
+              "outcome_id": world.outcome.id, "series_id": 1,
+              "organisation_id": world.kiel.id}
     for op in OPERATIONS:
         path = "/api/v1" + re.sub(r"<int:(\w+)>", lambda m: str(values[m.group(1)]), op.rule)
         response = client.open(path, method=op.method, json={})

@@ -66,13 +66,22 @@ def test_admin_manages_organisations(web, world):
     assert response.status_code == 302 and fresh(turku).active is False
 
 
-def test_people_and_organisations_are_for_admins_only(web, world):
-    for user in (world.editor, world.viewer):
-        login(web, user)
-        for path in ["/people", "/people/new", f"/people/{world.admin.id}/edit",
-                     "/organisations", "/organisations/new"]:
-            assert web.get(path).status_code == 403, (user.role, path)
-        post(web, "/logout")
+def test_editors_manage_contacts_and_organisations_but_not_logins(web, world):
+    """Editors add and change organisations and contacts; viewers only read organisations;
+    a user's login (role, password) stays the admins' business."""
+    login(web, world.editor)
+    for path in ["/people", "/people/new", "/organisations", "/organisations/new",
+                 f"/organisations/{world.kiel.id}", f"/organisations/{world.kiel.id}/edit"]:
+        assert web.get(path).status_code == 200, path
+    assert web.get(f"/people/{world.admin.id}/edit").status_code == 403
+    assert "password" not in web.get("/people/new").get_data(as_text=True)
+    post(web, "/logout")
+    login(web, world.viewer)
+    for path in ["/people", "/people/new", f"/people/{world.admin.id}/edit",
+                 "/organisations/new", f"/organisations/{world.kiel.id}/edit"]:
+        assert web.get(path).status_code == 403, path
+    for path in ["/organisations", f"/organisations/{world.kiel.id}"]:
+        assert web.get(path).status_code == 200, path
 
 
 def test_a_stale_organisation_save_shows_the_saved_version(web, world):

@@ -380,6 +380,35 @@ def a_series(team):
     ident = series.id
     db.session.rollback()
     return ident
+# -- the organisation page and adding an organisation from inside the exchange form --------
+
+@pytest.fixture
+def partner(make, team):
+    """Kiel with an overdue, an open and a done commitment, a contact, an exchange and a
+    report through its partner link."""
+    from sqlalchemy import select
+
+    from tracker.accounts.models import Person
+    from tracker.core.database import transaction
+    from tracker.organisations.models import Organisation
+    from tracker.tasks.services import add_note, complete_task
+
+    owner = db.session.scalar(select(Person).where(Person.email == team["email"]))
+    kiel = db.session.scalar(select(Organisation).where(Organisation.short_name == "Kiel"))
+    exchange = make.exchange(title="Datenstrategie-Workshop", all_day=True,
+                             start_date=a_date(-20), organisation_ids=[kiel.id])
+    late = make.task(title="Persona-Unterlagen schicken", owner_id=owner.id,
+                     organisation_id=kiel.id, exchange_id=exchange.id, due_date=a_date(-3),
+                     translations={"en": {"title": "Send the persona material"}})
+    make.task(title="Workshop vorbereiten", owner_id=owner.id, organisation_id=kiel.id,
+              due_date=a_date(9))
+    done = make.task(title="Raum buchen", owner_id=owner.id, organisation_id=kiel.id)
+    with transaction():
+        complete_task(done, None)
+        add_note(late, None, "Entwurf folgt im Januar", organisation_id=kiel.id)
+    ids = {"organisation": kiel.id}
+    db.session.rollback()
+    return ids
 
 
 @pytest.mark.parametrize("width", [1280, 375])
@@ -412,3 +441,74 @@ def test_the_series_pages_pass_the_accessibility_scan(browser, live_server, team
             problems[path + " (width)"] = f"{overflow}px wider than {width}px"
     context.close()
     assert not problems, "\n".join(f"{k}:\n{v}" for k, v in problems.items())
+def test_the_organisation_page_passes_the_accessibility_scan(
+    browser, live_server, team, partner, width, language
+):
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = browser.new_context(
+        locale="de-DE" if language == "de" else "en-GB",
+        extra_http_headers={"Accept-Language": language},
+        viewport={"width": width, "height": 900},
+    )
+    page = context.new_page()
+    _sign_in_any(page, live_server, team["email"], language)
+    page.goto(f"{live_server}/organisations/{partner['organisation']}")
+    heading = "Zusagen von Kiel" if language == "de" else "What Kiel committed to"
+    assert page.get_by_role("heading", name=heading).is_visible()
+    title = "Persona-Unterlagen schicken" if language == "de" else "Send the persona material"
+    assert title in page.locator("#overdue-h + ul").inner_text()
+    problems = {}
+    if (results := Axe().run(page)).violations_count:
+        problems["scan"] = results.generate_report()
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    if overflow > 0:
+        problems["width"] = f"{overflow}px wider than {width}px"
+    page.goto(f"{live_server}/organisations")
+    if (results := Axe().run(page)).violations_count:
+        problems["list"] = results.generate_report()
+    context.close()
+    assert not problems, "\n".join(f"{k}:\n{v}" for k, v in problems.items())
+
+
+def _sign_in_any(page, base: str, email: str, language: str) -> None:
+    if language == "de":
+        _sign_in(page, base, email)
+        return
+    page.goto(f"{base}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/")
+
+
+def test_an_organisation_is_added_from_inside_the_exchange_form(browser, live_server, team):
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = _new_context(browser, viewport={"width": 375, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    _sign_in(page, live_server, team["email"])
+    page.goto(f"{live_server}/exchanges/new")
+    page.get_by_label("Titel").fill("Besuch aus Turku")
+    page.get_by_label("Ganztägig (Daten ohne Uhrzeit)").check()
+    page.get_by_label("Erster Tag").fill(str(a_date(5)))
+    assert not page.get_by_text("Neue Organisation auf eigener Seite anlegen").is_visible()
+    page.get_by_text("Neue Organisation", exact=True).click()
+    page.get_by_label("Name der neuen Organisation").fill("City of Turku")
+    page.get_by_label("Ihre Sprache").select_option("en")
+    assert Axe().run(page).violations_count == 0
+    page.get_by_role("button", name="Hinzufügen und auswählen").first.click()
+    added = page.get_by_label("City of Turku", exact=True)
+    added.wait_for()
+    assert added.is_checked()
+    assert "Hinzugefügt und ausgewählt: City of Turku" in page.locator(".inline-status").first \
+        .inner_text()
+    assert page.get_by_label("Titel").input_value() == "Besuch aus Turku"  # the form stays
+    page.get_by_role("button", name="Austausch speichern").click()
+    page.wait_for_url(f"{live_server}/exchanges/*")
+    assert "City of Turku" in page.content()
+    assert errors == [], errors
+    context.close()

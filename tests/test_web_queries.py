@@ -47,19 +47,21 @@ PAGES = [
     "/exchanges?when=past", "/exchanges/{main}", "/review", "/review?by=owner",
     "/review?by=organisation", "/review.csv", "/people", "/organisations", "/tasks/new",
     "/review?order=name", "/search?q=Folgeaufgabe", "/search?q=Ergebnis",
+    "/organisations/{org}",
 ]
 
 
 def _counts(web, make, size: int) -> dict[str, int]:
     user, main = build(make, size)
+    org = min(o.id for o in main.organisations)
     login(web, user)
     counts = {}
-    for path in PAGES:
-        path = path.format(main=main.id)
+    for page in PAGES:
+        path = page.format(main=main.id, org=org)
         with counting_queries() as statements:
             response = web.get(path)
         assert response.status_code == 200, path
-        counts[path.replace(str(main.id), "{main}")] = len(statements)
+        counts[page] = len(statements)
     return counts
 
 

@@ -36,6 +36,7 @@ def test_user_text_is_escaped_and_intact_on_every_page(web, world, nasty):
     escaped = str(escape(NASTY))
     task, exchange = nasty["task"], nasty["exchange"]
     pages = ["/", "/tasks", f"/tasks/{task.id}", f"/tasks/{task.id}/edit", "/exchanges",
+             f"/organisations/{task.organisation_id}",
              f"/exchanges/{exchange.id}", f"/exchanges/{exchange.id}/edit", "/review",
              "/review?by=owner", "/review?by=organisation"]
     for path in pages:
@@ -114,7 +115,8 @@ def _german_pages(world, nasty_free_task, exchange):
         f"/exchanges/{exchange.id}/edit", "/review", "/review?by=owner",
         "/review?by=organisation", "/account", "/people", "/people/new",
         f"/people/{world.viewer.id}/edit", "/organisations", "/organisations/new",
-        f"/organisations/{world.kiel.id}/edit", "/logout", "/no-such-page",
+        f"/organisations/{world.kiel.id}/edit", f"/organisations/{world.luebeck.id}",
+        f"/organisations/{world.kiel.id}", "/logout", "/no-such-page",
     ]
 
 

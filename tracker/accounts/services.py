@@ -129,10 +129,12 @@ def update_person(
     changes: dict[str, Any],
     expected_version: int | None = None,
 ) -> Person:
-    """Admins change anyone; a user changes their own name, language and reminders."""
+    """Admins change anyone; editors change a contact without a login (never giving one a
+    role); a user changes their own name, language and reminders."""
     own_fields = {"name", "locale", "digest", "assignment_notes", "reminder_minutes"}
     require(
         can_administer(actor)
+        or (can_edit(actor) and person.role is None and changes.get("role") is None)
         or (actor is not None and actor.id == person.id and set(changes) <= own_fields)
     )
     check_version(person, expected_version)

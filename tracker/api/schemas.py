@@ -26,7 +26,7 @@ from tracker.core.limits import (
 from tracker.core.messages import MESSAGES
 from tracker.exchanges.models import Exchange, ExchangeKind, ExchangeStatus, OutcomeStatus
 from tracker.organisations.models import Locale, Organisation, OrganisationKind
-from tracker.tasks.models import Task, TaskStatus
+from tracker.tasks.models import Task, TaskNote, TaskStatus
 
 DEFAULT_LIMIT, MAX_LIMIT = PER_PAGE, MAX_PER_PAGE
 
@@ -114,6 +114,19 @@ class Answer(BaseModel):
 _TASK_TITLE = max_length(Task.title)
 
 
+Translations = Annotated[
+    dict[str, dict[str, str]],
+    Field(
+        description="The text fields in the other language (de or en), e.g. "
+        '{"en": {"title": "…", "description": "…"}}; an empty object when there is none.',
+        examples=[{"en": {"title": "Prepare the workshop"}}],
+    ),
+]
+TextLanguage = Annotated[
+    Locale, Field(description="The language of the record's own text fields.")
+]
+
+
 class TaskFields(Body):
     title: Annotated[str, Field(min_length=1, max_length=_TASK_TITLE, pattern=NOT_BLANK)] = None  # type: ignore[assignment]
     description: str = ""
@@ -131,6 +144,8 @@ class TaskFields(Body):
         Id | None,
         Field(description="Due at that exchange: due_date follows it when it moves."),
     ] = None
+    language: TextLanguage = "de"
+    translations: Translations = {}
 
 
 class TaskCreate(TaskFields):
@@ -166,6 +181,8 @@ class TaskOut(Answer):
     status: TaskStatus
     completed_at: datetime | None
     completed_by_id: int | None
+    language: TextLanguage
+    translations: Translations
     created_at: datetime
     updated_at: datetime
     version: int
@@ -196,6 +213,30 @@ class TaskQuery(Query):
 class TaskPage(Answer):
     items: list[TaskOut]
     next: Annotated[str | None, Field(description="Pass as `cursor` for the next page.")]
+
+
+class NoteCreate(Body):
+    text: Annotated[
+        str,
+        Field(min_length=1, max_length=max_length(TaskNote.text), pattern=NOT_BLANK,
+              description="The progress note, e.g. \"Termin steht, Entwurf folgt im Januar\"."),
+    ]
+
+
+class NoteOut(Answer):
+    id: int
+    task_id: int
+    text: str
+    author_id: Annotated[
+        int | None, Field(description="null when written through a partner link.")
+    ]
+    organisation_id: int | None
+    created_at: datetime
+
+
+class NotePage(Answer):
+    items: list[NoteOut]
+    next: str | None
 
 
 # ---------------------------------------------------------------- exchanges
@@ -387,6 +428,8 @@ class SeriesPage(Answer):
 class OutcomeCreate(Body):
     text: Annotated[str, Field(min_length=1, pattern=NOT_BLANK, description="What was agreed.")]
     organisation_ids: Annotated[list[Id], Field(max_length=MAX_IDS_IN_LIST)] = []
+    language: TextLanguage = "de"
+    translations: Translations = {}
 
 
 class OutcomePatch(Body):
@@ -406,6 +449,8 @@ class OutcomeOut(Answer):
     text: str
     status: OutcomeStatus
     organisation_ids: list[int]
+    language: TextLanguage
+    translations: Translations
     created_at: datetime
     updated_at: datetime
     version: int

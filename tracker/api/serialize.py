@@ -11,7 +11,7 @@ from tracker.exchanges.models import Exchange, Outcome
 from tracker.exchanges.queries import Carried
 from tracker.organisations.models import Organisation
 from tracker.series.models import Series
-from tracker.tasks.models import Task
+from tracker.tasks.models import Task, TaskNote
 
 _RECORD = ("id", "created_at", "updated_at", "version")
 
@@ -25,6 +25,12 @@ def task(t: Task) -> dict[str, Any]:
     if t.due_time is not None:
         values["due_time"] = t.due_time.strftime("%H:%M" if not t.due_time.second else "%H:%M:%S")
     return schemas.TaskOut.model_validate(values).model_dump(mode="json")
+
+
+def note(n: TaskNote) -> dict[str, Any]:
+    return schemas.NoteOut.model_validate(_pick(n, schemas.NoteOut.model_fields)).model_dump(
+        mode="json"
+    )
 
 
 def exchange(e: Exchange) -> dict[str, Any]:
@@ -75,6 +81,7 @@ _BY_TYPE: dict[type, Callable[[Any], dict[str, Any]]] = {
     Organisation: organisation,
     Person: person,
     Series: series,
+    TaskNote: note,
 }
 
 

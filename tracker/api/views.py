@@ -40,7 +40,7 @@ from tracker.search.queries import search
 from tracker.series import services as series_services
 from tracker.series.models import Series
 from tracker.tasks import services as tasks
-from tracker.tasks.models import Task
+from tracker.tasks.models import Task, TaskNote
 from tracker.tasks.queries import FILTER_PARAMS, filter_tasks
 
 bp.register_error_handler(Exception, handle_error)
@@ -183,6 +183,15 @@ def create_organisation_view(body: schemas.OrganisationCreate) -> ResponseReturn
     with transaction():
         organisation = create_organisation(current_actor(), **body.model_dump(exclude_unset=True))
     return _json(show.organisation(organisation), 201)
+
+
+@operation(
+    "/organisations/<int:organisation_id>", "GET", tag="organisations",
+    answer=schemas.OrganisationOut,
+)
+def get_organisation(organisation_id: int) -> ResponseReturnValue:
+    """One organisation, with its language and whether it is the team's own."""
+    return _json(show.organisation(_live(Organisation, organisation_id)))
 
 
 # ---------------------------------------------------------------- exchanges
@@ -364,7 +373,8 @@ def create_outcome(exchange_id: int, body: schemas.OutcomeCreate) -> ResponseRet
     with transaction():
         exchange = _live(Exchange, exchange_id)
         outcome = exchanges.record_outcome(
-            exchange, current_actor(), body.text, body.organisation_ids
+            exchange, current_actor(), body.text, body.organisation_ids,
+            language=body.language, translations=body.translations,
         )
     return _json(show.outcome(outcome), 201)
 
@@ -594,3 +604,25 @@ def search_view(query: schemas.SearchQuery) -> ResponseReturnValue:
         for h in hits
     ]
     return _json({"items": items, "next": encode_cursor(offset + len(hits)) if more else None})
+@operation(
+    "/tasks/<int:task_id>/notes", "GET", tag="tasks", query=schemas.ListQuery,
+    answer=schemas.NotePage,
+)
+def list_notes(task_id: int, query: schemas.ListQuery) -> ResponseReturnValue:
+    """A task's progress notes, oldest first: by users, and through partner links."""
+    _live(Task, task_id)
+    stmt = select(TaskNote).where(TaskNote.task_id == task_id)
+    items, nxt = page(stmt, TaskNote, query.limit, _cursor(query))
+    return _json({"items": [show.note(n) for n in items], "next": nxt})
+
+
+@operation(
+    "/tasks/<int:task_id>/notes", "POST", tag="tasks", body=schemas.NoteCreate,
+    answer=schemas.NoteOut, status=201, errors=(403,),
+)
+def create_note_view(task_id: int, body: schemas.NoteCreate) -> ResponseReturnValue:
+    """Add a dated progress note (its owner, or an editor); it shows in the task's history
+    and in the owner's next digest."""
+    with transaction():
+        note = tasks.add_note(_live(Task, task_id), current_actor(), body.text)
+    return _json(show.note(note), 201)

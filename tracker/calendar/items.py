@@ -156,7 +156,8 @@ def exchange_component(
     parts = [clean(exchange.description).strip()]
     outcomes = [o for o in exchange.outcomes if o.is_live]
     if outcomes:
-        lines = [_("Agreed:")] + [f"- {one_line(o.text)}" for o in outcomes]
+        agreed = (one_line(o.localized("text", ctx.locale)) for o in outcomes)
+        lines = [_("Agreed:")] + [f"- {text}" for text in agreed]
         parts.append("\n".join(lines))
     parts.append(url)
     _text(event, "description", "\n\n".join(p for p in parts if p))
@@ -171,7 +172,7 @@ def is_mine(task: Task, ctx: FeedContext) -> bool:
 
 def _task_summary(task: Task, owner: Person, ctx: FeedContext, shifted: bool) -> str:
     """The title first (a phone's month view shows little more); another owner after it."""
-    title = one_line(task.title)
+    title = one_line(task.localized("title", ctx.locale))
     summary = title
     if not is_mine(task, ctx):
         summary = _("%(title)s (%(owner)s)", title=title, owner=one_line(owner.name))
@@ -208,7 +209,7 @@ def _reminder(owner: Person, task: Task, related: str, ctx: FeedContext) -> Alar
         return None
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
-    _text(alarm, "description", one_line(task.title))
+    _text(alarm, "description", one_line(task.localized("title", ctx.locale)))
     alarm.add("trigger", -before, parameters={"RELATED": related})
     return alarm
 
@@ -221,7 +222,8 @@ def is_shifted(task: Task, ctx: FeedContext) -> bool:
 def task_component(task: Task, owner: Person, ctx: FeedContext) -> Event | Todo:
     """A task as an all-day (or timed) VEVENT on its due date, or as a VTODO."""
     url = external_url("tasks.show", task_id=task.id)
-    description = "\n\n".join(p for p in (clean(task.description).strip(), url) if p)
+    text = task.localized("description", ctx.locale)
+    description = "\n\n".join(p for p in (clean(text).strip(), url) if p)
     if ctx.options.vtodo:
         return _task_todo(task, owner, ctx, url, description)
     shifted = is_shifted(task, ctx)
@@ -240,7 +242,9 @@ def task_component(task: Task, owner: Person, ctx: FeedContext) -> Event | Todo:
     )
 
 
-def task_note_component(task: Task, *, host: str, url: str, description: str) -> Event | None:
+def task_note_component(
+    task: Task, *, host: str, url: str, description: str, locale: str | None = None
+) -> Event | None:
     """The task as the assignment note attaches it: the title alone, all day on the due
     date, no reminder (its owner's feed has that); None for a task without a due date."""
     if task.due_date is None:
@@ -248,7 +252,7 @@ def task_note_component(task: Task, *, host: str, url: str, description: str) ->
     return _task_event(
         task,
         host,
-        summary=one_line(task.title),
+        summary=one_line(task.localized("title", locale)),
         day=task.due_date,
         at=None,
         zone=None,

@@ -171,6 +171,11 @@ MESSAGES: dict[str, Message] = {
     # Calendar feeds and the API's lists.
     "not_personal_or_team": Message("must be personal or team"),
     "not_a_cursor": Message("is not a cursor this API gave out"),
+    "not_an_object": Message("must be an object"),
+    "not_the_other_language": Message(
+        "must be the record's other language (%(allowed)s)",
+        _l("A translation must be in the other language."),
+    ),
 }
 
 

@@ -28,7 +28,7 @@ from tracker.exchanges.models import (
     ExchangeDocument,
     Outcome,
 )
-from tracker.web import choices
+from tracker.web import choices, translation_fields
 from tracker.web.choices import LongSelectField, optional_int
 from tracker.web.helpers import labels
 
@@ -127,6 +127,20 @@ class OutcomeForm(FlaskForm):
         _l("What was agreed"), validators=[DataRequired(), Length(max=max_length(Outcome.text))]
     )
     organisation_ids = MultiCheckboxField(_l("Organisations involved"), coerce=int, choices=[])
+    language = translation_fields.language_field()
+    other_text = TextAreaField(
+        _l("The same in the other language"),
+        validators=[Length(max=max_length(Outcome.text))],
+    )
+
+    TRANSLATED = ("text",)
+    ALIASES = translation_fields.aliases(TRANSLATED)
+
+    def set_language_choices(self) -> None:
+        translation_fields.set_language_choices(self)
+
+    def translations(self) -> dict[str, dict[str, str]]:
+        return translation_fields.translations_from(self, self.TRANSLATED)
 
 
 class OutcomeEditForm(OutcomeForm):

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.accounts.models import Person
 from tracker.core.model import Record, SoftDeletable, UTCDateTime
+from tracker.core.translations import Translatable
 from tracker.extensions import Model, db
 from tracker.organisations.models import Organisation
 
@@ -144,14 +145,16 @@ class Exchange(Record, SoftDeletable, Model):
         return f"<Exchange {self.id} {self.title!r}>"
 
 
-class Outcome(Record, SoftDeletable, Model):
+class Outcome(Record, SoftDeletable, Translatable, Model):
     """Something agreed at an exchange; its status follows its tasks unless dropped."""
 
     __tablename__ = "outcomes"
     __table_args__ = (
         CheckConstraint(f"status IN {OUTCOME_STATUSES!r}", name="status"),
         CheckConstraint("length(trim(text)) > 0", name="text_not_blank"),
+        CheckConstraint("language IN ('de', 'en')", name="language"),
     )
+    TRANSLATED = {"text": False}
 
     exchange_id: Mapped[int] = mapped_column(
         ForeignKey("exchanges.id", ondelete="CASCADE"), index=True

@@ -21,6 +21,7 @@ from tracker.core.limits import max_length
 from tracker.core.model import Record, utcnow
 from tracker.core.permissions import can_edit, require
 from tracker.core.timeutil import to_local
+from tracker.core.translations import validated_language, validated_translations
 from tracker.core.validation import check_version
 from tracker.exchanges.models import (
     EXCHANGE_KINDS,
@@ -352,21 +353,36 @@ def record_outcome(
     actor: Person | None,
     text: str,
     organisation_ids: list[int] | None = None,
+    language: str | None = None,
+    translations: dict[str, Any] | None = None,
 ) -> Outcome:
-    """Write down something agreed at an exchange."""
+    """Write down something agreed at an exchange (in `language`, perhaps also the other)."""
     require(can_edit(actor))
     if not exchange.is_live:
         raise NotFound(f"exchange {exchange.id} was deleted")
     text = validation.text("text", text, max_length=max_length(Outcome.text), required=True)
+    language = validated_language(language)
+    translations = _outcome_translations(translations, language)
     organisations = validation.existing_all("organisation_ids", Organisation, organisation_ids)
-    outcome = Outcome(exchange_id=exchange.id, text=text, organisations=organisations)
+    outcome = Outcome(exchange_id=exchange.id, text=text, organisations=organisations,
+                      language=language, translations=translations)
     db.session.add(outcome)
     db.session.flush()
     changes: dict[str, tuple] = {"text": (None, text), "exchange_id": (None, exchange.id)}
+    if language != "de":
+        changes["language"] = (None, language)
+    if translations:
+        changes["translations"] = (None, translations)
     if organisations:
         changes["organisations"] = (None, _ids(organisations))
     audit.record("create", outcome, actor, changes)
     return outcome
+
+
+def _outcome_translations(value: Any, language: str) -> dict[str, dict[str, str]]:
+    return validated_translations(
+        value, language, Outcome.TRANSLATED, {"text": max_length(Outcome.text)}
+    )
 
 
 def update_outcome(
@@ -380,7 +396,7 @@ def update_outcome(
     if not outcome.is_live:
         raise NotFound(f"outcome {outcome.id} was deleted")
     check_version(outcome, expected_version)
-    unknown = set(changes) - {"text", "organisation_ids", "dropped"}
+    unknown = set(changes) - {"text", "organisation_ids", "dropped", "language", "translations"}
     if unknown:
         raise InvalidField(sorted(unknown)[0], "unknown_field", what="an outcome")
     diff: dict[str, tuple] = {}
@@ -389,6 +405,14 @@ def update_outcome(
             "text", changes["text"], max_length=max_length(Outcome.text), required=True
         )
         diff |= audit.apply_changes(outcome, {"text": new_text})
+    if "language" in changes or "translations" in changes:
+        language = validated_language(changes.get("language", outcome.language))
+        translations = _outcome_translations(
+            changes.get("translations", outcome.translations), language
+        )
+        diff |= audit.apply_changes(
+            outcome, {"language": language, "translations": translations}
+        )
     if "organisation_ids" in changes:
         orgs = validation.existing_all(
             "organisation_ids", Organisation, changes["organisation_ids"]

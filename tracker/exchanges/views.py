@@ -153,6 +153,7 @@ def editing_forms(
             task_forms[key] = form
         if outcome_form is None:
             outcome_form = OutcomeForm(formdata=None)
+            outcome_form.set_language_choices()
             outcome_form.organisation_ids.data = [o.id for o in exchange.organisations]
         outcome_form.organisation_ids.choices = [(o.id, o.label) for o in exchange.organisations]
     return outcome_form, task_forms
@@ -219,13 +220,17 @@ def add_outcome(exchange_id: int) -> ResponseReturnValue:
     exchange = get_exchange(exchange_id)
     form = OutcomeForm()
     form.organisation_ids.choices = choices.organisations(include_none=False)
+    form.set_language_choices()
     if form.validate_on_submit():
         try:
             with transaction():
-                outcome = services.record_outcome(exchange, current_user, form.text.data or "",
-                                                  form.organisation_ids.data or [])
+                outcome = services.record_outcome(
+                    exchange, current_user, form.text.data or "",
+                    form.organisation_ids.data or [], language=form.language.data or "de",
+                    translations=form.translations(),
+                )
         except InvalidField as exc:
-            show_on_form(form, exc)
+            show_on_form(form, exc, form.ALIASES)
         else:
             flash(_("Outcome recorded. Add its tasks below it."), "success")
             return _back(exchange, f"outcome-{outcome.id}")

@@ -10,10 +10,13 @@ from tracker.tasks.models import Task
 PRODID = "-//Follow-up tracker//notify//EN"
 
 
-def task_ics(task: Task, *, host: str, url: str, description: str = "") -> str | None:
+def task_ics(
+    task: Task, *, host: str, url: str, description: str = "", locale: str | None = None
+) -> str | None:
     """An all-day VEVENT on the due date (the feeds' UID, so clients update one entry);
     None for a task without one."""
-    event = task_note_component(task, host=host, url=url, description=description)
+    event = task_note_component(task, host=host, url=url, description=description,
+                                locale=locale)
     if event is None:
         return None
     cal = Calendar()

@@ -27,13 +27,14 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from itsdangerous import BadSignature, URLSafeSerializer
 from jinja2 import Environment
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from tracker.accounts.models import Person
 from tracker.core.database import transaction
-from tracker.core.timeutil import team_zone, to_local
+from tracker.core.timeutil import from_local, local_date, team_zone, to_local
 from tracker.core.urls import external_url
 from tracker.exchanges.models import Exchange, exchange_participants
 from tracker.extensions import db
@@ -41,7 +42,7 @@ from tracker.notify.delivery import deliver_outbox, mail_host
 from tracker.notify.ical import task_ics
 from tracker.notify.models import DigestRun, OutboxMessage
 from tracker.notify.texts import language, text, translator
-from tracker.tasks.models import Task
+from tracker.tasks.models import Task, TaskNote
 
 __all__ = [
     "Mail",
@@ -67,6 +68,8 @@ SETTINGS_SALT = "notify-settings"
 SOON_DAYS = 7
 EXCHANGE_DAYS = 14
 MAX_EXCHANGES = 5
+#: The digest lists at most this many notes (the task page has them all).
+MAX_NOTES = 30
 
 _suppressed: ContextVar[bool] = ContextVar("tracker_notify_suppressed", default=False)
 
@@ -267,11 +270,11 @@ def note_task_change(
     assigned = created or "owner_id" in diff
     lang = language(owner.locale)
     if assigned:
-        subject = text(lang, "assigned_subject", title=task.title)
+        subject = text(lang, "assigned_subject", title=task.localized("title", lang))
         intro = text(lang, "assigned_intro", actor=actor.name or text(lang, "someone"))
     else:
         old, new = diff["due_date"]
-        subject = text(lang, "rescheduled_subject", title=task.title)
+        subject = text(lang, "rescheduled_subject", title=task.localized("title", lang))
         intro = text(
             lang,
             "rescheduled_intro",
@@ -280,8 +283,8 @@ def note_task_change(
             new=_short_date(new, lang) if new else text(lang, "no_due_date"),
         )
     url = task_url(task)
-    description = f"{task.description}\n\n{url}".strip()
-    ics = task_ics(task, host=mail_host(), url=url, description=description)
+    description = f"{task.localized('description', lang)}\n\n{url}".strip()
+    ics = task_ics(task, host=mail_host(), url=url, description=description, locale=lang)
     plain, html = _render(
         lang,
         "assignment",
@@ -384,6 +387,43 @@ def _open_tasks_due_before(person: Person, until: date) -> list[Task]:
     return sorted(tasks, key=lambda t: (t.due_date, t.due_time or time(), t.id))
 
 
+#: A first digest (no run before) lists the notes of this many days.
+FIRST_NOTES_DAYS = {"daily": 1, "weekly": 7}
+
+
+def _notes_since_last_digest(
+    person: Person, on_date: date, frequency: str
+) -> list[TaskNote]:
+    """Notes others wrote on `person`'s open or done tasks since their last digest."""
+    last = db.session.scalar(
+        select(func.max(DigestRun.created_at)).where(DigestRun.person_id == person.id)
+    )
+    since = last or from_local(
+        on_date - timedelta(days=FIRST_NOTES_DAYS.get(frequency, 7)), time()
+    )
+    return list(db.session.scalars(
+        select(TaskNote)
+        .join(Task, Task.id == TaskNote.task_id)
+        .where(
+            Task.owner_id == person.id,
+            Task.is_live,
+            TaskNote.created_at >= since,
+            or_(TaskNote.author_id.is_(None), TaskNote.author_id != person.id),
+        )
+        .options(selectinload(TaskNote.task), selectinload(TaskNote.author),
+                 selectinload(TaskNote.organisation))
+        .order_by(TaskNote.created_at, TaskNote.id)
+        .limit(MAX_NOTES)
+    ))
+
+
+def _note_by(note: TaskNote, lang: str) -> str:
+    if note.author is not None:
+        return note.author.name
+    organisation = note.organisation.label if note.organisation else text(lang, "someone")
+    return text(lang, "note_through_link", organisation=organisation)
+
+
 def _exchange_suffix(item: UpcomingExchange, lang: str) -> str:
     details = [_time(item.at, lang)] if item.at else []
     if item.exchange.location:
@@ -399,7 +439,8 @@ def build_digest(person: Person, on_date: date, frequency: str | None = None) ->
     overdue = [t for t in tasks if t.is_overdue(on_date)]
     soon = [t for t in tasks if not t.is_overdue(on_date)]
     exchanges = _upcoming_exchanges(person, on_date)
-    if not (overdue or soon or exchanges):
+    notes = _notes_since_last_digest(person, on_date, frequency)
+    if not (overdue or soon or exchanges or notes):
         return None
 
     def day_label(day: date) -> str:
@@ -433,6 +474,9 @@ def build_digest(person: Person, on_date: date, frequency: str | None = None) ->
         due_phrase=lambda t: _due_phrase(t, lang),
         soon_by_day=soon_by_day,
         exchanges_by_day=exchanges_by_day,
+        notes=notes,
+        note_by=lambda n: _note_by(n, lang),
+        note_when=lambda n: _short_date(local_date(n.created_at), lang),
         time_suffix=lambda t: f" ({_time(t.due_time, lang)})" if t.due_time else "",
         exchange_suffix=lambda u: _exchange_suffix(u, lang),
         task_url=task_url,

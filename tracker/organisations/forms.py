@@ -1,4 +1,4 @@
-"""The organisation form."""
+"""The organisation form (the home box only for admins: the view removes it otherwise)."""
 
 from __future__ import annotations
 
@@ -24,12 +24,16 @@ class OrganisationForm(FlaskForm):
         _l("Country (two letters, e.g. DE)"),
         validators=[Length(max=max_length(Organisation.country))],
     )
+    # Checked by the service (a missing one is German), so old forms and scripts still post.
+    locale = SelectField(_l("Language"), default="de", validate_choice=False)
     active = BooleanField(_l("Active"), default=True)
+    home = BooleanField(_l("Home organisation (the team's own)"))
     version = HiddenField()
 
     def set_choices(self) -> None:
         names = labels()["organisation_kind"]
         self.kind.choices = [(k, names[k]) for k in ORGANISATION_KINDS]
+        self.locale.choices = [("de", "Deutsch"), ("en", "English")]
 
     def values(self) -> dict:
         return {
@@ -38,4 +42,20 @@ class OrganisationForm(FlaskForm):
             "kind": self.kind.data,
             "country": self.country.data or None,
             "active": bool(self.active.data),
+            "locale": self.locale.data or "de",
+            # Only admins see the box; for anyone else the home mark stays as it is.
+            **({"home": bool(self.home.data)} if "home" in self else {}),
         }
+
+
+class InlineOrganisationForm(FlaskForm):
+    """The few fields to add an organisation from inside the exchange or task form."""
+
+    name = StringField(
+        _l("Name of the new organisation"),
+        validators=[DataRequired(), Length(max=max_length(Organisation.name))],
+    )
+    locale = SelectField(_l("Its language"), default="de", validate_choice=False)
+
+    def set_choices(self) -> None:
+        self.locale.choices = [("de", "Deutsch"), ("en", "English")]

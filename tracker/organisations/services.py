@@ -1,4 +1,4 @@
-"""Creating and changing organisations (admins)."""
+"""Creating and changing organisations (editors; the home mark only admins)."""
 
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ def update_organisation(
     changes: dict[str, Any],
     expected_version: int | None = None,
 ) -> Organisation:
-    """One checked, audited path for a change, so two admins saving at once cannot clash."""
+    """One checked, audited path for a change, so two editors saving at once cannot clash."""
     require(can_edit(actor))
     check_version(organisation, expected_version)
     current = {name: getattr(organisation, name) for name in FIELDS}

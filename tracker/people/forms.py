@@ -32,6 +32,18 @@ class PersonForm(FlaskForm):
             "name": self.name.data,
             "email": self.email.data or None,
             "organisation_id": self.organisation_id.data,
-            "role": self.role.data or None,
+            # Editors' form has no role field: a contact without a login.
+            **({"role": self.role.data or None} if "role" in self else {}),
             "active": bool(self.active.data),
         }
+
+
+class InlinePersonForm(FlaskForm):
+    """The few fields to add a contact from inside the exchange or task form."""
+
+    name = StringField(
+        _l("Name of the new person"),
+        validators=[DataRequired(), Length(max=max_length(Person.name))],
+    )
+    email = EmailField(_l("Their email"),
+                       validators=[Optional(), Length(max=max_length(Person.email))])

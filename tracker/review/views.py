@@ -11,7 +11,7 @@ from tracker.extensions import db
 from tracker.review import chart, queries
 from tracker.tasks.models import Task
 from tracker.tasks.queries import row_options
-from tracker.web.helpers import csv_response, page_number, relative_due
+from tracker.web.helpers import csv_response, localized, page_number, relative_due
 
 bp = Blueprint("review", __name__)
 
@@ -78,11 +78,11 @@ def export_csv() -> ResponseReturnValue:
     header = [_("Group"), _("ID"), _("Title"), _("Owner"), _("Organisation"), _("Exchange"),
               _("Due date"), _("Due"), _("Outcome")]
     rows = (
-        [group_name(t, by), t.id, t.title, t.owner.name,
+        [group_name(t, by), t.id, localized(t, "title"), t.owner.name,
          t.organisation.name if t.organisation else "",
          t.exchange.title if t.exchange else "",
          t.due_date.isoformat() if t.due_date else "", relative_due(t.due_date),
-         t.outcome.text if t.outcome else ""]
+         localized(t.outcome, "text") if t.outcome else ""]
         for t in db.session.scalars(stmt)
     )
     return csv_response(f"review-{by}.csv", header, rows)

@@ -84,8 +84,85 @@
     });
   }
 
+  // Add an organisation or a person from inside the exchange or task form, and select it.
+  function addOption(target, id, label) {
+    var select = document.querySelector("select[name='" + target + "']");
+    if (select) {
+      select.add(new Option(label, String(id), true, true));
+      select.value = String(id);
+      return;
+    }
+    var list = document.querySelector("ul#" + target);
+    if (!list) { return; }
+    var item = document.createElement("li");
+    var box = document.createElement("input");
+    box.type = "checkbox";
+    box.name = target;
+    box.value = String(id);
+    box.id = target + "-new-" + id;
+    box.checked = true;
+    var text = document.createElement("label");
+    text.htmlFor = box.id;
+    text.textContent = label;
+    item.append(box, " ", text);
+    list.append(item);
+  }
+
+  function inlineNew(holder) {
+    if (!window.fetch) { return; }
+    var form = holder.closest("form");
+    var token = form && form.querySelector("input[name='csrf_token']");
+    if (!token) { return; }
+    holder.hidden = false;
+    var fallback = holder.nextElementSibling;
+    if (fallback && fallback.classList.contains("inline-fallback")) { fallback.hidden = true; }
+    var status = holder.querySelector(".inline-status");
+    var button = holder.querySelector(".js-inline-add");
+    var inputs = holder.querySelectorAll("[data-name]");
+    function send() {
+      var data = new FormData();
+      data.append(holder.dataset.prefix + "-csrf_token", token.value);
+      data.append("csrf_token", token.value);
+      inputs.forEach(function (input) {
+        data.append(holder.dataset.prefix + "-" + input.dataset.name, input.value);
+      });
+      button.disabled = true;
+      fetch(holder.dataset.inlineUrl, {
+        method: "POST",
+        body: data,
+        headers: { "Accept": "application/json", "X-Requested-With": "fetch" },
+        credentials: "same-origin"
+      }).then(function (response) {
+        return response.json();
+      }).then(function (answer) {
+        if (answer.ok) {
+          addOption(holder.dataset.target, answer.id, answer.label);
+          status.textContent = holder.dataset.added.replace("{name}", answer.label);
+          inputs.forEach(function (input) { if (input.tagName === "INPUT") { input.value = ""; } });
+        } else {
+          var all = [].concat(answer.messages || []);
+          Object.keys(answer.errors || {}).forEach(function (name) {
+            all = all.concat(answer.errors[name]);
+          });
+          status.textContent = all.join(" ") || holder.dataset.failed;
+        }
+      }).catch(function () {
+        status.textContent = holder.dataset.failed;
+      }).then(function () {
+        button.disabled = false;
+      });
+    }
+    button.addEventListener("click", send);
+    inputs.forEach(function (input) {
+      input.addEventListener("keydown", function (event) {
+        if (event.key === "Enter") { event.preventDefault(); send(); }
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form.js-status").forEach(enhance);
+    document.querySelectorAll(".inline-new").forEach(inlineNew);
     toggleWhen();
     livePreview();
     // The agenda's "Print" button needs script; without it the browser's own print works.

@@ -19,8 +19,8 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.core.limits import max_length
 from tracker.exchanges.models import Outcome
-from tracker.tasks.models import Task
-from tracker.web import choices
+from tracker.tasks.models import Task, TaskNote
+from tracker.web import choices, translation_fields
 from tracker.web.choices import LongSelectField, optional_int
 
 
@@ -38,9 +38,24 @@ class TaskForm(FlaskForm):
     due_date = DateField(_l("Due date"), validators=[Optional()])
     due_time = TimeField(_l("Due time"), validators=[Optional()])
     due_exchange_id = LongSelectField(_l("Or due at a later exchange"), coerce=optional_int)
+    language = translation_fields.language_field()
+    other_title = StringField(
+        _l("Title in the other language"), validators=[Length(max=max_length(Task.title))]
+    )
+    other_description = TextAreaField(
+        _l("Description in the other language"),
+        validators=[Length(max=max_length(Task.description))],
+    )
     version = HiddenField()
 
+    TRANSLATED = ("title", "description")
+    ALIASES = translation_fields.aliases(TRANSLATED)
+
+    def load_translations(self, task: Task) -> None:
+        translation_fields.load_translations(self, task, self.TRANSLATED)
+
     def set_choices(self, outcomes: Iterable[Outcome] = ()) -> None:
+        translation_fields.set_language_choices(self)
         self.owner_id.choices = [("", _l("— choose —")), *choices.people()]
         self.organisation_id.choices = choices.organisations()
         exchanges = choices.exchanges()
@@ -61,6 +76,8 @@ class TaskForm(FlaskForm):
             "due_date": self.due_date.data,
             "due_time": self.due_time.data,
             "due_exchange_id": self.due_exchange_id.data,
+            "language": self.language.data or "de",
+            "translations": translation_fields.translations_from(self, self.TRANSLATED),
         }
 
 
@@ -83,6 +100,14 @@ class QuickTaskForm(FlaskForm):
         self.owner_id.choices = [("", _l("— choose —")), *(people or choices.people())]
         self.organisation_id.choices = organisations or choices.organisations()
         self.due_exchange_id.choices = exchanges or choices.exchanges()
+
+
+class NoteForm(FlaskForm):
+    """A progress note on the task page."""
+
+    text = TextAreaField(
+        _l("Note"), validators=[DataRequired(), Length(max=max_length(TaskNote.text))]
+    )
 
 
 class BulkForm(FlaskForm):

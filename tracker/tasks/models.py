@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.accounts.models import Person
 from tracker.core.model import Record, SoftDeletable, UTCDateTime
+from tracker.core.translations import Translatable
 from tracker.exchanges.models import Exchange, Outcome
 from tracker.extensions import Model
 from tracker.organisations.models import Organisation
@@ -21,7 +22,7 @@ TASK_STATUSES: tuple[str, ...] = get_args(TaskStatus)
 
 
 # A write here refreshes calendar feeds: see tracker.calendar.cache.WATCHED_TABLES.
-class Task(Record, SoftDeletable, Model):
+class Task(Record, SoftDeletable, Translatable, Model):
     __tablename__ = "tasks"
     __table_args__ = (
         CheckConstraint(f"status IN {TASK_STATUSES!r}", name="status"),
@@ -33,9 +34,12 @@ class Task(Record, SoftDeletable, Model):
         CheckConstraint(
             "due_exchange_id IS NULL OR due_time IS NULL", name="due_at_exchange_has_no_time"
         ),
+        CheckConstraint("language IN ('de', 'en')", name="language"),
         Index("ix_tasks_owner_status_due", "owner_id", "status", "due_date"),
         Index("ix_tasks_status_due", "status", "due_date"),
     )
+
+    TRANSLATED = {"title": False, "description": False}
 
     title: Mapped[str] = mapped_column(String(500))
     description: Mapped[str] = mapped_column(Text, default="", info={"max_length": 20_000})

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.orm import selectinload
 
 from tracker.accounts.models import Person
 from tracker.core import audit, validation
@@ -17,6 +18,7 @@ from tracker.core.errors import InvalidField, NotFound
 from tracker.core.limits import MAX_PER_PAGE, is_id, max_length
 from tracker.core.model import utcnow
 from tracker.core.permissions import can_check_off, can_edit, require
+from tracker.core.translations import validated_language, validated_translations
 from tracker.core.validation import check_version
 from tracker.exchanges.models import Exchange, Outcome
 from tracker.extensions import db
@@ -33,6 +35,8 @@ EDITABLE_FIELDS = (
     "due_date",
     "due_time",
     "due_exchange_id",
+    "language",
+    "translations",
 )
 
 
@@ -52,6 +56,11 @@ def _validated(values: dict[str, Any]) -> dict[str, Any]:
     )
     v["description"] = validation.text(
         "description", v.get("description"), max_length=max_length(Task.description)
+    )
+    v["language"] = validated_language(v.get("language"))
+    v["translations"] = validated_translations(
+        v.get("translations"), v["language"], Task.TRANSLATED,
+        {name: max_length(getattr(Task, name)) for name in Task.TRANSLATED},
     )
     owner = validation.existing("owner_id", Person, v.get("owner_id"), required=True)
     if not owner.active:
@@ -291,19 +300,48 @@ def refresh_outcome_status(outcome: Outcome) -> None:
         audit.record("update", outcome, None, {"status": (old, new)})
 
 
-def add_note(task: Task, actor: Person | None, text: str) -> TaskNote:
-    """A dated progress note on a task ("Entwurf folgt im Januar"), by a user, audited.
+def add_note(
+    task: Task,
+    actor: Person | None,
+    text: str,
+    *,
+    organisation_id: int | None = None,
+    partner_link_id: int | None = None,
+) -> TaskNote:
+    """A dated progress note on a task, by a user or (actor None) through a partner link.
 
-    Anyone who may check the task off may note progress on it."""
+    Whoever may edit or check off the task may write one; the note shows in the task's
+    history (audited on the task, with the partner link's id when it came through one) and
+    in the owner's next digest.
+    """
     require(actor is None or can_check_off(actor, task))
     _live(task)
     text = validation.text("text", text, max_length=max_length(TaskNote.text), required=True)
-    note = TaskNote(task_id=task.id, text=text, author_id=getattr(actor, "id", None),
-                    organisation_id=None)
+    validation.existing("organisation_id", Organisation, organisation_id)
+    note = TaskNote(
+        task_id=task.id,
+        text=text,
+        author_id=getattr(actor, "id", None),
+        organisation_id=organisation_id,
+    )
     db.session.add(note)
     db.session.flush()
-    audit.record("create", note, actor, {"task_id": (None, task.id), "text": (None, text)})
+    changes: dict[str, tuple] = {"note": (None, text)}
+    if organisation_id is not None:
+        changes["organisation_id"] = (None, organisation_id)
+    if partner_link_id is not None:
+        changes["partner_link_id"] = (None, partner_link_id)
+    audit.record("note", task, actor, changes)
     return note
+
+
+def notes_of(task: Task) -> list[TaskNote]:
+    """A task's notes, newest first, with their authors and organisations loaded."""
+    return list(db.session.scalars(
+        select(TaskNote).where(TaskNote.task_id == task.id)
+        .options(selectinload(TaskNote.author), selectinload(TaskNote.organisation))
+        .order_by(TaskNote.created_at.desc(), TaskNote.id.desc())
+    ))
 
 
 def live_tasks() -> Select:

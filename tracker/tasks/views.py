@@ -16,8 +16,8 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -28,7 +28,7 @@ from tracker.core.timeutil import to_local
 from tracker.exchanges import services as exchange_services
 from tracker.extensions import db
 from tracker.tasks import services
-from tracker.tasks.forms import BulkForm, TaskForm
+from tracker.tasks.forms import BulkForm, NoteForm, TaskForm
 from tracker.tasks.models import Task
 from tracker.tasks.queries import TaskFilter, outcomes_with_exchange, page_of_tasks, row_options
 from tracker.web import choices
@@ -36,6 +36,7 @@ from tracker.web.helpers import (
     csv_response,
     editor_required,
     labels,
+    localized,
     page_number,
     safe_next,
     show_on_form,
@@ -92,19 +93,20 @@ def export_csv() -> ResponseReturnValue:
 def task_csv(tasks: Iterable[Task]) -> tuple[list[str], Iterator[list[Any]]]:
     """Rows made lazily, so an export of 50,000 tasks is never held in memory twice."""
     status = labels()["task_status"]
+    locale = str(get_locale())
     header = [
         _("ID"), _("Title"), _("Status"), _("Owner"), _("Organisation"), _("Exchange"),
         _("Due date"), _("Due time"), _("Completed at"), _("Description"),
     ]
     rows = (
         [
-            t.id, t.title, status.get(t.status, t.status), t.owner.name,
+            t.id, t.localized("title", locale), status.get(t.status, t.status), t.owner.name,
             t.organisation.name if t.organisation else "",
             t.exchange.title if t.exchange else "",
             t.due_date.isoformat() if t.due_date else "",
             t.due_time.strftime("%H:%M") if t.due_time else "",
             to_local(t.completed_at).strftime("%Y-%m-%d %H:%M") if t.completed_at else "",
-            t.description,
+            t.localized("description", locale),
         ]
         for t in tasks
     )
@@ -115,12 +117,36 @@ def task_csv(tasks: Iterable[Task]) -> tuple[list[str], Iterator[list[Any]]]:
 def show(task_id: int) -> ResponseReturnValue:
     """One task, its links and its history from the audit trail."""
     task = get_task(task_id)
-    return render_template("tasks/show.html", task=task, history=audit.history(task))
+    return _show(task, NoteForm(formdata=None))
+
+
+def _show(task: Task, note_form: NoteForm, code: int = 200) -> ResponseReturnValue:
+    return render_template("tasks/show.html", task=task, history=audit.history(task),
+                           notes=services.notes_of(task), note_form=note_form), code
+
+
+@bp.post("/tasks/<id:task_id>/notes")
+def add_note(task_id: int) -> ResponseReturnValue:
+    """A progress note from whoever may check the task off (its owner, or an editor)."""
+    task = get_task(task_id)
+    form = NoteForm()
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                services.add_note(task, current_user, form.text.data or "")
+        except InvalidField as exc:
+            show_on_form(form, exc)
+        else:
+            flash(_("Note added."), "success")
+            return redirect(url_for("tasks.show", task_id=task.id) + "#notes-h")
+    return _show(task, form, 400)
 
 
 def _form(task: Task | None = None) -> TaskForm:
     form = TaskForm(obj=task) if task is not None else TaskForm()
     form.set_choices(outcomes_with_exchange())
+    if task is not None:
+        form.load_translations(task)
     return form
 
 
@@ -139,7 +165,7 @@ def create() -> ResponseReturnValue:
             with transaction():
                 task = services.create_task(current_user, **form.values())
         except InvalidField as exc:
-            show_on_form(form, exc)
+            show_on_form(form, exc, form.ALIASES)
         else:
             flash(_("Task created."), "success")
             return redirect(url_for("tasks.show", task_id=task.id))
@@ -164,7 +190,7 @@ def edit(task_id: int) -> ResponseReturnValue:
                 services.update_task(task, current_user, form.values(),
                                      expected_version=choices.optional_int(form.version.data))
         except InvalidField as exc:
-            show_on_form(form, exc)
+            show_on_form(form, exc, form.ALIASES)
         except StaleVersion:
             db.session.expire_all()
             task = get_task(task_id)
@@ -205,7 +231,7 @@ def complete(task_id: int) -> ResponseReturnValue:
                                   url_for("tasks.show", task_id=task.id)))
     if not wants_json():
         session["undo"] = {"ids": [task.id]}
-    return _after_status_change(task, _("Checked off: %(title)s", title=task.title))
+    return _after_status_change(task, _("Checked off: %(title)s", title=localized(task, "title")))
 
 
 @bp.post("/tasks/<id:task_id>/reopen")
@@ -214,7 +240,7 @@ def reopen(task_id: int) -> ResponseReturnValue:
     task = get_task(task_id)
     with transaction():
         services.reopen_task(task, current_user)
-    return _after_status_change(task, _("Reopened: %(title)s", title=task.title))
+    return _after_status_change(task, _("Reopened: %(title)s", title=localized(task, "title")))
 
 
 @bp.post("/tasks/<id:task_id>/cancel")

@@ -60,6 +60,9 @@ ORGANISATIONS = [
     ("sail", "Hanse Sail – Internationale Delegation", "Hanse Sail", "association", "DE"),
 ]
 
+#: Partners the tracker writes to in English (everyone else: German).
+ENGLISH_SPEAKING = {"turku": "en"}
+
 PEOPLE = [
     # key, name, email, organisation, role (None: no login), locale
     ("anna", "Anna Schmidt", DEMO_LOGIN, "hro", "admin", "de"),
@@ -107,7 +110,8 @@ def load_demo() -> dict[str, Any]:
 
     org = {
         key: create_organisation(
-            None, name=name, short_name=short, kind=kind, country=country, home=key == "hro"
+            None, name=name, short_name=short, kind=kind, country=country, home=key == "hro",
+            locale=ENGLISH_SPEAKING.get(key, "de"),
         )
         for key, name, short, kind, country in ORGANISATIONS
     }
@@ -346,12 +350,22 @@ def load_demo() -> dict[str, Any]:
         participant_ids=ids("lea", "sanna"),
         description="Mobilität und ÖPNV; die Delegation lobte Rostocks Fahrradmobilität.",
     )
-    o = record_outcome(turku, people["anna"], "Erfahrungen zur Fahrradmobilität teilen",
-                       orgs("turku"))
-    tasks.append(task("Unterlagen zur Fahrradmobilität an Turku senden", "lea", outcome_id=o.id,
-                      organisation_id=org["turku"].id, due_date=day(2023, 5, 15), done=True))
-    tasks.append(task("Gegenbesuch in Turku abstimmen", "sanna", outcome_id=o.id,
-                      organisation_id=org["turku"].id, due_time=time(10), due_date=rel(1)))
+    # Agreed with Turku in English; the team reads it in German too.
+    o = record_outcome(turku, people["anna"], "Share our experience with cycling mobility",
+                       orgs("turku"), language="en",
+                       translations={"de": {"text": "Erfahrungen zur Fahrradmobilität teilen"}})
+    tasks.append(task("Send the cycling mobility material to Turku", "lea", outcome_id=o.id,
+                      organisation_id=org["turku"].id, due_date=day(2023, 5, 15), done=True,
+                      language="en", translations={"de": {
+                          "title": "Unterlagen zur Fahrradmobilität an Turku senden"}}))
+    tasks.append(task("Agree on the date of the return visit to Turku", "sanna",
+                      outcome_id=o.id, organisation_id=org["turku"].id, due_time=time(10),
+                      due_date=rel(1), language="en",
+                      description="Turku proposes two dates in spring; check them with Lea.",
+                      translations={"de": {
+                          "title": "Gegenbesuch in Turku abstimmen",
+                          "description": "Turku schlägt zwei Termine im Frühjahr vor; mit Lea "
+                                         "abstimmen."}}))
 
     regional = exchange(
         "9. Regionalkonferenz Modellprojekte Smart Cities", "conference",

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from babel.dates import format_timedelta
 from flask import Response, abort, request, url_for
-from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask_babel import format_date, format_datetime, format_time, format_timedelta, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import Form
@@ -204,8 +204,15 @@ def labels() -> dict[str, dict[str, str]]:
             "move": _("moved with its exchange"),
             "send_agenda": _("agenda sent"),
             "finish_minutes": _("minutes finished and sent"),
+            "note": _("note added"),
         },
     }
+
+
+def localized(record: Any, field: str) -> str:
+    """A task's or outcome's `field` in the reader's language (the page's, or the mail's
+    under force_locale), falling back to the text as written."""
+    return record.localized(field, str(get_locale()))
 
 
 def field_label(name: str) -> str:
@@ -236,6 +243,17 @@ def show_on_form(form: Form, exc: InvalidField, aliases: dict[str, str] | None =
         field.errors = [*list(field.errors or []), text]
     else:
         form.form_errors.append(text)
+
+
+def inline_answer(form: Form, saved: tuple[int, str] | None) -> tuple[dict[str, Any], int]:
+    """What app.js reads after adding an organisation or person from inside another form:
+    the new option to add and select, or each field's messages."""
+    if saved is not None:
+        return {"ok": True, "id": saved[0], "label": saved[1]}, 200
+    errors = {name: [str(e) for e in field.errors] for name, field in form._fields.items()
+              if field.errors}
+    messages = [str(e) for e in getattr(form, "form_errors", [])]
+    return {"ok": False, "errors": errors, "messages": messages}, 400
 
 
 # -- CSV ---------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ def init_web(app: Flask) -> None:
         exchange_when=helpers.exchange_when,
         date_or_time=helpers.date_or_time,
         field_label=helpers.field_label,
+        tr=helpers.localized,
     )
 
     @app.context_processor
