@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from babel.dates import format_timedelta
 from flask import Response, abort, request, url_for
-from flask_babel import format_date, format_datetime, format_time, format_timedelta, get_locale
+from flask_babel import format_date, format_datetime, format_time, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import Form
