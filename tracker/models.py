@@ -12,6 +12,7 @@ from tracker.exchanges.models import (
 )
 from tracker.notify.models import DigestRun, OutboxMessage
 from tracker.organisations.models import Organisation
+from tracker.partners.models import DueDateProposal, PartnerLink
 from tracker.series.models import Series, series_organisations, series_participants
 from tracker.tasks.models import Task, TaskNote
 
@@ -20,12 +21,14 @@ __all__ = [
     "AuditEntry",
     "CalendarState",
     "DigestRun",
+    "DueDateProposal",
     "Exchange",
     "FeedItem",
     "FeedToken",
     "Organisation",
     "OutboxMessage",
     "Outcome",
+    "PartnerLink",
     "Person",
     "Series",
     "Task",

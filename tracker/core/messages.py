@@ -155,6 +155,16 @@ MESSAGES: dict[str, Message] = {
         "its outcome is deleted; restore the outcome first",
         _l("Its outcome is deleted; please restore the outcome first."),
     ),
+    # Partner links and the dates proposed through them.
+    "link_revoked": Message(
+        "the link was revoked; make a new one", _l("This link was revoked; please make a new one.")
+    ),
+    "already_decided": Message(
+        "this proposal was already decided", _l("This proposal was already decided.")
+    ),
+    "task_not_open": Message(
+        "the task is no longer open", _l("This task is no longer open.")
+    ),
     # Calendar feeds and the API's lists.
     "not_personal_or_team": Message("must be personal or team"),
     "not_a_cursor": Message("is not a cursor this API gave out"),

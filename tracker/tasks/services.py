@@ -21,7 +21,7 @@ from tracker.core.validation import check_version
 from tracker.exchanges.models import Exchange, Outcome
 from tracker.extensions import db
 from tracker.organisations.models import Organisation
-from tracker.tasks.models import Task
+from tracker.tasks.models import Task, TaskNote
 
 EDITABLE_FIELDS = (
     "title",
@@ -191,6 +191,43 @@ def undo_check_offs(ids: list[int], actor: Person) -> int:
             reopen_task(task, actor)
             count += 1
     return count
+
+
+def add_note(
+    task: Task,
+    actor: Person | None,
+    text: Any,
+    *,
+    organisation_id: int | None = None,
+    partner_link_id: int | None = None,
+) -> TaskNote:
+    """A dated progress note: by a user (the owner or an editor), or through a partner link
+    (actor None, the partner's organisation and link named), audited on the task."""
+    require(actor is None or can_check_off(actor, task))
+    _live(task)
+    value = validation.text("text", text, max_length=max_length(TaskNote.text), required=True)
+    note = TaskNote(
+        task_id=task.id, text=value, author_id=getattr(actor, "id", None),
+        organisation_id=organisation_id,
+    )
+    db.session.add(note)
+    db.session.flush()
+    audit.record("note", task, actor, {"note": (None, value)}, partner_link_id=partner_link_id)
+    return note
+
+
+def move_due_date(task: Task, actor: Person | None, due_date: Any) -> Task:
+    """Set a new due date agreed with a partner (its owner or an editor accepts it): the
+    task is then due on that day, no longer at a later exchange."""
+    require(actor is None or can_check_off(actor, task))
+    _live(task)
+    day = validation.a_date("due_date", due_date, required=True)
+    diff = audit.apply_changes(task, {"due_date": day, "due_exchange_id": None})
+    if diff:
+        task.updated_at = utcnow()
+        db.session.flush()
+        audit.record("update", task, actor, diff)
+    return task
 
 
 def cancel_task(task: Task, actor: Person | None, expected_version: int | None = None) -> Task:

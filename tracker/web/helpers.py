@@ -184,6 +184,10 @@ def labels() -> dict[str, dict[str, str]]:
             "delete": _("deleted"),
             "restore": _("restored"),
             "move": _("moved with its exchange"),
+            "note": _("added a note"),
+            "propose": _("proposed a new date"),
+            "accept": _("accepted the proposed date"),
+            "decline": _("declined the proposed date"),
         },
     }
 
