@@ -110,7 +110,7 @@ def test_marking_done_applies_at_once_is_audited_with_the_link_and_mails_the_own
     w = world
     link, token = _link(w.luebeck)
     response = _act(web, token, w.viewer_task.id, "done")
-    assert response.status_code == 303
+    assert response.status_code == 302
     task = fresh(w.viewer_task)
     assert task.status == "done" and task.completed_by_id is None
     [entry] = _entries(task.id)
@@ -128,7 +128,7 @@ def test_marking_done_applies_at_once_is_audited_with_the_link_and_mails_the_own
 def test_a_note_applies_at_once_is_audited_and_mails_the_owner(web, world):
     w = world
     link, token = _link(w.luebeck)
-    assert _act(web, token, w.viewer_task.id, "note", {"text": "Termin steht"}).status_code == 303
+    assert _act(web, token, w.viewer_task.id, "note", {"text": "Termin steht"}).status_code == 302
     db.session.rollback()
     [note] = db.session.scalars(select(TaskNote).where(TaskNote.task_id == w.viewer_task.id))
     assert note.text == "Termin steht" and note.author_id is None
@@ -170,7 +170,7 @@ def test_a_proposed_date_waits_for_the_owner_who_accepts_it_and_the_feed_moves(
     new = a_date(40)
     response = _act(web, token, w.viewer_task.id, "propose",
                     {"due_date": new.isoformat(), "reason": "Kreistag tagt erst später"})
-    assert response.status_code == 303
+    assert response.status_code == 302
     assert fresh(w.viewer_task).due_date == old_due  # a proposal, not a change
     [proposal] = db.session.scalars(select(DueDateProposal))
     assert proposal.state == "proposed" and proposal.link_id == link.id
@@ -187,7 +187,7 @@ def test_a_proposed_date_waits_for_the_owner_who_accepts_it_and_the_feed_moves(
     login(web, w.viewer)
     page = web.get(f"/tasks/{w.viewer_task.id}").get_data(as_text=True)
     assert f'id="proposal-{proposal.id}"' in page
-    assert post(web, f"/proposals/{proposal.id}/accept").status_code == 303
+    assert post(web, f"/proposals/{proposal.id}/accept").status_code == 302
     assert fresh(w.viewer_task).due_date == new
     assert fresh(proposal).state == "accepted"
     assert fresh(proposal).decided_by_id == w.viewer.id
@@ -204,7 +204,7 @@ def test_the_owner_declines_a_proposed_date(web, world):
     _act(web, token, w.viewer_task.id, "propose", {"due_date": "2027-03-01"})
     proposal = db.session.scalars(select(DueDateProposal)).one()
     login(web, w.editor)
-    assert post(web, f"/proposals/{proposal.id}/decline").status_code == 303
+    assert post(web, f"/proposals/{proposal.id}/decline").status_code == 302
     assert fresh(proposal).state == "declined"
     assert fresh(w.viewer_task).due_date == w.viewer_task.due_date
 
@@ -290,7 +290,7 @@ def test_actions_are_rate_limited_per_link(database_url, world):
     client = app.test_client()
     statuses = [client.post(f"/partner/{token}/tasks/{task_id}/notes",
                             data={"text": "x"}).status_code for _ in range(31)]
-    assert statuses[:30] == [303] * 30 and statuses[30] == 429
+    assert statuses[:30] == [302] * 30 and statuses[30] == 429
     assert client.get(f"/partner/{other}").status_code == 200  # another link, its own count
     with app.app_context():
         db.engine.dispose()
@@ -326,13 +326,13 @@ def test_editors_make_copy_mail_renew_and_revoke_a_link(web, world, make):
     login(web, w.editor)
     page = web.get(f"/organisations/{w.luebeck.id}/partner-links")
     assert page.status_code == 200 and page.headers["Referrer-Policy"] == "no-referrer"
-    assert post(web, f"/organisations/{w.luebeck.id}/partner-links").status_code == 303
+    assert post(web, f"/organisations/{w.luebeck.id}/partner-links").status_code == 302
     link = db.session.scalars(select(PartnerLink)).one()
     token = link.token(current_app.config["SECRET_KEY"])
     html = web.get(f"/organisations/{w.luebeck.id}/partner-links").get_data(as_text=True)
     assert f"/partner/{token}" in html and "data-copy=" in html
     assert post(web, f"/organisations/{w.luebeck.id}/partner-links/{link.id}/mail"
-                ).status_code == 303
+                ).status_code == 302
     [mail] = db.session.scalars(select(OutboxMessage).where(
         OutboxMessage.kind == "partner_link"))
     assert mail.person_id == contact.id and f"/partner/{token}" in mail.body_text

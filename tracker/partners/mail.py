@@ -113,7 +113,7 @@ def owner_mail(task: Task, link: PartnerLink, owner: Person, what: str, **detail
     org = link.organisation.name
     proposal = details.get("proposal")
     url = task_url(task)
-    if what == "proposal":
+    if proposal is not None:
         intro = t("owner_intro_proposal", organisation=org,
                   date=_day(proposal.proposed_date, lang), old=_day(task.due_date, lang))
         url = f"{task_url(task)}#proposal-{proposal.id}"

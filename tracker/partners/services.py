@@ -124,8 +124,8 @@ def contacts(organisation_id: int) -> list[Person]:
 
 def mail_link(link: PartnerLink, actor: Person | None) -> int:
     """Queue the link to each of the organisation's contacts, in its language; how many."""
-    from tracker.partners.mail import link_mail
     from tracker.notify.services import queue_message
+    from tracker.partners.mail import link_mail
 
     require(can_edit(actor))
     if not link.is_active(utcnow()):

@@ -26,6 +26,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -200,7 +201,7 @@ def _back(link: PartnerLink, saved: str, task_id: int) -> ResponseReturnValue:
     lang = _language(link)
     target = url_for("partners.page", token=request.view_args["token"],  # type: ignore[index]
                      lang=lang, saved=saved, _anchor=f"task-{task_id}")
-    return redirect(target, 303)
+    return redirect(target)
 
 
 def _act(task_id: int, action: str) -> ResponseReturnValue:
@@ -212,21 +213,19 @@ def _act(task_id: int, action: str) -> ResponseReturnValue:
         task = services.task_of(link, task_id)
     except NotFound:
         return _gone()
-    form: NoteForm | ProposeForm | ButtonForm
-    form = {"done": ButtonForm, "note": NoteForm, "propose": ProposeForm}[action]()
+    form: FlaskForm = {"done": ButtonForm, "note": NoteForm, "propose": ProposeForm}[action]()
     if not form.validate_on_submit():
         with force_locale(_language(link)):
             message = _("Please check your entry.")
         return _page(link, 400, {task.id: {action: message}}, {task.id: {action: form}})
     try:
         with transaction():
-            if action == "done":
-                services.complete_through(link, task)
-            elif action == "note":
-                services.note_through(link, task, form.text.data)  # type: ignore[union-attr]
+            if isinstance(form, NoteForm):
+                services.note_through(link, task, form.text.data)
+            elif isinstance(form, ProposeForm):
+                services.propose_through(link, task, form.due_date.data, form.reason.data)
             else:
-                services.propose_through(link, task, form.due_date.data,  # type: ignore[union-attr]
-                                         form.reason.data)  # type: ignore[union-attr]
+                services.complete_through(link, task)
     except InvalidField as exc:
         with force_locale(_language(link)):
             message = exc.sentence()
@@ -261,7 +260,7 @@ def feed(token: str) -> Response:
     link = services.find_feed_link(token)
     if link is None:
         found = not_found()
-        return Response(found.body, found.status, headers=found.headers)
+        return Response(bytes(found.body), found.status, headers=found.headers)
     services.record_use(link)
     organisation = link.organisation
     with force_locale(organisation.locale):
@@ -280,7 +279,7 @@ def feed(token: str) -> Response:
     )
     found = answer(link.id, organisation_selection(organisation.id, ctx.options), ctx,
                    request.headers, kind="partner")
-    return Response(bytes(found.body) or None, found.status, headers=found.headers)
+    return Response(bytes(found.body), found.status, headers=found.headers)
 
 
 # --- editors: the links of an organisation -----------------------------------------------
@@ -318,7 +317,7 @@ def links(organisation_id: int) -> ResponseReturnValue:
 
 def _to_links(organisation_id: int, link_id: int | None = None) -> ResponseReturnValue:
     anchor = f"partner-link-{link_id}" if link_id else None
-    return redirect(url_for("partners.links", organisation_id=organisation_id, _anchor=anchor), 303)
+    return redirect(url_for("partners.links", organisation_id=organisation_id, _anchor=anchor))
 
 
 @bp.post("/organisations/<id:organisation_id>/partner-links")
@@ -399,7 +398,7 @@ def _decide(proposal_id: int, accept: bool) -> ResponseReturnValue:
     else:
         flash(_("The new date was accepted.") if accept else _("The proposal was declined."),
               "success")
-    return redirect(url_for("tasks.show", task_id=task_id), 303)
+    return redirect(url_for("tasks.show", task_id=task_id))
 
 
 @bp.post("/proposals/<id:proposal_id>/accept")
