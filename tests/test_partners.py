@@ -380,3 +380,50 @@ def test_the_api_makes_lists_and_revokes_links(client, world):
 
 def urlpath(url: str) -> str:
     return "/" + url.split("/", 3)[3]
+
+
+def test_the_organisation_page_takes_the_links_section_with_the_organisation_alone(
+    app, world
+):
+    """The organisation page (another feature's) includes the partial with `organisation`
+    set; the partial asks for the rest, shows only to editors, and marks the page private."""
+    from flask import g, render_template_string
+    from flask_login import login_user
+
+    link, token = _link(world.luebeck)
+    source = '{% include "partners/_links.html" %}'
+    for person, shown in ((world.editor, True), (world.viewer, False)):
+        with app.test_request_context("/organisations/1"):
+            g.pop("shows_feed_tokens", None)  # g lives with the test's app context
+            login_user(db.session.get(type(person), person.id))
+            html = render_template_string(source, organisation=world.luebeck)
+            assert (f"/partner/{token}" in html) is shown
+            assert bool(g.get("shows_feed_tokens")) is shown
+
+
+@pytest.mark.slow
+def test_gunicorn_logs_show_the_partner_path_redacted(app, database_url, world, tmp_path):
+    from bench.server import Server
+    from tests.test_calendar_gunicorn_log import FORMAT, LOGGER_CLASS, _get
+
+    link, token = _link(world.luebeck)
+    feed = link.feed_token(current_app.config["SECRET_KEY"])
+    db.session.remove()
+    access_log = tmp_path / "access.log"
+    server = Server(database_url, workers=1, secret_key=app.config["SECRET_KEY"],
+                    log_level="debug",
+                    extra_args=["--logger-class", LOGGER_CLASS, "--access-logfile",
+                                str(access_log), "--access-logformat", FORMAT])
+    try:
+        status, body = _get(server.port, f"/partner/{token}?lang=en")
+        assert status == 200 and b"Mark as done" in body, (status, body[:300])
+        status, _ = _get(server.port, f"/partner/feed/{feed}.ics",
+                         {"Referer": f"https://t.test/partner/{token}"})
+        assert status == 200
+    finally:
+        error_log = server.stop()
+    log = access_log.read_text()
+    for secret in (token, feed):
+        assert secret not in log and secret not in error_log, log
+    assert "GET /partner/<redacted>?lang=en HTTP/1.1 200" in log, log
+    assert 'f="https://t.test/partner/<redacted>"' in log, log

@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from tracker.accounts.models import Person
 from tracker.core import audit, validation
@@ -232,6 +233,7 @@ def open_proposals(task_id: int) -> list[DueDateProposal]:
     """The proposals on a task still waiting for a decision, oldest first."""
     return list(db.session.scalars(
         select(DueDateProposal)
+        .options(joinedload(DueDateProposal.link))
         .where(DueDateProposal.task_id == task_id, DueDateProposal.state == "proposed")
         .order_by(DueDateProposal.id)
     ))

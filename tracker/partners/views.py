@@ -293,7 +293,10 @@ def _organisation(organisation_id: int) -> Organisation:
 
 
 def links_context(organisation: Organisation) -> dict:
-    """What templates/partners/_links.html needs (the organisation page includes it too)."""
+    """What templates/partners/_links.html needs (the organisation page includes it too).
+
+    The page then shows working links, so it is sent without referrer and cache."""
+    g.shows_feed_tokens = True
     now = utcnow()
     return {
         "organisation": organisation,
@@ -311,7 +314,6 @@ def links_context(organisation: Organisation) -> dict:
 @editor_required
 def links(organisation_id: int) -> ResponseReturnValue:
     """Editors make, copy, mail, renew and revoke an organisation's partner links."""
-    g.shows_feed_tokens = True  # no referrer, no cache: the page shows working links
     return render_template("partners/links.html", **links_context(_organisation(organisation_id)))
 
 
