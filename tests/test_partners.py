@@ -427,3 +427,27 @@ def test_gunicorn_logs_show_the_partner_path_redacted(app, database_url, world, 
         assert secret not in log and secret not in error_log, log
     assert "GET /partner/<redacted>?lang=en HTTP/1.1 200" in log, log
     assert 'f="https://t.test/partner/<redacted>"' in log, log
+
+
+def test_an_owner_who_turned_task_notes_off_gets_no_mail_but_the_change_applies(web, world):
+    from tracker.accounts.services import update_person
+
+    with transaction():
+        update_person(db.session.get(type(world.viewer), world.viewer.id), None,
+                      {"assignment_notes": False})
+    _link_, token = _link(world.luebeck)
+    assert _act(web, token, world.viewer_task.id, "note", {"text": "Entwurf folgt"}
+                ).status_code == 302
+    assert _mails_to(world.viewer) == []
+    assert len(_entries(world.viewer_task.id)) == 1
+
+
+def test_the_link_is_mailed_in_the_organisations_language(ctx, make):
+    turku = make.organisation(name="City of Turku", locale="en")
+    make.person(name="Ms Virtanen", email="virtanen@turku.example", organisation_id=turku.id)
+    link, _token = _link(turku)
+    with transaction():
+        assert services.mail_link(db.session.get(PartnerLink, link.id), None) == 1
+    [mail] = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "partner_link"))
+    assert mail.subject == "Your commitments in the follow-up tracker: City of Turku"
+    assert "Dear Ms Virtanen" in mail.body_text and "/partner/" in mail.body_text
