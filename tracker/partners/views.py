@@ -161,8 +161,7 @@ def _next_exchanges(link: PartnerLink) -> list[Exchange]:
     ))
 
 
-def _page(link: PartnerLink, status: int = 200, errors: dict | None = None,
-          forms: dict | None = None) -> ResponseReturnValue:
+def _page(link: PartnerLink, status: int = 200, errors: dict | None = None) -> ResponseReturnValue:
     lang = _language(link)
     tasks = _tasks(link)
     ids = [t.id for t in tasks]
@@ -180,7 +179,6 @@ def _page(link: PartnerLink, status: int = 200, errors: dict | None = None,
             token=token,
             feed_url=services.feed_url(link),
             errors=errors or {},
-            forms=forms or {},
             saved=request.args.get("saved"),
         )
     return make_response(page, status)
@@ -217,7 +215,7 @@ def _act(task_id: int, action: str) -> ResponseReturnValue:
     if not form.validate_on_submit():
         with force_locale(_language(link)):
             message = _("Please check your entry.")
-        return _page(link, 400, {task.id: {action: message}}, {task.id: {action: form}})
+        return _page(link, 400, {task.id: {action: message}})
     try:
         with transaction():
             if isinstance(form, NoteForm):
@@ -229,7 +227,7 @@ def _act(task_id: int, action: str) -> ResponseReturnValue:
     except InvalidField as exc:
         with force_locale(_language(link)):
             message = exc.sentence()
-        return _page(link, 400, {task.id: {action: message}}, {task.id: {action: form}})
+        return _page(link, 400, {task.id: {action: message}})
     return _back(link, action, task.id)
 
 
@@ -426,6 +424,5 @@ def _partner_helpers() -> dict:
         "due_date_proposals": lambda task: services.open_proposals(task.id),
         "partner_links_for": links_context,
         "partner_reports": services.recent_reports,
-        "proposal_form": ButtonForm,
     }
 
