@@ -313,6 +313,11 @@ def test_the_token_never_reaches_the_log(web, world, caplog):
     RedactFeedTokens().filter(record)
     assert token not in record.getMessage()
     assert "/partner/<redacted>" in record.getMessage()
+    # The app's own log (a database fault names the request's path) is redacted too.
+    with caplog.at_level(logging.ERROR):
+        current_app.logger.error("database %s on %s %s: %s", "busy", "POST",
+                                 f"/partner/{token}/tasks/1/done", "locked")
+    assert token not in caplog.text and "/partner/<redacted>" in caplog.text
 
 
 # -- editors ------------------------------------------------------------------------------

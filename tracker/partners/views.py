@@ -22,6 +22,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -31,6 +32,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
 from tracker.calendar.context import FeedContext, FeedOptions
+from tracker.calendar.logs import install_filter
 from tracker.calendar.selection import organisation_selection
 from tracker.calendar.serve import answer, not_found
 from tracker.core import timeutil
@@ -413,6 +415,12 @@ def accept(proposal_id: int) -> ResponseReturnValue:
 def decline(proposal_id: int) -> ResponseReturnValue:
     """The task keeps its date (its owner or an editor)."""
     return _decide(proposal_id, False)
+
+
+@bp.record_once
+def _redact_app_log(state: BlueprintSetupState) -> None:
+    """The app's own log names a failed request's path (a database fault): not a link's."""
+    install_filter(state.app.logger)
 
 
 @bp.app_context_processor
