@@ -456,3 +456,26 @@ def test_the_link_is_mailed_in_the_organisations_language(ctx, make):
     [mail] = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "partner_link"))
     assert mail.subject == "Your commitments in the follow-up tracker: City of Turku"
     assert "Dear Ms Virtanen" in mail.body_text and "/partner/" in mail.body_text
+
+
+def _partner_page_queries(web, make, size: int) -> int:
+    from tests.querycount import counting_queries
+
+    org = make.organisation()
+    exchange = make.exchange(all_day=True, start_date=a_date(3), organisation_ids=[org.id])
+    outcome = make.outcome(exchange, text="Vereinbart")
+    for n in range(size):
+        make.task(organisation_id=org.id, outcome_id=outcome.id if n % 2 else None,
+                  exchange_id=exchange.id)
+    link, token = _link(org)
+    for task in db.session.scalars(select(Task).where(Task.organisation_id == org.id)):
+        with transaction():
+            services.note_through(db.session.get(PartnerLink, link.id), task, "Stand")
+    web.get(f"/partner/{token}")  # the first use is recorded; count a later view
+    with counting_queries() as statements:
+        assert web.get(f"/partner/{token}").status_code == 200
+    return len(statements)
+
+
+def test_the_partner_page_costs_the_same_queries_with_more_tasks(web, make):
+    assert _partner_page_queries(web, make, 2) == _partner_page_queries(web, make, 12)
