@@ -249,6 +249,8 @@ def test_a_revoked_or_expired_link_gives_404_for_the_page_and_every_action(web, 
         assert response.status_code == 404, action
         assert response.headers["Cache-Control"] == "no-store"
     assert_unchanged(before, f"{state} link")
+    stray = web.get(f"/partner/{token}/no/such/page")
+    assert stray.status_code == 404 and stray.headers["Referrer-Policy"] == "no-referrer"
 
 
 @pytest.mark.parametrize("action,data", ACTIONS, ids=[a for a, _ in ACTIONS])

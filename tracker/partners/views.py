@@ -81,7 +81,7 @@ def _per_link() -> str:
     return f"partner-link:{link.id if link else 'none'}"
 
 
-@bp.after_request
+@bp.after_app_request
 def _private(response: Response) -> Response:
     """The URL holds the secret: keep it out of referrers, caches and search engines."""
     if request.path.startswith("/partner/"):
