@@ -7,6 +7,7 @@ import pytest
 from tracker.core import audit
 from tracker.core.database import transaction
 from tracker.core.errors import Forbidden, InvalidField
+from tracker.partners.services import create_link
 from tracker.tasks import services
 from tracker.tasks.models import TaskNote
 
@@ -26,10 +27,11 @@ def test_a_note_through_a_partner_link_names_the_organisation_and_the_link(make)
     kiel = make.organisation(name="Kiel")
     task = make.task(organisation_id=kiel.id)
     with transaction():
+        link = create_link(kiel, None)
         note = services.add_note(task, None, "Entwurf folgt", organisation_id=kiel.id,
-                                 partner_link_id=7)
+                                 partner_link_id=link.id)
     assert note.author_id is None and note.organisation_id == kiel.id
-    assert audit.history(task)[-1].changes["partner_link_id"] == [None, 7]
+    assert audit.history(task)[-1].partner_link_id == link.id
 
 
 def test_a_viewer_writes_notes_only_on_their_own_tasks(make):
@@ -163,15 +165,16 @@ def test_notes_on_the_task_page_and_in_its_history(web, world):
                     {"text": "Date with the district set"})
     assert response.status_code == 302
     with transaction():
+        link = create_link(world.luebeck, None)
         services.add_note(world.viewer_task, None, "Draft follows",
-                          organisation_id=world.luebeck.id, partner_link_id=3)
+                          organisation_id=world.luebeck.id, partner_link_id=link.id)
     page = web.get(f"/tasks/{world.viewer_task.id}").get_data(as_text=True)
     notes = page[page.index('id="notes-h"'):page.index("<h2>History")]
     assert "Date with the district set" in notes and "Mehmet Viewer" in notes
     assert "Lübeck through the partner link" in notes and "Draft follows" in notes
     assert notes.index("Draft follows") < notes.index("Date with the district set")
     history = page[page.index("<h2>History"):]
-    assert "note added" in history and "through a partner link" in history
+    assert "added a note" in history and "through the partner link of" in history
     assert f'action="/tasks/{world.viewer_task.id}/notes"' in page
 
 

@@ -38,6 +38,7 @@ from tests.web import (
     fresh,
     login,
     new_series_form_data,
+    partner_of,
     series_of,
     task_form_data,
 )
@@ -583,13 +584,20 @@ def _path_values(world, feed_token: FeedToken, api_token: ApiToken) -> dict[str,
     record (a token id of the API, a token id of a feed)."""
     from tracker.notify.services import settings_token
 
+    partner = partner_of(world)
     common = {"task_id": world.editor_task.id, "exchange_id": world.exchange.id,
               "outcome_id": world.outcome.id, "person_id": world.viewer.id,
               "organisation_id": world.kiel.id, "filename": "app.css",
               "series_id": series_of(world).id,
-              "document_id": document_id(world), "topic_id": agenda_topic_id(world)}
+              "document_id": document_id(world), "topic_id": agenda_topic_id(world),
+              "link_id": partner["link"], "proposal_id": partner["proposal"]}
+    partner_page = {**common, "token": partner["token"], "task_id": partner["task"]}
     return {
         "*": common,
+        **{f"partners.{name}": partner_page for name in ("page", "done", "note", "propose")},
+        "partners.feed": {**common, "token": partner["feed"]},
+        **{f"partners.{name}": {**common, "organisation_id": partner["organisation"]}
+           for name in ("renew", "revoke", "mail")},
         "accounts.revoke_token": {**common, "token_id": api_token.id},
         "calendar.revoke": {**common, "token_id": feed_token.id},
         "calendar.feed": {**common, "token": feed_of(feed_token)[10:-4]},
@@ -751,6 +759,8 @@ def test_a_local_next_is_still_followed(web, world, app):
 
 ANYONE, ALL, EDITORS, ADMINS = "anyone", {"admin", "editor", "viewer"}, {"admin", "editor"}, {
     "admin"}
+#: Whoever holds a partner link, signed in or not.
+PARTNER = ALL | {"anonymous"}
 #: The sign-in page: signed-in users are sent on, home.
 SIGNED_OUT = "signed out"
 
@@ -777,6 +787,8 @@ PAGES = [
     ("/exchanges/{exchange}/agenda", ALL), ("/exchanges/{exchange}/minutes", ALL),
     ("/exchanges/{exchange}/outcomes/{outcome}/edit", EDITORS),
     ("/search?q=Lübeck", ALL),
+    ("/partner/{partner}", ANYONE), ("/partner/feed/{partner_feed}.ics", ANYONE),
+    ("/organisations/{partner_organisation}/partner-links", EDITORS),
 ]
 
 #: Writing routes the table of test_web_roles leaves out: (name, who may, path, data).
@@ -787,7 +799,23 @@ MORE_POSTS = [
     ("revoke own calendar feed", ALL, "/calendar/subscriptions/{own_feed}/revoke", {}),
     ("import an invitation", EDITORS, "/calendar/import", {"file": b"BEGIN:VCALENDAR"}),
     ("save an imported invitation", EDITORS, "/calendar/import/save", {"ics": "eA=="}),
-    ("sign out", ALL, "/logout", {}),
+    # The partner's forms: the secret link is the permission, whoever sends them.
+    ("partner reports done", PARTNER, "/partner/{partner}/tasks/{partner_task}/done", {}),
+    ("partner adds a note", PARTNER, "/partner/{partner}/tasks/{partner_task}/notes",
+     {"text": "Termin steht"}),
+    ("partner proposes a date", PARTNER, "/partner/{partner}/tasks/{partner_task}/proposals",
+     {"due_date": "2027-03-01"}),
+    ("make a partner link", EDITORS, "/organisations/{partner_organisation}/partner-links", {}),
+    ("renew a partner link", EDITORS,
+     "/organisations/{partner_organisation}/partner-links/{partner_link}/renew", {}),
+    ("revoke a partner link", EDITORS,
+     "/organisations/{partner_organisation}/partner-links/{partner_link}/revoke", {}),
+    ("mail a partner link", EDITORS,
+     "/organisations/{partner_organisation}/partner-links/{partner_link}/mail", {}),
+    # The proposal is on the editor's task: its owner or an editor decides.
+    ("accept a proposed date", EDITORS, "/proposals/{proposal}/accept", {}),
+    ("decline a proposed date", EDITORS, "/proposals/{proposal}/decline", {}),
+    ("sign out", ALL, "/logout", {}),  # last: it ends the session and its CSRF token
 ]
 
 
@@ -795,11 +823,15 @@ def _ids(world, tokens) -> dict:
     from tracker.notify.services import settings_token
 
     feed, api_token = tokens
+    partner = partner_of(world)
     return {"task": world.editor_task.id, "exchange": world.exchange.id,
             "outcome": world.outcome.id,
             "person": world.viewer.id, "organisation": world.kiel.id,
             "feed": feed_of(feed)[10:-4], "settings": settings_token(world.viewer),
-            "api_token": api_token.id, "own_feed": feed.id, "series": series_of(world).id}
+            "api_token": api_token.id, "own_feed": feed.id, "series": series_of(world).id,
+            "partner": partner["token"], "partner_feed": partner["feed"],
+            "partner_task": partner["task"], "partner_link": partner["link"],
+            "partner_organisation": partner["organisation"], "proposal": partner["proposal"]}
 
 
 def _user(world, role):
@@ -920,6 +952,10 @@ def _api_writes(world) -> list[tuple]:
         ("create_note_view", EDITORS, "POST", f"/tasks/{w.editor_task.id}/notes",
          {"text": "Neu"}),
         ("create_note_view", ALL, "POST", f"/tasks/{w.viewer_task.id}/notes", {"text": "Neu"}),
+        ("create_partner_link_view", EDITORS, "POST",
+         f"/organisations/{w.luebeck.id}/partner-links", None),
+        ("revoke_partner_link_view", EDITORS, "DELETE",
+         f"/organisations/{w.luebeck.id}/partner-links/{partner_of(w)['link']}", None),
     ]
 
 
@@ -946,7 +982,7 @@ def test_each_role_against_each_api_write(client, world, role):
 def test_without_a_token_every_api_operation_is_401(client, world):
     values = {"task_id": world.editor_task.id, "exchange_id": world.exchange.id,
               "outcome_id": world.outcome.id, "series_id": 1,
-              "organisation_id": world.kiel.id}
+              "organisation_id": world.luebeck.id, "link_id": partner_of(world)["link"]}
     for op in OPERATIONS:
         path = "/api/v1" + re.sub(r"<int:(\w+)>", lambda m: str(values[m.group(1)]), op.rule)
         response = client.open(path, method=op.method, json={})

@@ -181,6 +181,29 @@ def document_id(w: World) -> int:
     return w.document_id  # type: ignore[attr-defined]
 
 
+def partner_of(world) -> dict:
+    """A partner link of Lübeck (the viewer's task is Lübeck's), its tokens, and a proposed
+    date on the editor's task; made once per world."""
+    from flask import current_app
+
+    from tracker.core.database import transaction
+    from tracker.partners import services as partner_services
+    from tracker.partners.models import DueDateProposal
+
+    if not hasattr(world, "_partner"):
+        with transaction():
+            link = partner_services.create_link(world.luebeck, None)
+            proposal = DueDateProposal(task_id=world.editor_task.id, link_id=None,
+                                       proposed_date=a_date(50), reason="", state="proposed")
+            db.session.add(proposal)
+            db.session.flush()
+        secret = current_app.config["SECRET_KEY"]
+        world._partner = {"link": link.id, "token": link.token(secret),
+                          "feed": link.feed_token(secret), "proposal": proposal.id,
+                          "organisation": world.luebeck.id, "task": world.viewer_task.id}
+    return world._partner
+
+
 # -- the forms that change something, and who may send them -------------------------------
 
 ALL = {"admin", "editor", "viewer"}
@@ -270,4 +293,16 @@ MUTATING_ROUTES = [
      lambda w: {"name": "Ich", "locale": "de", "digest": "weekly"}),
     ("own API token", ALL, lambda w: "/account/tokens", lambda w: {"token-name": "x"}),
     ("language", ALL, lambda w: "/language", lambda w: {"locale": "en"}),
+    ("partner link make", EDITORS, lambda w: f"/organisations/{w.luebeck.id}/partner-links",
+     None),
+    ("partner link renew", EDITORS, lambda w: f"/organisations/{w.luebeck.id}/partner-links/"
+     f"{partner_of(w)['link']}/renew", None),
+    ("partner link mail", EDITORS, lambda w: f"/organisations/{w.luebeck.id}/partner-links/"
+     f"{partner_of(w)['link']}/mail", None),
+    ("partner link revoke", EDITORS, lambda w: f"/organisations/{w.luebeck.id}/partner-links/"
+     f"{partner_of(w)['link']}/revoke", None),
+    ("proposed date accept", EDITORS, lambda w: f"/proposals/{partner_of(w)['proposal']}/accept",
+     None),
+    ("proposed date decline", EDITORS,
+     lambda w: f"/proposals/{partner_of(w)['proposal']}/decline", None),
 ]

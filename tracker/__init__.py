@@ -81,6 +81,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.home.views import bp as home_bp
     from tracker.notify.views import bp as notify_bp
     from tracker.organisations.views import bp as organisations_bp
+    from tracker.partners.views import bp as partners_bp
     from tracker.people.views import bp as people_bp
     from tracker.review.views import bp as review_bp
     from tracker.search.views import bp as search_bp
@@ -93,6 +94,6 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (
         accounts_bp, home_bp, exchanges_bp, tasks_bp, review_bp, people_bp, organisations_bp,
         api_bp, calendar_bp, notify_bp, trash_bp, health_bp, series_bp,
-        agenda_bp, search_bp,
+        agenda_bp, search_bp, partners_bp,
     ):
         app.register_blueprint(blueprint)

@@ -14,6 +14,7 @@ from tracker.exchanges.models import (
 )
 from tracker.notify.models import DigestRun, OutboxMessage
 from tracker.organisations.models import Organisation
+from tracker.partners.models import DueDateProposal, PartnerLink
 from tracker.series.models import (
     Series,
     SeriesUpkeep,
@@ -28,6 +29,7 @@ __all__ = [
     "AuditEntry",
     "CalendarState",
     "DigestRun",
+    "DueDateProposal",
     "Exchange",
     "ExchangeDocument",
     "FeedItem",
@@ -35,6 +37,7 @@ __all__ = [
     "Organisation",
     "OutboxMessage",
     "Outcome",
+    "PartnerLink",
     "Person",
     "Series",
     "SeriesUpkeep",

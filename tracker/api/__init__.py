@@ -10,3 +10,4 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 from tracker.api import views  # noqa: E402,F401  (registers the routes on bp)
+from tracker.partners import api as partners_api  # noqa: E402,F401  (its routes on bp)

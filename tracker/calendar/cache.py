@@ -122,7 +122,7 @@ def validators(selection: Selection, ctx: FeedContext) -> Validators:
         midnight = datetime.combine(ctx.today, time(0), ctx.zone).astimezone(UTC)
         changed = max(changed, midnight)
     summary = "|".join(
-        [ctx.key, ctx.locale, repr(ctx.options), ctx.name, ctx.description,
+        [ctx.key, ctx.locale, ctx.audience, repr(ctx.options), ctx.name, ctx.description,
          ctx.today.isoformat() if dated else "", str(ctx.subscriber_id)]
         + [f"{r[0]}:{r[1]}:{r[2]}:{r[3]}:{r[4]}" for r in sorted(rows, key=lambda r: r[0])]
     )
@@ -133,10 +133,14 @@ def validators(selection: Selection, ctx: FeedContext) -> Validators:
 # --- assembling a feed from kept items ---------------------------------------------------
 
 
-def _variant(component: str, shifted: bool, locale: str, mine: bool = False) -> str:
+def _variant(
+    component: str, shifted: bool, locale: str, mine: bool = False, audience: str = ""
+) -> str:
     """How an item is presented, part of its key in `feed_items`: a task the subscriber
-    owns (no owner's name, reminders) is kept apart from the same task in others' feeds."""
-    return f"{component}{'-overdue' if shifted else ''}{'-mine' if mine else ''}:{locale}"
+    owns (no owner's name, reminders) is kept apart from the same task in others' feeds,
+    and a partner's items (no links, no names) from the team's."""
+    return (f"{component}{'-overdue' if shifted else ''}{'-mine' if mine else ''}"
+            f"{'-' + audience if audience else ''}:{locale}")
 
 
 def advance(v: Validators, kept: KeptFeed | None, now: datetime) -> Validators:
@@ -197,7 +201,7 @@ def _collect_exchanges(
         .group_by(Outcome.exchange_id)
         .subquery()
     )
-    variant = _variant("vevent", False, ctx.locale)
+    variant = _variant("vevent", False, ctx.locale, audience=ctx.audience)
     stmt = (
         select(
             Exchange.id,
@@ -260,11 +264,12 @@ def _collect_tasks(
     # A task of the subscriber's due within the longest reminder may lose its reminder
     # as days pass (items._reminder), so today's date is part of its fingerprint.
     near_expr = and_(mine_expr, Task.due_date <= ctx.today + timedelta(days=items.REMINDER_DAYS))
+    aud = ctx.audience
     variant_expr = case(
-        (and_(shifted_expr, mine_expr), _variant(component, True, ctx.locale, True)),
-        (shifted_expr, _variant(component, True, ctx.locale)),
-        (mine_expr, _variant(component, False, ctx.locale, True)),
-        else_=_variant(component, False, ctx.locale),
+        (and_(shifted_expr, mine_expr), _variant(component, True, ctx.locale, True, aud)),
+        (shifted_expr, _variant(component, True, ctx.locale, audience=aud)),
+        (mine_expr, _variant(component, False, ctx.locale, True, aud)),
+        else_=_variant(component, False, ctx.locale, audience=aud),
     )
     suffix = f".{ctx.today.isoformat()}"
     # The fingerprint is compared in the database: a kept, current item costs one body.
@@ -367,16 +372,20 @@ class KeptFeed:
     fingerprint: str
 
 
-def _kept_where(token_id: int) -> tuple[ColumnElement[bool], ...]:
+#: Whole feeds are kept per token: "feed" for feed tokens, "partner" for partner links.
+FEED_KINDS = ("feed", "partner")
+
+
+def _kept_where(token_id: int, kind: str = "feed") -> tuple[ColumnElement[bool], ...]:
     return (
-        FeedItem.record_kind == "feed",
+        FeedItem.record_kind == kind,
         FeedItem.record_id == token_id,
         FeedItem.variant == "whole",
     )
 
 
 def quick_state(
-    token_id: int, ctx: FeedContext, dated: bool
+    token_id: int, ctx: FeedContext, dated: bool, kind: str = "feed"
 ) -> tuple[str | None, KeptFeed | None]:
     """The change counter (as a quick key for this context) and the kept feed's validators.
 
@@ -384,7 +393,7 @@ def quick_state(
     feed shows has changed since it was validated, and its ETag stands.
     """
     counter = select(CalendarState.counter).where(CalendarState.id == 1).scalar_subquery()
-    kept = select(FeedItem.fingerprint).where(*_kept_where(token_id)).scalar_subquery()
+    kept = select(FeedItem.fingerprint).where(*_kept_where(token_id, kind)).scalar_subquery()
     row = db.session.execute(select(counter, kept)).one()
     quick = None
     if row[0] is not None:
@@ -400,11 +409,11 @@ def quick_state(
     return quick, kept_feed
 
 
-def kept_body(token_id: int, kept: KeptFeed) -> bytes | None:
+def kept_body(token_id: int, kept: KeptFeed, kind: str = "feed") -> bytes | None:
     """The kept feed's bytes, read only once its validators were found still right."""
     return db.session.scalar(
         select(FeedItem.body).where(
-            *_kept_where(token_id), FeedItem.fingerprint == kept.fingerprint
+            *_kept_where(token_id, kind), FeedItem.fingerprint == kept.fingerprint
         )
     )
 
@@ -415,18 +424,19 @@ def feed_fingerprint(quick: str | None, v: Validators) -> str:
 
 
 def keep_feed(
-    token_id: int, quick: str | None, v: Validators, body: bytes | bytearray
+    token_id: int, quick: str | None, v: Validators, body: bytes | bytearray,
+    kind: str = "feed",
 ) -> None:
     """Keep the assembled feed, so an unchanged one is read back rather than assembled."""
-    _keep([("feed", token_id, "whole", feed_fingerprint(quick, v), body)])
+    _keep([(kind, token_id, "whole", feed_fingerprint(quick, v), body)])
 
 
-def restamp_feed(token_id: int, quick: str | None, v: Validators) -> None:
+def restamp_feed(token_id: int, quick: str | None, v: Validators, kind: str = "feed") -> None:
     """The kept feed is still right at a newer counter: remember that, without the body."""
     try:
         db.session.commit()
         db.session.execute(
-            update(FeedItem).where(*_kept_where(token_id)).values(
+            update(FeedItem).where(*_kept_where(token_id, kind)).values(
                 fingerprint=feed_fingerprint(quick, v)
             )
         )

@@ -58,6 +58,9 @@ class FeedContext:
     subscriber_id: int | None = None
     #: Whether the subscriber wants reminders, so the feed's alarms change with the date.
     alarms: bool = False
+    #: "partner" for a partner link's feed: items without links into the tracker, owners'
+    #: names, or what an exchange's minutes say (kept apart from the team's items).
+    audience: str = ""
 
     @property
     def host(self) -> str:

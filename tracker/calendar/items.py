@@ -152,6 +152,8 @@ def exchange_component(
     if exchange.location:
         _text(event, "location", one_line(exchange.location))
     event.add("status", "CANCELLED" if exchange.status == "cancelled" else "CONFIRMED")
+    if ctx.audience == "partner":  # a partner sees when and where, not the team's minutes
+        return event
     url = external_url("exchanges.show", exchange_id=exchange.id)
     parts = [clean(exchange.description).strip()]
     outcomes = [o for o in exchange.outcomes if o.is_live]
@@ -170,11 +172,16 @@ def is_mine(task: Task, ctx: FeedContext) -> bool:
     return ctx.subscriber_id is not None and task.owner_id == ctx.subscriber_id
 
 
+def _names_owner(task: Task, ctx: FeedContext) -> bool:
+    """Another's task in a team member's feed carries its owner's name; a partner's none."""
+    return not is_mine(task, ctx) and ctx.audience != "partner"
+
+
 def _task_summary(task: Task, owner: Person, ctx: FeedContext, shifted: bool) -> str:
     """The title first (a phone's month view shows little more); another owner after it."""
     title = one_line(task.localized("title", ctx.locale))
     summary = title
-    if not is_mine(task, ctx):
+    if _names_owner(task, ctx):
         summary = _("%(title)s (%(owner)s)", title=title, owner=one_line(owner.name))
     if ctx.options.vtodo:
         return summary
@@ -220,8 +227,10 @@ def is_shifted(task: Task, ctx: FeedContext) -> bool:
 
 
 def task_component(task: Task, owner: Person, ctx: FeedContext) -> Event | Todo:
-    """A task as an all-day (or timed) VEVENT on its due date, or as a VTODO."""
-    url = external_url("tasks.show", task_id=task.id)
+    """A task as an all-day (or timed) VEVENT on its due date, or as a VTODO.
+
+    A partner's feed links nowhere: the tracker's pages are not theirs to open."""
+    url = None if ctx.audience == "partner" else external_url("tasks.show", task_id=task.id)
     text = task.localized("description", ctx.locale)
     description = "\n\n".join(p for p in (clean(text).strip(), url) if p)
     if ctx.options.vtodo:
@@ -271,7 +280,7 @@ def _task_event(
     at: time | None,
     zone: ZoneInfo | None,
     description: str,
-    url: str,
+    url: str | None,
     alarm: Alarm | None,
 ) -> Event:
     """The one VEVENT of a task: on `day` all day, or at `at` in `zone` for half an hour."""
@@ -288,13 +297,16 @@ def _task_event(
     event.add("transp", "TRANSPARENT")
     event.add("status", "CANCELLED" if task.status == "cancelled" else "CONFIRMED")
     _text(event, "description", description)
-    event.add("url", url)
+    if url:
+        event.add("url", url)
     if alarm is not None:
         event.add_component(alarm)
     return event
 
 
-def _task_todo(task: Task, owner: Person, ctx: FeedContext, url: str, description: str) -> Todo:
+def _task_todo(
+    task: Task, owner: Person, ctx: FeedContext, url: str | None, description: str
+) -> Todo:
     """The one VTODO of a task, with its completion, for task apps."""
     todo = Todo()
     _identity(todo, "task", task, ctx.host)
@@ -310,7 +322,8 @@ def _task_todo(task: Task, owner: Person, ctx: FeedContext, url: str, descriptio
     if task.completed_at is not None:
         todo.add("completed", task.completed_at.astimezone(UTC))
     _text(todo, "description", description)
-    todo.add("url", url)
+    if url:
+        todo.add("url", url)
     alarm = _reminder(owner, task, "END", ctx)
     if alarm is not None:
         todo.add_component(alarm)

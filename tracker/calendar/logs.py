@@ -1,5 +1,8 @@
 """Feed links are secrets: logs show /calendar/<redacted>.ics, never the token.
 
+Partner links too: every path under /partner/ (the page, its forms, its feed) is logged as
+/partner/<redacted>.
+
 Every path under /calendar/ that is not one of its known pages counts as a feed link
 (`/calendar//<token>.ics`, `/calendar/<token>`, `/calendar/<token>.ICS` too).
 
@@ -30,6 +33,9 @@ CALENDAR_PATH = re.compile(r"/calendar(?:/|%2f)+([^\s?#\"]*)", re.IGNORECASE)
 #: written down either.
 KNOWN_PAGES = re.compile(r"(?:subscriptions(?:/[0-9]+/revoke)?|import(?:/save)?)/?")
 REDACTED = "/calendar/<redacted>.ics"
+#: A path under /partner/ (a partner link's page, its forms and feed): all of it is secret.
+PARTNER_PATH = re.compile(r"/partner(?:/|%2f)+[^\s?#\"]*", re.IGNORECASE)
+PARTNER_REDACTED = "/partner/<redacted>"
 
 
 def _redact(match: re.Match[str]) -> str:
@@ -42,7 +48,7 @@ def _redact(match: re.Match[str]) -> str:
 def redact_feed_tokens(text: str) -> str:
     """`text` with every path under /calendar/ but the known pages redacted: the one
     redaction rule for all logs."""
-    return CALENDAR_PATH.sub(_redact, text)
+    return PARTNER_PATH.sub(PARTNER_REDACTED, CALENDAR_PATH.sub(_redact, text))
 
 
 class RedactFeedTokens(logging.Filter):

@@ -15,7 +15,7 @@ from sqlalchemy import ColumnExpressionArgument, select
 
 from tracker.calendar.context import FeedContext, FeedOptions
 from tracker.calendar.models import FeedToken
-from tracker.exchanges.models import Exchange, exchange_participants
+from tracker.exchanges.models import Exchange, exchange_organisations, exchange_participants
 from tracker.tasks.models import Task
 from tracker.tasks.queries import FILTER_PARAMS, depends_on_today, filter_tasks
 
@@ -63,6 +63,18 @@ def exchange_selection(exchange_id: int, options: FeedOptions) -> Selection:
     return Selection(
         tasks=[*task_conditions(options), Task.exchange_id == exchange_id],
         exchanges=[Exchange.is_live, Exchange.id == exchange_id],
+    )
+
+
+def organisation_selection(organisation_id: int, options: FeedOptions) -> Selection:
+    """What one organisation committed to and the exchanges it takes part in (a partner
+    link's feed)."""
+    taking_part = select(exchange_organisations.c.exchange_id).where(
+        exchange_organisations.c.organisation_id == organisation_id
+    )
+    return Selection(
+        tasks=[*task_conditions(options), Task.organisation_id == organisation_id],
+        exchanges=[Exchange.is_live, Exchange.id.in_(taking_part)],
     )
 
 

@@ -20,9 +20,9 @@ from werkzeug.datastructures import Headers
 from werkzeug.http import http_date, parse_date
 
 from tracker.calendar import cache
-from tracker.calendar.context import feed_context
+from tracker.calendar.context import FeedContext, feed_context
 from tracker.calendar.models import FeedToken, token_hash
-from tracker.calendar.selection import selection_for
+from tracker.calendar.selection import Selection, selection_for
 from tracker.core.database import write_on_read
 from tracker.core.errors import InvalidField
 from tracker.core.model import utcnow
@@ -134,7 +134,20 @@ def _serve(raw: str, request_headers: RequestHeaders) -> FeedAnswer:
     except InvalidField:
         return not_found()
     record_use(token)
-    quick, kept = cache.quick_state(token_id, ctx, cache.is_dated(selection, ctx))
+    return answer(token_id, selection, ctx, request_headers)
+
+
+def answer(
+    token_id: int,
+    selection: Selection,
+    ctx: FeedContext,
+    request_headers: RequestHeaders,
+    kind: str = "feed",
+) -> FeedAnswer:
+    """The cheapest right answer for a feed whose secret was checked: 304, the kept feed,
+    or one assembled from kept items. `kind` keeps whole feeds of another kind of secret
+    (a partner link's feed) apart from feed tokens with the same id."""
+    quick, kept = cache.quick_state(token_id, ctx, cache.is_dated(selection, ctx), kind)
     if kept is not None and quick is not None and kept.quick == quick:
         v = kept.validators  # nothing changed since it was validated: no aggregate needed
     else:
@@ -149,16 +162,16 @@ def _serve(raw: str, request_headers: RequestHeaders) -> FeedAnswer:
     restamp = still_right and quick is not None and kept is not None and kept.quick != quick
     if not_modified(v, request_headers):
         if restamp:
-            cache.restamp_feed(token_id, quick, v)
+            cache.restamp_feed(token_id, quick, v, kind)
         return FeedAnswer(304, headers)
     body: bytes | bytearray | None = None
     if still_right and kept is not None:
-        body = cache.kept_body(token_id, kept)
+        body = cache.kept_body(token_id, kept, kind)
     if body is not None and restamp:
-        cache.restamp_feed(token_id, quick, v)
+        cache.restamp_feed(token_id, quick, v, kind)
     if body is None:
         body = cache.render_feed(selection, ctx)
-        cache.keep_feed(token_id, quick, v, body)
+        cache.keep_feed(token_id, quick, v, body, kind)
     headers["Content-Type"] = FEED_MIMETYPE
     headers["Content-Disposition"] = 'inline; filename="calendar.ics"'
     return FeedAnswer(200, headers, body)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -28,8 +31,14 @@ class AuditEntry(Model):
     entity_id: Mapped[int]
     #: {"field": [old, new], ...} with JSON-ready values.
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: Set when a partner did it through its link (actor_id is then None): the history
+    #: says "through the partner link of <organisation>".
+    partner_link_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partner_links.id", ondelete="SET NULL"), index=True
+    )
 
     actor = relationship("Person")
+    partner_link = relationship("PartnerLink", lazy="joined")
 
 
 class Audited(Protocol):
@@ -50,11 +59,27 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+_through_link: ContextVar[int | None] = ContextVar("tracker_audit_partner_link", default=None)
+
+
+@contextmanager
+def through_partner_link(link_id: int) -> Iterator[None]:
+    """Every entry recorded inside names the partner link it was done through (the
+    services called inside need not know: completing a task records it as usual)."""
+    token = _through_link.set(link_id)
+    try:
+        yield
+    finally:
+        _through_link.reset(token)
+
+
 def record(
     action: str,
     entity: Audited,
     actor: Person | None = None,
     changes: dict[str, tuple] | None = None,
+    *,
+    partner_link_id: int | None = None,
 ) -> AuditEntry:
     """Add an audit entry to the current transaction; it commits or rolls back with the change."""
     if entity.id is None:
@@ -64,6 +89,7 @@ def record(
         entity_type=entity.__tablename__,
         entity_id=entity.id,
         actor_id=getattr(actor, "id", None),
+        partner_link_id=partner_link_id or _through_link.get(),
         changes={k: [jsonable(old), jsonable(new)] for k, (old, new) in (changes or {}).items()},
     )
     db.session.add(entry)

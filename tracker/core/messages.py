@@ -168,6 +168,16 @@ MESSAGES: dict[str, Message] = {
         "must be a web address starting with http:// or https://",
         _l("Please give a web address starting with http:// or https://."),
     ),
+    # Partner links and the dates proposed through them.
+    "link_revoked": Message(
+        "the link was revoked; make a new one", _l("This link was revoked; please make a new one.")
+    ),
+    "already_decided": Message(
+        "this proposal was already decided", _l("This proposal was already decided.")
+    ),
+    "task_not_open": Message(
+        "the task is no longer open", _l("This task is no longer open.")
+    ),
     # Calendar feeds and the API's lists.
     "not_personal_or_team": Message("must be personal or team"),
     "not_a_cursor": Message("is not a cursor this API gave out"),

@@ -160,6 +160,23 @@
     });
   }
 
+  // "Copy link" buttons (partner links): copy the named field's value; without the
+  // clipboard the field is selected, for Ctrl+C.
+  function copyButtons() {
+    document.querySelectorAll("button[data-copy]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var field = document.getElementById(button.dataset.copy);
+        if (!field) { return; }
+        field.select();
+        if (navigator.clipboard) {
+          navigator.clipboard.writeText(field.value).then(function () {
+            announce(button.dataset.copied || button.textContent + " ✓");
+          });
+        }
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form.js-status").forEach(enhance);
     document.querySelectorAll(".inline-new").forEach(inlineNew);
@@ -170,6 +187,7 @@
       button.hidden = false;
       button.addEventListener("click", function () { window.print(); });
     });
+    copyButtons();
     // On a phone, unused filters start folded away so the tasks come first.
     if (window.matchMedia("(max-width: 40rem)").matches) {
       document.querySelectorAll("details[data-collapse-narrow]").forEach(function (d) {

@@ -202,6 +202,20 @@ def undo_check_offs(ids: list[int], actor: Person) -> int:
     return count
 
 
+def move_due_date(task: Task, actor: Person | None, due_date: Any) -> Task:
+    """Set a new due date agreed with a partner (its owner or an editor accepts it): the
+    task is then due on that day, no longer at a later exchange."""
+    require(actor is None or can_check_off(actor, task))
+    _live(task)
+    day = validation.a_date("due_date", due_date, required=True)
+    diff = audit.apply_changes(task, {"due_date": day, "due_exchange_id": None})
+    if diff:
+        task.updated_at = utcnow()
+        db.session.flush()
+        audit.record("update", task, actor, diff)
+    return task
+
+
 def cancel_task(task: Task, actor: Person | None, expected_version: int | None = None) -> Task:
     """Drop a follow-up that is no longer needed, keeping it on record."""
     require(can_edit(actor))
@@ -329,9 +343,7 @@ def add_note(
     changes: dict[str, tuple] = {"note": (None, text)}
     if organisation_id is not None:
         changes["organisation_id"] = (None, organisation_id)
-    if partner_link_id is not None:
-        changes["partner_link_id"] = (None, partner_link_id)
-    audit.record("note", task, actor, changes)
+    audit.record("note", task, actor, changes, partner_link_id=partner_link_id)
     return note
 
 

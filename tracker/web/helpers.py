@@ -204,7 +204,10 @@ def labels() -> dict[str, dict[str, str]]:
             "move": _("moved with its exchange"),
             "send_agenda": _("agenda sent"),
             "finish_minutes": _("minutes finished and sent"),
-            "note": _("note added"),
+            "note": _("added a note"),
+            "propose": _("proposed a new date"),
+            "accept": _("accepted the proposed date"),
+            "decline": _("declined the proposed date"),
         },
     }
 
