@@ -237,6 +237,8 @@ def test_finishing_the_minutes_sends_once_to_each_participant(cycle, web, world,
     assert "Datenplattform vorstellen" in viewer and "erledigt" in viewer
     partner = by_to["kirsten@kiel.example"]
     assert "Kiel liefert Daten" in partner["text/plain"] and "<html" in partner["text/html"]
+    assert "/partner/" not in partner["text/plain"]  # Kiel has no partner link yet
+    assert "/partner/" not in viewer
     # A second finish afterwards sends nothing either.
     from tracker.agenda.services import finish_minutes
 
@@ -361,3 +363,21 @@ def test_two_finishes_at_once_send_the_minutes_once(app, cycle, world):
     assert len(first) == 3 and second == [0]
     assert len(db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.kind == "minutes")).all()) == 3
+
+
+def test_a_partner_without_login_gets_the_minutes_with_their_organisation_s_link(
+        cycle, world, smtp_server):
+    """Who reports through a partner link finds it in the minutes; users sign in instead."""
+    from tracker.agenda.services import finish_minutes
+    from tracker.partners.services import create_link, page_url
+
+    kiel, meeting, editor = fresh(world.kiel), fresh(cycle["next"]), fresh(world.editor)
+    with transaction():
+        url = page_url(create_link(kiel, None))
+        finish_minutes(meeting, editor)
+    deliver_outbox()
+    by_to = {m["To"]: parts(m) for m in smtp_server.messages}
+    partner = by_to["kirsten@kiel.example"]
+    assert url and url in partner["text/plain"] and url in partner["text/html"]
+    assert all(url not in mail["text/plain"] for to, mail in by_to.items()
+               if to != "kirsten@kiel.example")

@@ -26,6 +26,7 @@ from tracker.notify.services import (
     short_date,
 )
 from tracker.notify.texts import language, text
+from tracker.partners.services import partner_page_for
 
 
 def reader_language(person: Person) -> str:
@@ -61,6 +62,7 @@ def _common(exchange: Exchange, person: Person, lang: str) -> dict:
         "when": when(exchange, lang),
         "exchange_url": external_url("exchanges.show", exchange_id=exchange.id),
         "settings_url": settings_url(person),
+        "partner_url": partner_page_for(person),
         "because": lambda item: because(item, lang),
         "due": lambda task: due_phrase(task, lang),
     }

@@ -74,6 +74,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "became_cancelled": "abgesagt",
         "meeting_ics_hint": "Der Termin liegt als Kalendereintrag (.ics) bei.",
         "meeting_page": "Zum Austausch",
+        "partner_link_line": "Über diesen Link melden Sie ohne Anmeldung den Stand der Zusagen "
+                             "Ihrer Organisation:",
+        "partner_link_text": "Zusagen Ihrer Organisation melden",
         # settings page
         "settings_title": "E-Mail-Erinnerungen",
         "settings_for": "Für {name} ({email})",
@@ -153,6 +156,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "became_cancelled": "cancelled",
         "meeting_ics_hint": "The meeting is attached as a calendar entry (.ics).",
         "meeting_page": "Open the exchange",
+        "partner_link_line": "Report on your organisation's commitments through this link, "
+                             "no sign-in needed:",
+        "partner_link_text": "Report on your organisation's commitments",
         "settings_title": "Email reminders",
         "settings_for": "For {name} ({email})",
         "settings_explain": (

@@ -108,6 +108,21 @@ def page_url(link: PartnerLink) -> str | None:
     return external_url("partners.page", token=token) if token else None
 
 
+def partner_page_for(person: Person) -> str | None:
+    """The page a partner without a login reports through: their organisation's newest
+    active link, or None (users sign in instead; no link, no page)."""
+    if person.is_user or person.organisation_id is None:
+        return None
+    link = db.session.scalar(
+        select(PartnerLink)
+        .where(PartnerLink.organisation_id == person.organisation_id,
+               PartnerLink.revoked_at.is_(None), PartnerLink.expires_at > utcnow())
+        .order_by(PartnerLink.id.desc())
+        .limit(1)
+    )
+    return page_url(link) if link is not None else None
+
+
 def feed_url(link: PartnerLink) -> str | None:
     """The partner's calendar feed (None if the secret key changed)."""
     token = link.feed_token(_secret())
