@@ -35,10 +35,16 @@ _ARGUMENT = re.compile(r"<(?:\w+:)?(\w+)>")
 
 def _real_values(world) -> dict[str, int | str]:
     """A real value for every URL argument of a page route with an id."""
+    from tests.web import agenda_topic_id, document_id, partner_of, series_of
+
+    partner = partner_of(world)
     return {"task_id": world.editor_task.id, "exchange_id": world.exchange.id,
             "outcome_id": world.outcome.id, "person_id": world.viewer.id,
-            "organisation_id": world.kiel.id, "token_id": 1,
-            "kind": "tasks", "record_id": world.editor_task.id}  # the trash's restore
+            "organisation_id": world.luebeck.id, "token_id": 1,
+            "kind": "tasks", "record_id": world.editor_task.id,  # the trash's restore
+            "series_id": series_of(world).id, "document_id": document_id(world),
+            "topic_id": agenda_topic_id(world), "link_id": partner["link"],
+            "proposal_id": partner["proposal"], "token": partner["token"]}
 
 
 def test_every_page_route_takes_its_ids_through_the_one_converter(app):

@@ -333,7 +333,7 @@ def test_editors_make_copy_mail_renew_and_revoke_a_link(web, world, make):
     login(web, w.editor)
     page = web.get(f"/organisations/{w.luebeck.id}/partner-links")
     assert page.status_code == 200 and page.headers["Referrer-Policy"] == "no-referrer"
-    assert post(web, f"/organisations/{w.luebeck.id}/partner-links").status_code == 302
+    assert post(web, f"/organisations/{w.luebeck.id}/partner-links/new").status_code == 302
     link = db.session.scalars(select(PartnerLink)).one()
     token = link.token(current_app.config["SECRET_KEY"])
     html = web.get(f"/organisations/{w.luebeck.id}/partner-links").get_data(as_text=True)
@@ -360,7 +360,7 @@ def test_viewers_cannot_see_or_make_links(web, world):
     login(web, world.viewer)
     before = snapshot()
     assert web.get(f"/organisations/{world.luebeck.id}/partner-links").status_code == 403
-    assert post(web, f"/organisations/{world.luebeck.id}/partner-links").status_code == 403
+    assert post(web, f"/organisations/{world.luebeck.id}/partner-links/new").status_code == 403
     assert_unchanged(before, "viewer")
 
 

@@ -805,7 +805,7 @@ MORE_POSTS = [
      {"text": "Termin steht"}),
     ("partner proposes a date", PARTNER, "/partner/{partner}/tasks/{partner_task}/proposals",
      {"due_date": "2027-03-01"}),
-    ("make a partner link", EDITORS, "/organisations/{partner_organisation}/partner-links", {}),
+    ("make a partner link", EDITORS, "/organisations/{partner_organisation}/partner-links/new", {}),
     ("renew a partner link", EDITORS,
      "/organisations/{partner_organisation}/partner-links/{partner_link}/renew", {}),
     ("revoke a partner link", EDITORS,

@@ -8,6 +8,7 @@ from datetime import timedelta
 from tests.web import a_date, fresh, login, post
 from tracker.core.database import transaction
 from tracker.organisations.models import Organisation
+from tracker.partners.services import create_link
 from tracker.tasks import services as tasks
 
 
@@ -42,9 +43,11 @@ def test_the_page_shows_its_people_and_when_it_last_reported(web, world, make):
     login(web, world.editor, locale="en")
     page = _html(web.get(f"/organisations/{world.kiel.id}"))
     assert "Kirsten Kontakt" in page and "Last reported" in page and "never" in page
+    kiel, task = fresh(world.kiel), fresh(world.editor_task)
     with transaction():
-        tasks.add_note(world.editor_task, None, "Termin steht", organisation_id=world.kiel.id,
-                       partner_link_id=1)
+        link = create_link(kiel, None)
+        tasks.add_note(task, None, "Termin steht", organisation_id=kiel.id,
+                       partner_link_id=link.id)
     page = _html(web.get(f"/organisations/{world.kiel.id}"))
     assert "never" not in page.split("Last reported")[1][:200]
 

@@ -293,7 +293,7 @@ MUTATING_ROUTES = [
      lambda w: {"name": "Ich", "locale": "de", "digest": "weekly"}),
     ("own API token", ALL, lambda w: "/account/tokens", lambda w: {"token-name": "x"}),
     ("language", ALL, lambda w: "/language", lambda w: {"locale": "en"}),
-    ("partner link make", EDITORS, lambda w: f"/organisations/{w.luebeck.id}/partner-links",
+    ("partner link make", EDITORS, lambda w: f"/organisations/{w.luebeck.id}/partner-links/new",
      None),
     ("partner link renew", EDITORS, lambda w: f"/organisations/{w.luebeck.id}/partner-links/"
      f"{partner_of(w)['link']}/renew", None),

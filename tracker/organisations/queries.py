@@ -4,19 +4,21 @@ series, when it last reported, and the open and overdue counts of the list."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from tracker.accounts.models import Person
 from tracker.core import timeutil
+from tracker.core.audit import AuditEntry
 from tracker.exchanges.models import Exchange, exchange_organisations
 from tracker.exchanges.queries import sort_key
 from tracker.extensions import db
 from tracker.organisations.models import Organisation
+from tracker.partners.models import PartnerLink
 from tracker.series.models import Series, series_organisations
-from tracker.tasks.models import Task, TaskNote
+from tracker.tasks.models import Task
 from tracker.tasks.queries import row_options
 
 #: The page shows this many done commitments, the latest first; open ones are all shown.
@@ -102,9 +104,11 @@ def organisation_page(organisation: Organisation, today: date | None = None) -> 
 
 
 def last_reported(organisation_id: int) -> datetime | None:
-    """When the organisation last wrote a note through its partner link (None: never)."""
-    return db.session.scalar(
-        select(func.max(TaskNote.created_at)).where(
-            TaskNote.organisation_id == organisation_id, TaskNote.author_id.is_(None)
-        )
+    """When the organisation last did anything through one of its partner links (marked a
+    task done, wrote a note, proposed a date); None: never."""
+    at = db.session.scalar(
+        select(func.max(AuditEntry.at))
+        .join(PartnerLink, PartnerLink.id == AuditEntry.partner_link_id)
+        .where(PartnerLink.organisation_id == organisation_id)
     )
+    return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at

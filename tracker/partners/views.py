@@ -322,7 +322,8 @@ def _to_links(organisation_id: int, link_id: int | None = None) -> ResponseRetur
     return redirect(url_for("partners.links", organisation_id=organisation_id, _anchor=anchor))
 
 
-@bp.post("/organisations/<id:organisation_id>/partner-links")
+# Its own path: beside the GET list on the same path, an impossible id would answer 405.
+@bp.post("/organisations/<id:organisation_id>/partner-links/new")
 @login_required
 @editor_required
 def create(organisation_id: int) -> ResponseReturnValue:
