@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -17,15 +16,16 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Num
 
 from tracker.accounts.models import ApiToken, Person
 from tracker.core.limits import max_length
+from tracker.web.forms import TrackerForm
 
 
-class LoginForm(FlaskForm):
+class LoginForm(TrackerForm):
     email = EmailField(_l("Email"), validators=[DataRequired()])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     next = HiddenField()
 
 
-class AccountForm(FlaskForm):
+class AccountForm(TrackerForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=max_length(Person.name))])
     locale = SelectField(_l("Language"), choices=[])
     digest = SelectField(_l("Reminder digest"), choices=[])
@@ -44,7 +44,7 @@ class AccountForm(FlaskForm):
                                ("never", _l("never"))]
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(TrackerForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired()])
     new = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=10, max=1024)])
     repeat = PasswordField(
@@ -53,7 +53,7 @@ class PasswordForm(FlaskForm):
     )
 
 
-class TokenForm(FlaskForm):
+class TokenForm(TrackerForm):
     name = StringField(
         _l("What the token is for"), validators=[Length(max=max_length(ApiToken.name))]
     )

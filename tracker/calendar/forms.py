@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, StringField
 
@@ -14,9 +13,10 @@ from wtforms.validators import DataRequired, Length, Optional
 from tracker.calendar.models import FeedToken
 from tracker.core.limits import max_length
 from tracker.exchanges.models import Exchange
+from tracker.web.forms import TrackerForm
 
 
-class SubscriptionForm(FlaskForm):
+class SubscriptionForm(TrackerForm):
     kind = RadioField(
         _l("What to show"),
         choices=[
@@ -40,15 +40,15 @@ class SubscriptionForm(FlaskForm):
     overdue_today = BooleanField(_l("Show overdue open tasks on today's date"))
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(TrackerForm):
     """Only the CSRF token: revoking is a button."""
 
 
-class ImportUploadForm(FlaskForm):
+class ImportUploadForm(TrackerForm):
     file = FileField(_l("Invitation (.ics)"), validators=[FileRequired()])
 
 
-class ImportSaveForm(FlaskForm):
+class ImportSaveForm(TrackerForm):
     #: The uploaded file, base64, so saving uses exactly what was previewed.
     ics = HiddenField(validators=[DataRequired()])
     #: The UID of the event picked when the file holds several.

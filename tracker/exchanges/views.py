@@ -3,6 +3,8 @@ and their tasks are recorded in place."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     abort,
@@ -15,6 +17,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.datastructures import ImmutableMultiDict
 
@@ -31,7 +34,14 @@ from tracker.tasks import services as task_services
 from tracker.tasks.forms import QuickTaskForm
 from tracker.web import choices
 from tracker.web.choices import optional_int
-from tracker.web.helpers import editor_required, fmt_date, fmt_time, page_number, show_on_form
+from tracker.web.helpers import (
+    editor_required,
+    fmt_date,
+    fmt_time,
+    page_number,
+    safe_next,
+    show_on_form,
+)
 
 bp = Blueprint("exchanges", __name__)
 
@@ -87,7 +97,7 @@ def create() -> ResponseReturnValue:
         else:
             flash(_("Exchange created."), "success")
             _say_which_time(form)
-            return redirect(url_for("exchanges.show", exchange_id=exchange.id))
+            return redirect(url_for("exchanges.show", exchange_id=exchange.id, _anchor="record"))
     code = 400 if form.errors or form.form_errors else 200
     return render_template("exchanges/form.html", form=form, exchange=None), code
 
@@ -153,9 +163,9 @@ def render_page(
             form.set_choices(exchanges, people, orgs)
             task_forms[key] = form
         if outcome_form is None:
-            outcome_form = OutcomeForm(formdata=None)
-            outcome_form.organisation_ids.data = [o.id for o in exchange.organisations]
-        outcome_form.organisation_ids.choices = [(o.id, o.label) for o in exchange.organisations]
+            outcome_form = capture_form(exchange, formdata=None)
+        outcome_form.set_choices([(o.id, o.label) for o in exchange.organisations], people,
+                                 orgs, exchanges)
     history, outcomes_by_id = queries.history_of(exchange)
     return render_template(
         "exchanges/show.html",
@@ -176,24 +186,47 @@ def show(exchange_id: int) -> ResponseReturnValue:
     return render_page(get_exchange(exchange_id))
 
 
+def capture_form(exchange: Exchange, formdata: Any = None, next_url: str = "") -> OutcomeForm:
+    """The outcome-and-tasks form, empty: all the exchange's organisations ticked."""
+    form = OutcomeForm(formdata=formdata)
+    if formdata is None:
+        form.organisation_ids.data = [o.id for o in exchange.organisations]
+        form.next.data = next_url
+    return form
+
+
 @bp.post("/exchanges/<id:exchange_id>/outcomes")
 @editor_required
 def add_outcome(exchange_id: int) -> ResponseReturnValue:
-    """Record something agreed at the exchange, in place."""
+    """Record an outcome with its tasks in one go; then the form is there for the next one.
+
+    `next` (a local URL) is where to go on: the exchange page, or the agenda that shows
+    this form too.
+    """
     exchange = get_exchange(exchange_id)
     form = OutcomeForm()
-    form.organisation_ids.choices = choices.organisations(include_none=False)
+    form.set_choices(choices.organisations(include_none=False), choices.people(),
+                     choices.organisations(), choices.exchanges(after=exchange.first_day))
     if form.validate_on_submit():
+        rows = form.task_rows()
         try:
             with transaction():
-                outcome = services.record_outcome(exchange, current_user, form.text.data or "",
-                                                  form.organisation_ids.data or [])
+                services.record_outcome(exchange, current_user, form.text.data or "",
+                                        form.organisation_ids.data or [],
+                                        tasks=[values for _row, values in rows])
+        except services.InvalidRows as exc:
+            for problem in exc.outcome:
+                show_on_form(form, problem)
+            for number, problem in exc.rows.items():
+                show_on_form(rows[number][0], problem)
         except InvalidField as exc:
             show_on_form(form, exc)
         else:
-            flash(_("Outcome recorded. Add its tasks below it."), "success")
-            return redirect(url_for("exchanges.show", exchange_id=exchange.id,
-                                    _anchor=f"outcome-{outcome.id}"))
+            flash(ngettext("Outcome recorded with %(num)d task. Here is the next one.",
+                           "Outcome recorded with %(num)d tasks. Here is the next one.",
+                           len(rows)), "success")
+            back = safe_next(form.next.data, url_for("exchanges.show", exchange_id=exchange.id))
+            return redirect(f"{back.split('#')[0]}#record")
     return render_page(exchange, outcome_form=form, code=400)
 
 

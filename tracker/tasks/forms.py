@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     HiddenField,
     SelectField,
     SelectMultipleField,
@@ -22,9 +20,10 @@ from tracker.exchanges.models import Outcome
 from tracker.tasks.models import Task
 from tracker.web import choices
 from tracker.web.choices import LongSelectField, optional_int
+from tracker.web.forms import DayField, TrackerForm
 
 
-class TaskForm(FlaskForm):
+class TaskForm(TrackerForm):
     title = StringField(
         _l("Title"), validators=[DataRequired(), Length(max=max_length(Task.title))]
     )
@@ -35,7 +34,7 @@ class TaskForm(FlaskForm):
     organisation_id = LongSelectField(_l("Committed by organisation"), coerce=optional_int)
     exchange_id = LongSelectField(_l("Agreed at exchange"), coerce=optional_int)
     outcome_id = SelectField(_l("Outcome"), coerce=optional_int)
-    due_date = DateField(_l("Due date"), validators=[Optional()])
+    due_date = DayField(_l("Due date"), validators=[Optional()])
     due_time = TimeField(_l("Due time"), validators=[Optional()])
     due_exchange_id = LongSelectField(_l("Or due at a later exchange"), coerce=optional_int)
     version = HiddenField()
@@ -64,13 +63,13 @@ class TaskForm(FlaskForm):
         }
 
 
-class QuickTaskForm(FlaskForm):
+class QuickTaskForm(TrackerForm):
     """Add a task to an outcome in place, on the exchange page."""
 
     title = StringField(_l("Task"), validators=[DataRequired(), Length(max=max_length(Task.title))])
     owner_id = LongSelectField(_l("Owner"), coerce=optional_int, validators=[DataRequired()])
     organisation_id = LongSelectField(_l("Committed by organisation"), coerce=optional_int)
-    due_date = DateField(_l("Due date"), validators=[Optional()])
+    due_date = DayField(_l("Due date"), validators=[Optional()])
     due_exchange_id = LongSelectField(_l("Or due at a later exchange"), coerce=optional_int)
     outcome_id = HiddenField()
 
@@ -85,6 +84,6 @@ class QuickTaskForm(FlaskForm):
         self.due_exchange_id.choices = exchanges or choices.exchanges()
 
 
-class BulkForm(FlaskForm):
+class BulkForm(TrackerForm):
     ids = SelectMultipleField(coerce=int, validate_choice=False)
     next = HiddenField()
