@@ -213,3 +213,14 @@ class OutcomeForm(TrackerForm):
     def task_rows(self) -> list[tuple[TaskRow, dict]]:
         """The rows filled in, each with the service's values."""
         return [(row, row.values()) for row in self.tasks if not row.is_blank()]
+
+
+class QuickExchangeForm(TrackerForm):
+    """A later exchange named in passing ("SCCON 2023"), to make a task due at it."""
+
+    title = StringField(
+        _l("Title of the new exchange"),
+        validators=[DataRequired(), Length(max=max_length(Exchange.title))],
+    )
+    start_date = DayField(_l("Its date"), validators=[DataRequired()])
+    next = HiddenField()

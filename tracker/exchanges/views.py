@@ -27,7 +27,7 @@ from tracker.core.errors import InvalidField, StaleVersion
 from tracker.core.limits import is_id
 from tracker.core.validation import search_text
 from tracker.exchanges import queries, services
-from tracker.exchanges.forms import ExchangeForm, OutcomeForm
+from tracker.exchanges.forms import ExchangeForm, OutcomeForm, QuickExchangeForm
 from tracker.exchanges.models import Exchange, Outcome
 from tracker.extensions import db
 from tracker.tasks import services as task_services
@@ -100,6 +100,37 @@ def create() -> ResponseReturnValue:
             return redirect(url_for("exchanges.show", exchange_id=exchange.id, _anchor="record"))
     code = 400 if form.errors or form.form_errors else 200
     return render_template("exchanges/form.html", form=form, exchange=None), code
+
+
+@bp.post("/exchanges/quick")
+@editor_required
+def quick_create() -> ResponseReturnValue:
+    """A new all-day exchange from a title and a date, made while writing down a task due at
+    it; app.js asks for JSON and adds it to the lists, a plain form goes back to `next`."""
+    form = QuickExchangeForm()
+    as_json = request.accept_mimetypes.best == "application/json"
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                exchange = services.create_exchange(
+                    current_user, title=form.title.data, all_day=True,
+                    start_date=form.start_date.data, kind="other",
+                )
+        except InvalidField as exc:
+            show_on_form(form, exc)
+        else:
+            label = f"{exchange.title} ({fmt_date(exchange.start_date)})"
+            if as_json:
+                return {"id": exchange.id, "label": label}, 201
+            flash(_("Exchange created: %(label)s", label=label), "success")
+            return redirect(safe_next(form.next.data,
+                                      url_for("exchanges.show", exchange_id=exchange.id)))
+    errors = {name: list(field.errors) for name, field in form._fields.items() if field.errors}
+    if as_json:
+        return {"errors": errors}, 400
+    for name, texts in errors.items():
+        flash(f"{form[name].label.text}: {' '.join(texts)}", "error")
+    return redirect(safe_next(form.next.data, url_for("exchanges.create")))
 
 
 @bp.route("/exchanges/<id:exchange_id>/edit", methods=["GET", "POST"])

@@ -40,13 +40,18 @@ class TaskForm(TrackerForm):
     version = HiddenField()
 
     def set_choices(self, outcomes: Iterable[Outcome] = ()) -> None:
+        """The outcome list holds only the chosen exchange's outcomes (none before one is
+        chosen); `all_outcomes` keeps every one for app.js to narrow the list as it changes."""
         self.owner_id.choices = [("", _l("— choose —")), *choices.people()]
         self.organisation_id.choices = choices.organisations()
         exchanges = choices.exchanges()
         self.exchange_id.choices = exchanges
         self.due_exchange_id.choices = exchanges
+        chosen = optional_int(self.exchange_id.data)
+        self.all_outcomes = [(o.id, o.exchange_id, o.text[:80]) for o in outcomes]
         self.outcome_id.choices = [(None, _l("— none —"))] + [
-            (o.id, f"{o.exchange.title}: {o.text[:80]}") for o in outcomes
+            (oid, text) for oid, exchange_id, text in self.all_outcomes
+            if exchange_id == chosen
         ]
 
     def values(self) -> dict:

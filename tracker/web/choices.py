@@ -31,8 +31,10 @@ class LongSelect(Select):
         if not isinstance(choices, list) or any(
             type(c) is not tuple or len(c) != 2 for c in choices
         ):
+            kwargs.setdefault("data-picker", "single")
             return super().__call__(field, **kwargs)
         kwargs.setdefault("id", field.id)
+        kwargs.setdefault("data-picker", "single")  # app.js makes it a picker
         for flag in self.validation_attrs:
             if flag not in kwargs and getattr(field.flags, flag, False):
                 kwargs[flag] = getattr(field.flags, flag)
