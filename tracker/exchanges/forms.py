@@ -55,7 +55,7 @@ class ExchangeForm(TrackerForm):
         _l("Title"), validators=[DataRequired(), Length(max=max_length(Exchange.title))]
     )
     kind = SelectField(_l("Kind"), choices=[])
-    status = SelectField(_l("Status"), choices=[])
+    status = SelectField(_l("Status"), choices=[], default="")
     all_day = BooleanField(_l("All-day (dates without times)"))
     start_date = DayField(_l("First day"), validators=[Optional()])
     end_date = DayField(_l("Last day"), validators=[Optional()])
