@@ -192,7 +192,7 @@ class OutcomeForm(TrackerForm):
         exchanges: list[tuple],
     ) -> None:
         self.organisation_ids.choices = organisations
-        for row in self.tasks:
+        for row in self.rows():
             row.owner_id.choices = [(None, _l("— choose —")), *people]
             row.organisation_id.choices = partners
             row.due_exchange_id.choices = exchanges
@@ -201,7 +201,7 @@ class OutcomeForm(TrackerForm):
         """A row with anything in it needs a title and an owner; empty rows are left out."""
         ok = super().validate(extra_validators)
         required = str(messages.sentence("required", {}))
-        for row in self.tasks:
+        for row in self.rows():
             if row.is_blank():
                 continue
             for f in (row.title, row.owner_id):
@@ -210,9 +210,12 @@ class OutcomeForm(TrackerForm):
                     ok = False
         return ok
 
+    def rows(self) -> list[TaskRow]:
+        return [entry.form for entry in self.tasks]
+
     def task_rows(self) -> list[tuple[TaskRow, dict]]:
         """The rows filled in, each with the service's values."""
-        return [(row, row.values()) for row in self.tasks if not row.is_blank()]
+        return [(row, row.values()) for row in self.rows() if not row.is_blank()]
 
 
 class QuickExchangeForm(TrackerForm):
