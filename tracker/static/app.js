@@ -90,10 +90,11 @@
     select.picker = this;
   }
 
+  // "" and "None" are the "— nobody —" choices: an emptied field stands for them.
+  function isNone(o) { return o.value === "" || o.value === "None"; }
+
   Picker.prototype.options = function () {
-    return Array.prototype.filter.call(this.select.options, function (o) {
-      return o.value !== "";
-    });
+    return Array.prototype.filter.call(this.select.options, function (o) { return !isNone(o); });
   };
 
   Picker.prototype.render = function () {
@@ -123,7 +124,7 @@
       });
     } else {
       var chosen = this.select.options[this.select.selectedIndex];
-      this.input.value = chosen && chosen.value !== "" ? chosen.textContent : "";
+      this.input.value = chosen && !isNone(chosen) ? chosen.textContent : "";
     }
   };
 
@@ -134,9 +135,17 @@
       var chosen = this.select.options[this.select.selectedIndex];
       if (chosen && chosen.textContent === this.input.value) { query = ""; }
     }
+    // Names that begin with what was typed come first, then words that do, then the rest.
+    function rank(o) {
+      var text = fold(o.textContent);
+      if (text.indexOf(query) === 0) { return 0; }
+      return (" " + text).indexOf(" " + query) !== -1 ? 1 : 2;
+    }
     this.shown = this.options().filter(function (o) {
       return !(self.multiple && o.selected) && fold(o.textContent).indexOf(query) !== -1;
-    }).slice(0, 50);
+    }).map(function (o, i) { return { o: o, r: rank(o), i: i }; })
+      .sort(function (a, b) { return a.r - b.r || a.i - b.i; })
+      .map(function (x) { return x.o; }).slice(0, 50);
     this.list.replaceChildren();
     this.shown.forEach(function (o, i) {
       var li = document.createElement("li");
@@ -203,8 +212,8 @@
   Picker.prototype.settle = function () {
     if (this.multiple || document.activeElement === this.input) { return; }
     if (this.input.value.trim() === "") {
-      var none = Array.prototype.find.call(this.select.options, function (o) { return o.value === ""; });
-      if (none) { this.select.value = ""; this.select.dispatchEvent(new Event("change", { bubbles: true })); }
+      var none = Array.prototype.find.call(this.select.options, isNone);
+      if (none) { this.select.value = none.value; this.select.dispatchEvent(new Event("change", { bubbles: true })); }
     }
     this.render();
   };
@@ -556,9 +565,15 @@
     subscriptionKinds();
     bulkBar();
     focusFirstError();
-    if (location.hash === "#record" && !document.querySelector("[data-error-summary]")) {
-      var text = document.querySelector("#record textarea");
-      if (text) { text.focus(); }
-    }
+    focusRecord();
   });
+  // The browser scrolls to #record once the page has loaded, and that may take the focus.
+  window.addEventListener("load", focusRecord);
+
+  // Right after an exchange is created or an outcome saved: ready to type the next outcome.
+  function focusRecord() {
+    if (location.hash !== "#record" || document.querySelector("[data-error-summary]")) { return; }
+    var text = document.querySelector("#record textarea");
+    if (text && document.activeElement !== text) { text.focus(); }
+  }
 }());
