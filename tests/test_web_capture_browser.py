@@ -329,7 +329,7 @@ def test_changed_pages_pass_axe(browser, live_server, make, width, language):
             page.locator("input[name='tasks-0-title']").fill("Ohne Verantwortliche")
             page.locator("#record button[type=submit]").click()
             page.wait_for_load_state()
-            page.locator("input[role=combobox]").first.click()
+            page.locator("#record input[role=combobox]").first.click()
         else:
             page.goto(live_server + path.format(**ids))
         results = axe.run(page)
