@@ -119,7 +119,7 @@ def network(make):
     orgs = {key: make.organisation(name=name, short_name=short, kind=kind)
             for key, name, short, kind, _country in ORGANISATIONS}
     anna = None
-    for key, name, email, org, role, _locale in PEOPLE:
+    for key, name, email, org, _role, _locale in PEOPLE:
         if key == "anna":
             anna = make.user("editor", name=name, email=email, organisation_id=orgs[org].id)
         else:
