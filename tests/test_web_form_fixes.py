@@ -369,3 +369,18 @@ def test_the_task_list_folds_its_filters_unless_one_is_set(web, world):
 
 def test_today_is_used(ctx):
     assert today()
+
+
+def test_the_quick_exchange_page_without_script(web, world):
+    login(web, world.editor)
+    page = web.get(f"/exchanges/quick?next=/exchanges/{world.exchange.id}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'aria-required="true"' in html
+    assert f'value="/exchanges/{world.exchange.id}"' in html
+    before = count(Exchange)
+    bad = post(web, "/exchanges/quick", {"title": "SCCON 2023", "start_date": "bald"})
+    assert bad.status_code == 400 and "TT.MM.JJJJ" in bad.get_data(as_text=True)
+    assert 'value="bald"' in bad.get_data(as_text=True)
+    assert count(Exchange) == before
+    login(web, world.viewer)
+    assert web.get("/exchanges/quick").status_code == 403

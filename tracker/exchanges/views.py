@@ -102,13 +102,16 @@ def create() -> ResponseReturnValue:
     return render_template("exchanges/form.html", form=form, exchange=None), code
 
 
-@bp.post("/exchanges/quick")
+@bp.route("/exchanges/quick", methods=["GET", "POST"])
 @editor_required
 def quick_create() -> ResponseReturnValue:
     """A new all-day exchange from a title and a date, made while writing down a task due at
-    it; app.js asks for JSON and adds it to the lists, a plain form goes back to `next`."""
+    it. app.js asks for JSON and adds it to the lists; without it this is a small page of its
+    own (opened beside the form), which goes on to `next`."""
     form = QuickExchangeForm()
     as_json = request.accept_mimetypes.best == "application/json"
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
         try:
             with transaction():
@@ -125,12 +128,11 @@ def quick_create() -> ResponseReturnValue:
             flash(_("Exchange created: %(label)s", label=label), "success")
             return redirect(safe_next(form.next.data,
                                       url_for("exchanges.show", exchange_id=exchange.id)))
-    errors = {name: list(field.errors) for name, field in form._fields.items() if field.errors}
-    if as_json:
-        return {"errors": errors}, 400
-    for name, texts in errors.items():
-        flash(f"{form[name].label.text}: {' '.join(texts)}", "error")
-    return redirect(safe_next(form.next.data, url_for("exchanges.create")))
+    if as_json and request.method == "POST":
+        errors = {name: list(f.errors) for name, f in form._fields.items() if f.errors}
+        return {"errors": errors or {"csrf_token": [_("Please check the form.")]}}, 400
+    code = 400 if form.errors or form.form_errors else 200
+    return render_template("exchanges/quick.html", form=form), code
 
 
 @bp.route("/exchanges/<id:exchange_id>/edit", methods=["GET", "POST"])

@@ -418,9 +418,10 @@
   // "New exchange" beside "or due at an exchange": title and date, made on the spot.
   function quickExchange(row) {
     var link = row.querySelector(".quick-exchange-link");
-    var select = row.querySelector("select[name$='-due_exchange_id']");
+    var select = row.querySelector("select[name$='due_exchange_id']");
     if (!link || !select) { return; }
     var form = row.closest("form");
+    var url = link.dataset.quickUrl;
     var lang = (document.documentElement.lang || "de").slice(0, 2);
     var de = lang === "de";
     var button = document.createElement("button");
@@ -458,7 +459,7 @@
       data.append("csrf_token", form.querySelector("input[name=csrf_token]").value);
       data.append("title", title.value);
       data.append("start_date", day.value);
-      fetch(form.dataset.quickUrl, {
+      fetch(url, {
         method: "POST", body: data, credentials: "same-origin",
         headers: { "Accept": "application/json", "X-Requested-With": "fetch" }
       }).then(function (response) {
@@ -470,7 +471,7 @@
           error.textContent = texts.join(" ") || "?";
           return;
         }
-        form.querySelectorAll("select[name$='-due_exchange_id']").forEach(function (s) {
+        form.querySelectorAll("select[name$='due_exchange_id']").forEach(function (s) {
           var option = document.createElement("option");
           option.value = answer.body.id;
           option.textContent = answer.body.label;
@@ -558,7 +559,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form[data-capture]").forEach(captureRows);
     if (window.trackerPickers) { window.trackerPickers(document); }
-    document.querySelectorAll("form[data-capture] .task-row").forEach(quickExchange);
+    document.querySelectorAll("[data-quick-exchange]").forEach(quickExchange);
     statusByDate();
     narrowOutcomes();
     copyButtons();
