@@ -17,7 +17,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.core import messages
@@ -225,5 +225,5 @@ class QuickExchangeForm(TrackerForm):
         _l("Title of the new exchange"),
         validators=[DataRequired(), Length(max=max_length(Exchange.title))],
     )
-    start_date = DayField(_l("Its date"), validators=[DataRequired()])
+    start_date = DayField(_l("Its date"), validators=[InputRequired()])
     next = HiddenField()
