@@ -175,6 +175,8 @@ def record_the_luebeck_visit(page, base: str, width: int = 1280) -> Counted:
                     c.type(value)
                 elif kind == "day":
                     c.day(value)
+                elif kind == "see it made":  # the panel closes once the exchange exists
+                    page.locator(".quick-exchange:visible").wait_for(state="detached")
                 elif kind == "new exchange":  # beside "or due at an exchange"
                     c.click(page.locator(".task-row").nth(number).get_by_role(
                         "button", name="Neuer Austausch"))
@@ -199,7 +201,7 @@ def record_the_luebeck_visit(page, base: str, width: int = 1280) -> Counted:
          ("day", "15.03.2023")],
         [("type", "Bericht auf der SCCON 2023"), tab, ("pick", "Jon"),
          ("new exchange", ""), ("type", "SCCON 2023"), tab, ("day", "26.09.2023"),
-         ("press", "Enter")],
+         ("press", "Enter"), ("see it made", "")],
     ])
     outcome("Workshop Datenstrategie", [
         [("type", "Workshop vorbereiten"), tab, ("pick", "Jan"), tab, ("pick", "Kiel"), tab,

@@ -488,7 +488,11 @@
     }
     panel.querySelector(".create").addEventListener("click", create);
     panel.addEventListener("keydown", function (e) {
-      if (e.key === "Enter") { e.preventDefault(); e.stopPropagation(); create(); }
+      if (e.key === "Enter" && !e.ctrlKey && !e.metaKey) {
+        e.preventDefault();
+        e.stopPropagation();
+        create();
+      }
       if (e.key === "Escape") { toggle(false); }
     });
   }
