@@ -295,7 +295,26 @@ def test_bulk_check_off_on_a_phone(browser, live_server, make):
     context.close()
 
 
-CHANGED_PAGES = ["/exchanges/new", "/exchanges/{exchange}", "/tasks", "/tasks/new",
+def test_a_form_sent_back_puts_the_focus_on_the_first_mistake(browser, live_server, make):
+    make.user("editor", name="Jonas Becker", email="jonas@rostock.example")
+    db.session.rollback()
+    context = _new_context(browser)
+    page = context.new_page()
+    _sign_in(page, live_server, "jonas@rostock.example")
+    page.goto(f"{live_server}/exchanges/new")
+    page.get_by_label("Ort", exact=True).fill("Lübeck")
+    page.get_by_role("button", name="Austausch speichern").click()
+    page.locator("[data-error-summary]").wait_for()
+    assert page.evaluate("document.activeElement.id") == "title"
+    assert page.evaluate("document.activeElement.getAttribute('aria-describedby')") == \
+        "title-error"
+    assert page.get_by_role("alert").first.inner_text().startswith("Bitte korrigieren Sie 2")
+    assert page.get_by_label("Ort", exact=True).input_value() == "Lübeck"
+    context.close()
+
+
+CHANGED_PAGES = ["/exchanges/new", "/exchanges/{exchange}", "/tasks", "/tasks?overdue=1",
+                 "/tasks/new", "/exchanges/quick",
                  "/tasks/{task}", "/tasks/{task}/edit", "/account", "/calendar/subscriptions",
                  "/calendar/subscriptions?kind=view&query=status%3Dopen"]
 

@@ -45,6 +45,7 @@ def test_one_wording_for_required_in_german(web, world):
     login(web, world.editor)
     exchange = post(web, "/exchanges/new", {"title": "", "kind": "visit"}).get_data(as_text=True)
     task = post(web, "/tasks/new", {"title": ""}).get_data(as_text=True)
+    assert 'id="title-error"' in task and 'id="owner_id-error"' in task  # both at once
     for html in (exchange, task):
         assert REQUIRED_DE in html
         assert "Dieses Feld wird benötigt." not in html
