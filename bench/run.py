@@ -93,6 +93,7 @@ def scenarios(app, client, info: dict) -> list[tuple[str, Callable[[], object]]]
             select(Task.id).where(Task.owner_id == admin.id, Task.status == "open")
         )
         feed_url = feed_path(admin)
+        meeting = next_meeting()
         db.session.commit()
     client.post("/login", data={"email": info["admin_email"], "password": info["password"]})
     bearer = {"Authorization": f"Bearer {api_token}"}
@@ -109,7 +110,15 @@ def scenarios(app, client, info: dict) -> list[tuple[str, Callable[[], object]]]
         ("review by partner", lambda: client.get("/review?by=organisation")),
         ("exchange page", lambda: client.get(f"/exchanges/{info['exchanges'] // 2}")),
         ("exchanges list", lambda: client.get("/exchanges")),
+        ("next meeting's page (carried over)", lambda: client.get(f"/exchanges/{meeting}")),
+        ("agenda page", lambda: client.get(f"/exchanges/{meeting}/agenda")),
+        ("API agenda", lambda: client.get(f"/api/v1/exchanges/{meeting}/agenda",
+                                          headers=bearer)),
         ("API task list", lambda: client.get("/api/v1/tasks?limit=50", headers=bearer)),
+        ("search, a rare word", lambda: client.get("/search?q=LoRaWAN")),
+        ("search, a common word", lambda: client.get("/search?q=Datenplattform")),
+        ("search, two words", lambda: client.get("/search?q=hafen+energie")),
+        ("API search", lambda: client.get("/api/v1/search?q=Strategie", headers=bearer)),
         ("API check-off + reopen", check_off_and_back),
     ]
     if feed_url:
@@ -122,6 +131,19 @@ def scenarios(app, client, info: dict) -> list[tuple[str, Callable[[], object]]]
             ("personal feed (200)", lambda: client.get(feed_url)),
         ]
     return found
+
+
+def next_meeting() -> int:
+    """The next upcoming meeting of a series (in an app context): what an agenda is for."""
+    from datetime import date
+
+    from tracker.models import Exchange
+
+    return db.session.scalar(
+        select(Exchange.id).where(Exchange.series_id.is_not(None),
+                                  Exchange.start_date >= date.today())
+        .order_by(Exchange.start_date, Exchange.id).limit(1)
+    ) or 1
 
 
 def bench_admin(info: dict):
@@ -153,7 +175,7 @@ def main() -> None:
         client = app.test_client()
         rows = [measure(name, call, counter, args.runs)
                 for name, call in scenarios(app, client, info)]
-    print(f"\n{info['exchanges']} exchanges, {info['tasks']} tasks; "
+    print(f"\n{info['exchanges']} exchanges in {info['series']} series, {info['tasks']} tasks; "
           f"{url.split(':')[0]}; median of {args.runs} runs\n")
     print("| request | status | median ms | SQL queries |")
     print("| --- | --- | ---: | ---: |")

@@ -56,7 +56,14 @@ def fuzz_token(make):
             organisation_id=kiel.id if n % 3 == 0 else None,
             due_date=date(2026, 11, 20) + timedelta(days=n * 5),
         )
+    from tracker.series.services import create_series
+
     with transaction():
+        create_series(admin, title="Smart City-Werkstatt", kind="werkstatt",
+                      starts_at=datetime(2026, 12, 2, 13, tzinfo=UTC),
+                      rrule="FREQ=MONTHLY;INTERVAL=3;BYDAY=1WE", organisation_ids=[kiel.id])
+        create_series(admin, title="Regionalkonferenz", all_day=True,
+                      start_date=date(2026, 11, 22), participant_ids=[admin.id])
         _token, plain = issue_api_token(admin, "fuzz")
     return plain
 

@@ -248,7 +248,9 @@ def test_the_api_names_the_rule_field(make, client):
 def test_the_demo_series_starts_on_its_rule_and_crosses_a_summer_time_switch(ctx, runner):
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
-    werkstatt = db.session.scalar(select(Exchange).where(Exchange.rrule.is_not(None)))
+    from tracker.series.models import Series
+
+    werkstatt = db.session.scalar(select(Series).where(Series.rrule.is_not(None)))
     start = to_local(werkstatt.starts_at.replace(tzinfo=UTC))
     assert start.weekday() == 2 and start.day <= 7  # a first Wednesday
     rule = rrulestr(werkstatt.rrule, dtstart=start.replace(tzinfo=None))
@@ -256,3 +258,8 @@ def test_the_demo_series_starts_on_its_rule_and_crosses_a_summer_time_switch(ctx
     assert dates[0] == start.replace(tzinfo=BERLIN)
     assert {d.utcoffset() for d in dates} == {timedelta(hours=1), timedelta(hours=2)}
     assert all(d.hour == 14 for d in dates)
+    # Its meetings are exchanges of their own, each at 14:00 on either side of the switches.
+    meetings = db.session.scalars(select(Exchange).where(Exchange.series_id == werkstatt.id))
+    local = [to_local(m.starts_at) for m in meetings]
+    assert len(local) >= 5 and all(t.hour == 14 and t.weekday() == 2 for t in local)
+    assert {t.utcoffset() for t in local} == {timedelta(hours=1), timedelta(hours=2)}

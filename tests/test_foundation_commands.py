@@ -12,6 +12,7 @@ from tests.passwords import each_password_hashed_once
 from tracker.accounts.models import ApiToken, Person
 from tracker.accounts.services import authenticate, person_for_api_token
 from tracker.core.database import transaction
+from tracker.core.model import utcnow
 from tracker.extensions import db
 from tracker.models import AuditEntry, Exchange, Outcome, Task
 from tracker.tasks import services as tasks
@@ -122,8 +123,22 @@ def test_demo_loads_the_rostock_exchanges_with_done_open_and_overdue_tasks(ctx, 
         select(Task).where(Task.status == "open", Task.due_date < today())
     ).all()
     assert overdue
-    werkstatt = db.session.scalar(select(Exchange).where(Exchange.rrule.is_not(None)))
-    assert werkstatt.rrule.startswith("FREQ=MONTHLY")
+    from tracker.series.models import Series
+
+    series = {s.title: s for s in db.session.scalars(select(Series))}
+    assert series["Smart City-Werkstatt"].rrule.startswith("FREQ=MONTHLY")
+    assert series["Dauerhafter Austausch Lübeck–Kiel–Rostock"].rrule is None
+    conferences = series["Regionalkonferenz Modellprojekte Smart Cities"]
+    places = db.session.scalars(select(Exchange.location).where(
+        Exchange.series_id == conferences.id)).all()
+    assert len(places) == 2 and len(set(places)) == 2  # each in another city
+    # The recorded meetings are the series' meetings, not duplicates beside them.
+    assert db.session.scalar(select(func.count()).select_from(Exchange).where(
+        Exchange.title.like("%Regionalkonferenz%"))) == 2
+    coming = db.session.scalars(select(Exchange).where(
+        Exchange.series_id == series["Smart City-Werkstatt"].id,
+        Exchange.starts_at > utcnow())).all()
+    assert len(coming) >= 4
     governance = db.session.scalar(
         select(Task).where(Task.title == "Governance-Workshop in Rostock ausrichten")
     )
@@ -131,6 +146,41 @@ def test_demo_loads_the_rostock_exchanges_with_done_open_and_overdue_tasks(ctx, 
     assert db.session.scalar(select(Task).where(Task.due_exchange_id.is_not(None))) is not None
     assert authenticate(DEMO_LOGIN, DEMO_PASSWORD) is not None
     assert count(AuditEntry) > count(Task)
+
+
+def test_the_demo_has_a_year_of_history_as_the_audit_trail_holds_it(ctx, runner):
+    """Follow-ups agreed and checked off month after month, so the review's chart over time
+    rises and falls instead of jumping in the last month; each audit entry says when."""
+    import time as clock
+    from datetime import UTC, datetime, timedelta
+
+    from tracker.review.queries import _count_over_time, month_ends
+
+    started = clock.monotonic()
+    run(runner, "demo")
+    assert clock.monotonic() - started < 10
+    now = datetime.now(UTC)
+    all_tasks = db.session.scalars(select(Task)).all()
+    months_created = {t.created_at.strftime("%Y-%m") for t in all_tasks
+                      if t.created_at > now - timedelta(days=365)}
+    months_done = {t.completed_at.strftime("%Y-%m") for t in all_tasks
+                   if t.completed_at and t.completed_at > now - timedelta(days=365)}
+    assert len(months_created) >= 11 and len(months_done) >= 11
+    assert all(t.created_at <= now and (t.completed_at or t.created_at) >= t.created_at
+               and (t.completed_at or now) <= now for t in all_tasks)
+    for task in all_tasks:
+        entries = {e.action: e for e in db.session.scalars(
+            select(AuditEntry).where(AuditEntry.entity_type == "tasks",
+                                     AuditEntry.entity_id == task.id))}
+        assert entries["create"].at == task.created_at, task
+        if task.status == "done":
+            assert entries["complete"].at == task.completed_at, task
+            assert entries["complete"].changes["completed_at"][1] == (
+                task.completed_at.isoformat())
+    points = _count_over_time(month_ends())
+    done = [p["done"] for p in points]
+    assert done == sorted(done) and done[0] < done[-1] - 30  # checked off all year round
+    assert len({p["open"] for p in points}) > 3  # open rises and falls
 
 
 def test_demo_refuses_a_database_with_data_unless_told(ctx, runner, make):

@@ -31,10 +31,14 @@ from tests.db_support import empty_all_tables
 from tests.web import (
     MUTATING_ROUTES,
     a_date,
+    agenda_topic_id,
     csrf_token,
+    document_id,
     exchange_form_data,
     fresh,
     login,
+    new_series_form_data,
+    series_of,
     task_form_data,
 )
 from tracker.accounts import services as account_services
@@ -59,8 +63,9 @@ def quick_passwords(monkeypatch):
 
 # -- helpers ------------------------------------------------------------------------------
 
-#: Caches the feeds keep for themselves; a read may fill them, that is no change of data.
-_CACHES = {"feed_items"}
+#: Caches the feeds keep for themselves, and the day the series' meetings were last made
+#: ahead (the day's first request sets it): a read may fill them, that is no change of data.
+_CACHES = {"feed_items", "series_upkeep"}
 #: When a token was last used is recorded on every use, by design.
 _USAGE_COLUMNS = {"last_used_at"}
 
@@ -174,6 +179,8 @@ PAGE_SEARCHES = [
     ("/exchanges", {"Besuch in Lübeck", "Governance-Workshop"}),
     ("/people", {"Jonas Editor", "Mehmet Viewer"}),
     ("/organisations", {"Hansestadt Lübeck", "Landeshauptstadt Kiel"}),
+    # Searches by words: none of the payloads' words is in these titles.
+    ("/search", {DONE_TASK, DELETED_TASK}),
 ]
 
 #: Every other query parameter a page reads, by page; each gets the payload (all at once:
@@ -182,12 +189,13 @@ PAGE_SEARCHES = [
 PAGE_PARAMETERS = {
     "/tasks": (*FILTER_PARAMS, "sort", "page"),
     "/tasks.csv": (*FILTER_PARAMS, "sort"),
-    "/review": ("by", "page"), "/review.csv": ("by",),
+    "/review": ("by", "order", "page"), "/review.csv": ("by", "order"),
     "/exchanges": ("when", "page"), "/people": ("page",), "/organisations": ("page",),
     "/tasks/new": ("exchange_id", "outcome_id", "owner_id", "due_exchange_id"),
     "/exchanges/new": ("follows_up_id",),
     "/calendar/subscriptions": ("kind", "name", "exchange_id", "query"),
     "/exchanges/quick": ("next",),
+    "/search": ("page",),
 }
 
 
@@ -359,6 +367,8 @@ HOSTILE_PAGES = [
     ("/people/{me}/edit", {"person-name"}),
     ("/organisations", {"org-name", "org-short"}),
     ("/organisations/{org}/edit", {"org-name", "org-short"}),
+    # Matches are marked, so the text is split; tests/test_search.py checks what is shown.
+    ("/search?q=alert", set()),
     ("/account", {"person-name", "api-token-name", "feed-name"}),
     ("/calendar/subscriptions", {"feed-name"}),
     ("/notify/settings/{settings}", {"person-name"}),
@@ -478,7 +488,9 @@ TEXT_FIELDS = [
     ("new exchange", "/exchanges/new", exchange_form_data, "title"),
     ("new exchange", "/exchanges/new", exchange_form_data, "location"),
     ("new exchange", "/exchanges/new", exchange_form_data, "description"),
-    ("new exchange", "/exchanges/new", exchange_form_data, "rrule"),
+    ("new series", "/series/new", new_series_form_data, "title"),
+    ("new series", "/series/new", new_series_form_data, "location"),
+    ("new series", "/series/new", new_series_form_data, "description"),
     ("exchange edit", "/exchanges/{exchange}/edit", exchange_form_data, "title"),
     ("exchange planned from a task", "/tasks/{task}/plan", exchange_form_data, "title"),
     ("outcome", "/exchanges/{exchange}/outcomes", lambda w: {}, "text"),
@@ -545,13 +557,19 @@ def _api_bodies(w) -> list[tuple[str, str, dict, str]]:
         ("POST", "/organisations", {"name": "Neu", "short_name": "{}"}, "short_name"),
         ("POST", "/people", {"name": "{}"}, "name"),
         ("POST", "/people", {"name": "Neu", "email": "{}"}, "email"),
+        ("POST", "/series", {**exchange, "title": "{}"}, "title"),
+        ("POST", "/series", {**exchange, "location": "{}"}, "location"),
+        ("POST", "/series", {**exchange, "description": "{}"}, "description"),
+        ("POST", "/series", {**exchange, "rrule": "{}"}, "rrule"),
+        ("PATCH", f"/series/{series_of(w).id}", {"location": "{}", "version": 1}, "location"),
     ]
 
 
 def test_control_characters_in_any_api_text_field_are_a_422(client, world):
     api = Api(client, token_for(world.admin), world.admin)
+    bodies = _api_bodies(world)
     before = snapshot()
-    for method, path, body, field in _api_bodies(world):
+    for method, path, body, field in bodies:
         for text in CONTROL:
             filled = {k: (text if v == "{}" else v) for k, v in body.items()}
             response = api._call(method, path, json=filled)
@@ -571,7 +589,9 @@ def _path_values(world, feed_token: FeedToken, api_token: ApiToken) -> dict[str,
 
     common = {"task_id": world.editor_task.id, "exchange_id": world.exchange.id,
               "outcome_id": world.outcome.id, "person_id": world.viewer.id,
-              "organisation_id": world.kiel.id, "filename": "app.css"}
+              "organisation_id": world.kiel.id, "filename": "app.css",
+              "series_id": series_of(world).id,
+              "document_id": document_id(world), "topic_id": agenda_topic_id(world)}
     return {
         "*": common,
         "accounts.revoke_token": {**common, "token_id": api_token.id},
@@ -755,6 +775,12 @@ PAGES = [
     ("/trash", EDITORS), ("/tasks/{task}/delete", EDITORS),
     ("/exchanges/{exchange}/delete", EDITORS), ("/healthz", ANYONE),
     ("/exchanges/quick", EDITORS),
+    ("/series", ALL), ("/series/{series}", ALL), ("/series/{series}.ics", ALL),
+    ("/series/new", EDITORS), ("/series/{series}/edit", EDITORS),
+    ("/series/{series}/delete", EDITORS), ("/series/preview", ALL),
+    ("/exchanges/{exchange}/agenda", ALL), ("/exchanges/{exchange}/minutes", ALL),
+    ("/exchanges/{exchange}/outcomes/{outcome}/edit", EDITORS),
+    ("/search?q=Lübeck", ALL),
 ]
 
 #: Writing routes the table of test_web_roles leaves out: (name, who may, path, data).
@@ -774,9 +800,10 @@ def _ids(world, tokens) -> dict:
 
     feed, api_token = tokens
     return {"task": world.editor_task.id, "exchange": world.exchange.id,
+            "outcome": world.outcome.id,
             "person": world.viewer.id, "organisation": world.kiel.id,
             "feed": feed_of(feed)[10:-4], "settings": settings_token(world.viewer),
-            "api_token": api_token.id, "own_feed": feed.id}
+            "api_token": api_token.id, "own_feed": feed.id, "series": series_of(world).id}
 
 
 def _user(world, role):
@@ -882,11 +909,23 @@ def _api_writes(world) -> list[tuple]:
         ("delete_task_view", EDITORS, "DELETE", f"/tasks/{w.editor_task.id}", None),
         ("restore_exchange_view", EDITORS, "POST", f"/exchanges/{w.later.id}/restore", None),
         ("restore_outcome_view", EDITORS, "POST", f"/outcomes/{w.outcome.id}/restore", None),
+        ("update_outcome_view", EDITORS, "PATCH", f"/outcomes/{w.outcome.id}",
+         {"text": "Neu", "version": w.outcome.version}),
+        ("delete_outcome_view", EDITORS, "DELETE", f"/outcomes/{w.outcome.id}", None),
         ("restore_task_view", EDITORS, "POST", f"/tasks/{w.editor_task.id}/restore", None),
         ("complete_task_view", EDITORS, "POST", f"/tasks/{w.editor_task.id}/complete", None),
         ("reopen_task_view", EDITORS, "POST", f"/tasks/{w.editor_task.id}/reopen", None),
         ("complete_task_view", ALL, "POST", f"/tasks/{w.viewer_task.id}/complete", None),
+        ("create_series_view", EDITORS, "POST", "/series", exchange_like_series()),
+        ("update_series_view", EDITORS, "PATCH", f"/series/{series_of(w).id}",
+         {"title": "Neu", "version": series_of(w).version}),
+        ("delete_series_view", EDITORS, "DELETE", f"/series/{series_of(w).id}", None),
+        ("restore_series_view", EDITORS, "POST", f"/series/{series_of(w).id}/restore", None),
     ]
+
+
+def exchange_like_series() -> dict:
+    return {"title": "Neu", "all_day": True, "start_date": str(a_date(5))}
 
 
 @pytest.mark.parametrize("role", ["viewer", "editor"])
@@ -907,7 +946,7 @@ def test_each_role_against_each_api_write(client, world, role):
 
 def test_without_a_token_every_api_operation_is_401(client, world):
     values = {"task_id": world.editor_task.id, "exchange_id": world.exchange.id,
-              "outcome_id": world.outcome.id}
+              "outcome_id": world.outcome.id, "series_id": 1}
     for op in OPERATIONS:
         path = "/api/v1" + re.sub(r"<int:(\w+)>", lambda m: str(values[m.group(1)]), op.rule)
         response = client.open(path, method=op.method, json={})

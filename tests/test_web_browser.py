@@ -317,3 +317,100 @@ def test_a_deleted_exchange_is_restored_whole_from_the_trash(browser, live_serve
     for shown in ("Kiel teilt seine Datenplattform", "Zugang beantragen", "Fotos verschicken"):
         assert shown in text
     context.close()
+
+
+# -- series ------------------------------------------------------------------------------
+
+
+def _first_wednesday_in(months: int):
+    """The first Wednesday of the month `months` after this one."""
+    from datetime import date, timedelta
+
+    today = a_date(0)
+    total = today.year * 12 + today.month - 1 + months
+    first = date(total // 12, total % 12 + 1, 1)
+    return first + timedelta(days=(2 - first.weekday()) % 7)
+
+
+def test_a_series_made_with_the_recurrence_form_shows_its_next_meetings(
+        browser, live_server, team):
+    context = _new_context(browser)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    _sign_in(page, live_server, team["email"])
+    page.get_by_role("link", name="Reihen").click()
+    page.get_by_role("link", name="Neue Reihe").click()
+    page.get_by_label("Titel").fill("Smart City-Werkstatt")
+    page.get_by_label("Art", exact=True).select_option("werkstatt")
+    start = _first_wednesday_in(2)
+    page.get_by_label("Erstes Treffen beginnt").fill(f"{start}T14:00")
+    page.get_by_label("Wiederholung", exact=True).select_option("quarterly")
+    # The words and dates follow the choices at once (app.js asks /series/preview) …
+    page.get_by_text("jeden ersten Mittwoch im Quartal").wait_for()
+    assert page.locator("#series-preview li").count() == 6
+    # … and the button shows them without the script too.
+    page.get_by_role("button", name="Termine anzeigen").click()
+    assert page.get_by_text("jeden ersten Mittwoch im Quartal").is_visible()
+    assert "FREQ=" not in page.content()
+    page.get_by_role("button", name="Reihe speichern").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Smart City-Werkstatt"
+    assert page.get_by_role("heading", name="Nächstes Treffen").is_visible()
+    coming = page.locator("#coming-heading + ul li")
+    assert coming.count() >= 4
+    assert "14:00" in coming.first.inner_text()
+    assert errors == [], errors
+    context.close()
+
+
+@pytest.fixture
+def a_series(team):
+    from tracker.accounts.models import Person
+    from tracker.core.database import transaction
+    from tracker.core.timeutil import from_local
+    from tracker.series.services import create_series
+
+    owner = db.session.scalar(db.select(Person).where(Person.email == team["email"]))
+    from datetime import time
+
+    with transaction():
+        series = create_series(
+            owner, title="Smart City-Werkstatt", kind="werkstatt",
+            starts_at=from_local(_first_wednesday_in(-4), time(14)),
+            rrule="FREQ=MONTHLY;INTERVAL=3;BYDAY=1WE", location="Rathaus Rostock",
+            participant_ids=[owner.id])
+    ident = series.id
+    db.session.rollback()
+    return ident
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_the_series_pages_pass_the_accessibility_scan(browser, live_server, team, a_series,
+                                                      width, language):
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    context = browser.new_context(
+        locale="de-DE" if language == "de" else "en-GB",
+        extra_http_headers={"Accept-Language": language},
+        viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(f"{live_server}/login")
+    page.locator("input[type=email]").fill(team["email"])
+    page.locator("input[type=password]").fill(PASSWORD)
+    page.locator("form button[type=submit]").first.click()
+    page.wait_for_url(f"{live_server}/")
+    problems = {}
+    for path in ["/series", f"/series/{a_series}", f"/series/{a_series}/edit", "/series/new"]:
+        page.goto(live_server + path)
+        assert page.locator("html").get_attribute("lang") == language
+        results = axe.run(page)
+        if results.violations_count:
+            problems[path] = results.generate_report()
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        if overflow > 0:
+            problems[path + " (width)"] = f"{overflow}px wider than {width}px"
+    context.close()
+    assert not problems, "\n".join(f"{k}:\n{v}" for k, v in problems.items())

@@ -46,6 +46,7 @@ PAGES = [
     "/", "/tasks", "/tasks?status=all&sort=title", "/tasks.csv", "/exchanges",
     "/exchanges?when=past", "/exchanges/{main}", "/review", "/review?by=owner",
     "/review?by=organisation", "/review.csv", "/people", "/organisations", "/tasks/new",
+    "/review?order=name", "/search?q=Folgeaufgabe", "/search?q=Ergebnis",
 ]
 
 

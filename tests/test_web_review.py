@@ -18,7 +18,7 @@ def test_review_groups_by_exchange_owner_and_partner(web, world, make):
     by_exchange = web.get("/review").get_data(as_text=True)
     assert "Offene Zusagen" in by_exchange and "Besuch in Lübeck" in by_exchange
     assert "Ohne Austausch" in by_exchange
-    by_owner = web.get("/review?by=owner").get_data(as_text=True)
+    by_owner = web.get("/review?by=owner&order=name").get_data(as_text=True)
     assert by_owner.index("Jonas Editor") < by_owner.index("Mehmet Viewer")
     by_partner = web.get("/review?by=organisation").get_data(as_text=True)
     assert "Hansestadt Lübeck" in by_partner and "Landeshauptstadt Kiel" in by_partner
@@ -88,3 +88,65 @@ def test_chart_figures_follow_each_change_though_the_scan_is_kept(web, world):
                        {"id": cancel})
     db.session.commit()
     assert _this_month(web) == (open_ - 2, done + 1, overdue - 1)
+
+
+def _group_headings(page: str) -> list[str]:
+    return [re.sub(r"<[^>]+>|\s+", " ", h).split("  ")[0].strip()
+            for h in re.findall(r'<h2 id="g-\d+">(.*?)</h2>', page, re.S)]
+
+
+def test_groups_needing_attention_come_first_and_by_name_on_request(web, world, make):
+    """Most overdue first, then most open; "by name" puts them in alphabetical order."""
+    quiet = make.organisation(name="Amt Anklam")  # many open, none overdue
+    late = make.organisation(name="Zweckverband Ostsee")  # two overdue
+    for n in range(4):
+        make.task(title=f"Ruhig {n}", owner_id=world.editor.id, organisation_id=quiet.id,
+                  due_date=a_date(10))
+    for n in range(2):
+        make.task(title=f"Spät {n}", owner_id=world.editor.id, organisation_id=late.id,
+                  due_date=a_date(-5))
+    make.task(title="Ohne Partner", owner_id=world.viewer.id, due_date=None)
+    login(web, world.viewer)
+    attention = _group_headings(web.get("/review?by=organisation").get_data(as_text=True))
+    # Zweckverband (2 overdue), Lübeck (1 overdue), Amt Anklam (4 open), then Kiel (1 open)
+    # by name before the tasks without a partner (1 open).
+    assert attention == ["Zweckverband Ostsee", "Hansestadt Lübeck", "Amt Anklam",
+                         "Landeshauptstadt Kiel", "Ohne Organisation"], attention
+    by_name = _group_headings(
+        web.get("/review?by=organisation&order=name").get_data(as_text=True))
+    assert by_name[:4] == ["Amt Anklam", "Hansestadt Lübeck", "Landeshauptstadt Kiel",
+                           "Zweckverband Ostsee"], by_name
+    assert by_name[-1] == "Ohne Organisation"
+    page = web.get("/review?by=owner&order=nonsense").get_data(as_text=True)
+    assert _group_headings(page)[0] == "Jonas Editor"  # 2 overdue; unknown order: attention
+    # The CSV lists the groups in the page's order.
+    for order, expected in (("attention", attention), ("name", by_name)):
+        response = web.get(f"/review.csv?by=organisation&order={order}")
+        rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
+        assert list(dict.fromkeys(row[0] for row in rows[1:])) == expected, order
+
+
+def test_the_group_heading_and_the_partner_chart_count_the_same(web, world, make):
+    travekom = make.organisation(name="TraveKom", short_name="TraveKom")
+    for n in range(2):
+        make.task(title=f"Überfällig {n}", owner_id=world.editor.id,
+                  organisation_id=travekom.id, due_date=a_date(-3))
+    make.task(title="Pünktlich", owner_id=world.editor.id, organisation_id=world.kiel.id,
+              due_date=a_date(5))
+    login(web, world.viewer)
+    page = web.get("/review?by=organisation").get_data(as_text=True)
+    heading = re.search(r'<h2 id="g-\d+">TraveKom(.*?)</h2>', page, re.S).group(1)
+    assert "2 offen" in heading and "davon 2 überfällig" in heading
+    chart = page[page.index('aria-labelledby="chart-partner-title"'):]
+    chart = chart[:chart.index("</svg>")]
+    assert "2 offen, davon 2 überfällig" in chart
+    assert "2 offen, davon 1 überfällig" not in chart
+    kiel = re.search(r'<h2 id="g-\d+">Landeshauptstadt Kiel(.*?)</h2>', page, re.S).group(1)
+    assert "2 offen" in kiel and "überfällig" not in kiel
+    assert ">2 offen<" in chart  # Kiel: two open, none overdue, in the same words
+    # Overdue drawn in red as part of the open bar, the rest in blue beside it.
+    from tracker.review.chart import COLOURS
+
+    reds = re.findall(rf'<rect x="([\d.]+)" y="\d+" width="([\d.]+)" height="14" '
+                      rf'fill="{COLOURS["overdue"]}"/>', chart)
+    assert reds and all(float(x) == 120 for x, _w in reds)

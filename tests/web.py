@@ -131,6 +131,56 @@ def exchange_form_data(w: World) -> dict:
             "start_date": str(a_date(9)), "organisation_ids": [w.kiel.id]}
 
 
+def series_of(w: World):
+    """The world's series (a Werkstatt without a rule), made the first time it is asked for,
+    so the world itself stays as the other tests know it."""
+    from sqlalchemy import select
+
+    from tracker.core.database import transaction
+    from tracker.series.models import Series
+    from tracker.series.services import create_series
+
+    found = db.session.scalar(select(Series).order_by(Series.id))
+    if found is not None:
+        return found
+    with transaction():
+        return create_series(w.editor, title="Werkstatt", kind="werkstatt", all_day=True,
+                             start_date=a_date(20), organisation_ids=[w.kiel.id])
+
+
+def new_series_form_data(w: World) -> dict:
+    """The smallest valid series form: quarterly from the first meeting's date."""
+    return {"title": "Werkstatt", "kind": "werkstatt", "starts_at": f"{a_date(12)}T14:00",
+            "duration_minutes": "180", "frequency": "quarterly", "interval": "1",
+            "by_weekday": "weekday", "end": "never"}
+
+
+def series_form_data(w: World) -> dict:
+    """The series form for the world's series, with the version read."""
+    return {**new_series_form_data(w), "version": str(series_of(w).version)}
+def agenda_topic_id(w: World) -> int:
+    """A topic on the world's exchange's agenda (made once per world), for the route tables."""
+    from tracker.agenda.services import add_topic
+    from tracker.core.database import transaction
+
+    if not hasattr(w, "topic_id"):
+        with transaction():
+            w.topic_id = add_topic(db.session.merge(w.exchange), None, "Begrüßung").id  # type: ignore[attr-defined]
+    return w.topic_id  # type: ignore[attr-defined]
+
+
+def document_id(w: World) -> int:
+    """A document link on the world's exchange (made once per world)."""
+    from tracker.core.database import transaction
+    from tracker.exchanges.services import add_document
+
+    if not hasattr(w, "document_id"):
+        with transaction():
+            w.document_id = add_document(  # type: ignore[attr-defined]
+                db.session.merge(w.exchange), None, "Protokoll", "https://example.org/p.pdf").id
+    return w.document_id  # type: ignore[attr-defined]
+
+
 # -- the forms that change something, and who may send them -------------------------------
 
 ALL = {"admin", "editor", "viewer"}
@@ -167,6 +217,41 @@ MUTATING_ROUTES = [
     ("outcome drop", EDITORS, lambda w: f"/exchanges/{w.exchange.id}/outcomes/{w.outcome.id}/drop",
      lambda w: {"dropped": "1"}),
     ("exchange delete", EDITORS, lambda w: f"/exchanges/{w.later.id}/delete", None),
+    ("series create", EDITORS, lambda w: "/series/new", new_series_form_data),
+    ("series edit", EDITORS, lambda w: f"/series/{series_of(w).id}/edit", series_form_data),
+    ("series add meeting", EDITORS, lambda w: f"/series/{series_of(w).id}/meetings",
+     lambda w: {"title": "Werkstatt", "starts_at": f"{a_date(40)}T10:00"}),
+    ("series delete", EDITORS, lambda w: f"/series/{series_of(w).id}/delete", None),
+    ("series restore", EDITORS, lambda w: f"/series/{series_of(w).id}/restore", None),
+    ("outcome edit", EDITORS,
+     lambda w: f"/exchanges/{w.exchange.id}/outcomes/{w.outcome.id}/edit",
+     lambda w: {"text": "Neu formuliert"}),
+    ("outcome delete", EDITORS,
+     lambda w: f"/exchanges/{w.exchange.id}/outcomes/{w.outcome.id}/delete", None),
+    ("document add", EDITORS, lambda w: f"/exchanges/{w.exchange.id}/documents",
+     lambda w: {"title": "Folien", "url": "https://example.org/folien.pdf"}),
+    ("document remove", EDITORS,
+     lambda w: f"/exchanges/{w.exchange.id}/documents/{document_id(w)}/delete", None),
+    ("agenda topic add", EDITORS, lambda w: f"/exchanges/{w.exchange.id}/agenda/topics",
+     lambda w: {"topic": "Stand Datenplattform"}),
+    ("agenda topic edit", EDITORS,
+     lambda w: f"/exchanges/{w.exchange.id}/agenda/topics/{agenda_topic_id(w)}",
+     lambda w: {"topic": "Begrüßung und Runde"}),
+    ("agenda topic move", EDITORS,
+     lambda w: f"/exchanges/{w.exchange.id}/agenda/topics/{agenda_topic_id(w)}/move",
+     lambda w: {"direction": "down"}),
+    ("agenda topic delete", EDITORS,
+     lambda w: f"/exchanges/{w.exchange.id}/agenda/topics/{agenda_topic_id(w)}/delete", None),
+    ("agenda send", EDITORS, lambda w: f"/exchanges/{w.exchange.id}/agenda/send", None),
+    ("minutes finish", EDITORS, lambda w: f"/exchanges/{w.exchange.id}/minutes/finish", None),
+    ("agenda: own task done", ALL,
+     lambda w: f"/exchanges/{w.later.id}/agenda/tasks/{w.viewer_task.id}/done", None),
+    ("agenda: task new date", EDITORS,
+     lambda w: f"/exchanges/{w.later.id}/agenda/tasks/{w.editor_task.id}/move",
+     lambda w: {"due_date": str(a_date(20))}),
+    ("agenda: note on own task", ALL,
+     lambda w: f"/exchanges/{w.later.id}/agenda/tasks/{w.viewer_task.id}/note",
+     lambda w: {"text": "Termin steht"}),
     ("trash restore", EDITORS, lambda w: f"/trash/tasks/{w.editor_task.id}/restore", None),
     ("person create", ADMINS, lambda w: "/people/new",
      lambda w: {"name": "Neue Person", "role": "", "active": "y"}),

@@ -73,6 +73,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def register_blueprints(app: Flask) -> None:
     """Each feature brings its own blueprint; this is the one list of them."""
     from tracker.accounts.views import bp as accounts_bp
+    from tracker.agenda.views import bp as agenda_bp
     from tracker.api import bp as api_bp
     from tracker.calendar.views import bp as calendar_bp
     from tracker.exchanges.views import bp as exchanges_bp
@@ -82,6 +83,8 @@ def register_blueprints(app: Flask) -> None:
     from tracker.organisations.views import bp as organisations_bp
     from tracker.people.views import bp as people_bp
     from tracker.review.views import bp as review_bp
+    from tracker.search.views import bp as search_bp
+    from tracker.series.views import bp as series_bp
     from tracker.tasks.views import bp as tasks_bp
     from tracker.trash.views import bp as trash_bp
     from tracker.web.setup import init_web
@@ -89,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
     init_web(app)
     for blueprint in (
         accounts_bp, home_bp, exchanges_bp, tasks_bp, review_bp, people_bp, organisations_bp,
-        api_bp, calendar_bp, notify_bp, trash_bp, health_bp,
+        api_bp, calendar_bp, notify_bp, trash_bp, health_bp, series_bp,
+        agenda_bp, search_bp,
     ):
         app.register_blueprint(blueprint)

@@ -21,6 +21,7 @@ R = TypeVar("R")
 
 users_cli = AppGroup("users", help="Manage the people who can sign in.")
 notify_cli = AppGroup("notify", help="Reminders by email: digests and the outbox.")
+series_cli = AppGroup("series", help="Series of meetings.")
 
 
 def _fail(message: str) -> NoReturn:
@@ -209,11 +210,23 @@ def notify_send_command() -> None:
     _report_delivery(deliver_outbox())
 
 
+@series_cli.command("extend")
+@_schema_needed
+def series_extend_command() -> None:
+    """Make the coming meetings of every series with a rule (the app also does it daily)."""
+    from tracker.series.services import keep_all_ahead
+
+    with transaction():
+        made = keep_all_ahead()
+    click.echo(f"Made {made} meeting(s) ahead of time.")
+
+
 def _progress(table: str, done: int, total: int) -> None:
     click.echo(f"  {table}: {done}/{total}", err=True)
 
 
 def register_commands(app: Flask) -> None:
     """The one list of the operator's commands."""
-    for command in (users_cli, notify_cli, demo_command, export_command, import_command):
+    for command in (users_cli, notify_cli, series_cli, demo_command, export_command,
+                    import_command):
         app.cli.add_command(command)

@@ -52,6 +52,7 @@ def main() -> None:
         "review": "/review?by=organisation",
         "account": "/account",
         "calendar": "/calendar/subscriptions?kind=view&query=status%3Dopen",
+        "search": "/search?q=LoRaWAN",
     }
     #: Shots of a form being filled in: name -> (path, what to do there, what to capture).
     scenes = {

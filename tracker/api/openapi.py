@@ -166,8 +166,10 @@ def document() -> dict[str, Any]:
         "tags": [
             {"name": "tasks", "description": "Follow-ups: who does what by when."},
             {"name": "exchanges", "description": "Exchanges and what was agreed at them."},
+            {"name": "series", "description": "Series of meetings, each meeting an exchange."},
             {"name": "people", "description": "People and users."},
             {"name": "organisations", "description": "Cities, ministries, companies …"},
+            {"name": "search", "description": "Search across everything."},
             {"name": "description", "description": "This description."},
         ],
     }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -259,6 +259,17 @@ class ExchangePatch(ExchangeFields):
     version: Version
 
 
+_RECURRENCE_ID = (
+    "The meeting's original start in its series, kept when the meeting is moved, in "
+    "iCalendar form: 20260708T080000Z (UTC) for a timed meeting, 20260708 for an all-day "
+    "one; null outside a series."
+)
+class DocumentOut(Answer):
+    id: int
+    title: str
+    url: str
+
+
 class ExchangeOut(Answer):
     id: int
     title: str
@@ -273,8 +284,13 @@ class ExchangeOut(Answer):
     description: str
     rrule: str | None
     follows_up_id: int | None
+    series_id: Annotated[int | None, Field(description="The series this is a meeting of.")]
+    recurrence_id: Annotated[str | None, Field(description=_RECURRENCE_ID)]
     organisation_ids: list[int]
     participant_ids: list[int]
+    documents: Annotated[
+        list[DocumentOut], Field(description="Links to its documents (minutes, slides, ...).")
+    ]
     created_at: datetime
     updated_at: datetime
     version: int
@@ -302,12 +318,86 @@ class ExchangePage(Answer):
     next: str | None
 
 
+# ---------------------------------------------------------------- series
+
+_SERIES_RRULE = (
+    "iCalendar RRULE value (FREQ=MONTHLY;INTERVAL=3;BYDAY=1WE); null: no rule, meetings are "
+    "added as they are set. The start must be the first date the rule produces."
+)
+
+
+class SeriesFields(Body):
+    title: Annotated[str, Field(min_length=1, max_length=_EXCHANGE_TITLE, pattern=NOT_BLANK)] = None  # type: ignore[assignment]
+    kind: ExchangeKind = "other"
+    rrule: Annotated[
+        str | None, Field(max_length=500, description=_SERIES_RRULE,
+                          examples=["FREQ=MONTHLY;INTERVAL=3;BYDAY=1WE"]),
+    ] = None
+    all_day: Annotated[
+        bool, Field(description="true: start_date; false: starts_at and duration_minutes.")
+    ] = False
+    starts_at: Annotated[
+        WallMoment | None, Field(description="The first meeting's start. " + _WALL_TIME)
+    ] = None
+    start_date: Annotated[Day | None, Field(description="The first meeting's day.")] = None
+    duration_minutes: Annotated[
+        int | None, Field(ge=0, le=14 * 1440, description="A meeting's length (default 120)."),
+        WHOLE,
+    ] = None
+    location: Annotated[str, Field(max_length=max_length(Exchange.location))] = ""
+    description: str = ""
+    organisation_ids: Annotated[list[Id], Field(max_length=MAX_IDS_IN_LIST)] = []
+    participant_ids: Annotated[list[Id], Field(max_length=MAX_IDS_IN_LIST)] = []
+
+
+class SeriesCreate(SeriesFields):
+    title: Annotated[str, Field(min_length=1, max_length=_EXCHANGE_TITLE, pattern=NOT_BLANK)]
+
+
+class SeriesPatch(SeriesFields):
+    version: Version
+
+
+class SeriesOut(Answer):
+    id: int
+    title: str
+    kind: ExchangeKind
+    rrule: str | None
+    all_day: bool
+    starts_at: datetime | None
+    start_date: date | None
+    duration_minutes: int
+    location: str
+    description: str
+    organisation_ids: list[int]
+    participant_ids: list[int]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class SeriesPage(Answer):
+    items: list[SeriesOut]
+    next: str | None
+
+
 # ---------------------------------------------------------------- outcomes
 
 
 class OutcomeCreate(Body):
     text: Annotated[str, Field(min_length=1, pattern=NOT_BLANK, description="What was agreed.")]
     organisation_ids: Annotated[list[Id], Field(max_length=MAX_IDS_IN_LIST)] = []
+
+
+class OutcomePatch(Body):
+    version: Version
+    text: Annotated[
+        str, Field(min_length=1, pattern=NOT_BLANK, description="What was agreed.")
+    ] = None  # type: ignore[assignment]
+    organisation_ids: Annotated[list[Id], Field(max_length=MAX_IDS_IN_LIST)] = None  # type: ignore[assignment]
+    dropped: Annotated[
+        bool, Field(description="true: no longer pursued; false: taken up again.")
+    ] = None  # type: ignore[assignment]
 
 
 class OutcomeOut(Answer):
@@ -324,6 +414,31 @@ class OutcomeOut(Answer):
 class OutcomePage(Answer):
     items: list[OutcomeOut]
     next: str | None
+
+
+# ---------------------------------------------------------------- agenda
+
+
+class CarriedTaskOut(TaskOut):
+    carried_because: Annotated[
+        Literal["series", "partner"],
+        Field(description="series: from an earlier meeting of the same series; partner: from "
+                          "an earlier exchange sharing a partner other than the home "
+                          "organisation."),
+    ]
+    carried_partner_ids: Annotated[
+        list[int], Field(description="The shared partner organisations it came through.")
+    ]
+
+
+class AgendaQuery(Query):
+    limit: Annotated[
+        int, Field(ge=1, le=MAX_LIMIT, description="How many, the most pressing first."), WHOLE
+    ] = 100
+
+
+class AgendaOut(Answer):
+    carried_over: list[CarriedTaskOut]
 
 
 # ---------------------------------------------------------------- organisations
@@ -418,6 +533,40 @@ class MeOut(PersonOut):
         str | None, Field(description="Your personal calendar feed (secret URL).")
     ]
     team_feed_url: Annotated[str | None, Field(description="The team's calendar feed.")]
+
+
+# ---------------------------------------------------------------- search
+
+#: The most hits one search page gives (each carries a snippet the database cuts out).
+SEARCH_MAX_LIMIT = 100
+SearchKind = Literal["exchange", "outcome", "task", "person", "organisation"]
+
+
+class SearchQuery(Query):
+    q: Annotated[
+        str,
+        Field(
+            max_length=SEARCH_MAX_LENGTH,
+            description="Words to find; each must occur (as a word or the start of one).",
+        ),
+    ]
+    limit: Annotated[int, Field(ge=1, le=SEARCH_MAX_LIMIT), WHOLE] = 20
+    cursor: Cursor = None
+    next: Annotated[
+        str | None, Field(max_length=CURSOR_MAX_LENGTH, description="Same as cursor.")
+    ] = None
+
+
+class SearchHit(Answer):
+    type: SearchKind
+    id: int
+    title: str
+    snippet: Annotated[str, Field(description="Where the words occur, as plain text.")]
+
+
+class SearchPage(Answer):
+    items: list[SearchHit]
+    next: str | None
 
 
 # ---------------------------------------------------------------- errors

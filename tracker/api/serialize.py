@@ -8,7 +8,9 @@ from typing import Any
 from tracker.accounts.models import Person
 from tracker.api import schemas
 from tracker.exchanges.models import Exchange, Outcome
+from tracker.exchanges.queries import Carried
 from tracker.organisations.models import Organisation
+from tracker.series.models import Series
 from tracker.tasks.models import Task
 
 _RECORD = ("id", "created_at", "updated_at", "version")
@@ -26,11 +28,26 @@ def task(t: Task) -> dict[str, Any]:
 
 
 def exchange(e: Exchange) -> dict[str, Any]:
-    names = set(schemas.ExchangeOut.model_fields) - {"organisation_ids", "participant_ids"}
+    names = set(schemas.ExchangeOut.model_fields) - {
+        "organisation_ids", "participant_ids", "documents"}
     values = _pick(e, names)
+    values["documents"] = [_pick(d, ("id", "title", "url")) for d in e.documents]
     values["organisation_ids"] = sorted(o.id for o in e.organisations)
     values["participant_ids"] = sorted(p.id for p in e.participants)
     return schemas.ExchangeOut.model_validate(values).model_dump(mode="json")
+
+
+def series(s: Series) -> dict[str, Any]:
+    values = _pick(s, set(schemas.SeriesOut.model_fields) - {"organisation_ids", "participant_ids"})
+    values["organisation_ids"] = sorted(o.id for o in s.organisations)
+    values["participant_ids"] = sorted(p.id for p in s.participants)
+    return schemas.SeriesOut.model_validate(values).model_dump(mode="json")
+def carried(item: Carried) -> dict[str, Any]:
+    """A carried-over task: the task as in /tasks, and why it is on the agenda."""
+    values = task(item.task)
+    values["carried_because"] = item.because
+    values["carried_partner_ids"] = [o.id for o in item.partners]
+    return values
 
 
 def outcome(o: Outcome) -> dict[str, Any]:
@@ -57,6 +74,7 @@ _BY_TYPE: dict[type, Callable[[Any], dict[str, Any]]] = {
     Outcome: outcome,
     Organisation: organisation,
     Person: person,
+    Series: series,
 }
 
 

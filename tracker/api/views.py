@@ -22,7 +22,7 @@ from tracker.api import bp, schemas
 from tracker.api import serialize as show
 from tracker.api.auth import current_actor
 from tracker.api.feeds_link import feed_urls_for
-from tracker.api.pagination import page
+from tracker.api.pagination import decode_cursor, encode_cursor, page
 from tracker.api.problems import handle_error
 from tracker.api.routing import operation
 from tracker.core import validation
@@ -30,11 +30,15 @@ from tracker.core.database import transaction
 from tracker.core.errors import NotFound, StaleVersion
 from tracker.core.limits import SEARCH_MAX_LENGTH, is_id
 from tracker.core.model import Record
+from tracker.exchanges import queries as exchange_queries
 from tracker.exchanges import services as exchanges
 from tracker.exchanges.models import Exchange, Outcome
 from tracker.extensions import db
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import create_organisation
+from tracker.search.queries import search
+from tracker.series import services as series_services
+from tracker.series.models import Series
 from tracker.tasks import services as tasks
 from tracker.tasks.models import Task
 from tracker.tasks.queries import FILTER_PARAMS, filter_tasks
@@ -104,7 +108,7 @@ def _no_content() -> Response:
     return response
 
 
-def _cursor(query: schemas.ListQuery | schemas.TaskQuery) -> str | None:
+def _cursor(query: schemas.ListQuery | schemas.TaskQuery | schemas.SearchQuery) -> str | None:
     return query.cursor or query.next
 
 
@@ -186,7 +190,8 @@ def create_organisation_view(body: schemas.OrganisationCreate) -> ResponseReturn
 
 def _exchanges_loaded() -> Select:
     return exchanges.live_exchanges().options(
-        selectinload(Exchange.organisations), selectinload(Exchange.participants)
+        selectinload(Exchange.organisations), selectinload(Exchange.participants),
+        selectinload(Exchange.documents),
     )
 
 
@@ -292,6 +297,49 @@ def restore_outcome_view(outcome_id: int) -> ResponseReturnValue:
 
 
 @operation(
+    "/exchanges/<int:exchange_id>/agenda", "GET", tag="exchanges", query=schemas.AgendaQuery,
+    answer=schemas.AgendaOut,
+)
+def get_agenda(exchange_id: int, query: schemas.AgendaQuery) -> ResponseReturnValue:
+    """What the exchange should take up: open tasks from earlier meetings of its series and
+    from earlier exchanges sharing a partner other than the home organisation.
+
+    Overdue first, then by due date; `carried_because` says why each is here.
+    """
+    exchange = _live(Exchange, exchange_id)
+    items = exchange_queries.carried_over(exchange, query.limit)
+    return _json({"carried_over": [show.carried(item) for item in items]})
+
+
+@operation(
+    "/outcomes/<int:outcome_id>", "PATCH", tag="exchanges", body=schemas.OutcomePatch,
+    answer=schemas.OutcomeOut, errors=(403, 409),
+)
+def update_outcome_view(outcome_id: int, body: schemas.OutcomePatch) -> ResponseReturnValue:
+    """Reword an outcome, change its organisations, drop it or take it up again; send only
+    the fields to change, and the version you read."""
+    changes = body.model_dump(exclude_unset=True)
+    version = changes.pop("version")
+    changes = {k: v for k, v in changes.items() if v is not None}
+    with _saving(Outcome, outcome_id):
+        outcome = _live(Outcome, outcome_id)
+        exchanges.update_outcome(outcome, current_actor(), changes, version)
+    return _json(show.outcome(outcome))
+
+
+@operation(
+    "/outcomes/<int:outcome_id>", "DELETE", tag="exchanges", query=schemas.DeleteQuery,
+    status=204, errors=(403, 409),
+)
+def delete_outcome_view(outcome_id: int, query: schemas.DeleteQuery) -> ResponseReturnValue:
+    """Delete an outcome with its tasks (restore brings them back together)."""
+    with _saving(Outcome, outcome_id):
+        outcome = _live(Outcome, outcome_id)
+        exchanges.delete_outcome(outcome, current_actor(), query.version)
+    return _no_content()
+
+
+@operation(
     "/exchanges/<int:exchange_id>/outcomes", "GET", tag="exchanges", query=schemas.ListQuery,
     answer=schemas.OutcomePage,
 )
@@ -319,6 +367,89 @@ def create_outcome(exchange_id: int, body: schemas.OutcomeCreate) -> ResponseRet
             exchange, current_actor(), body.text, body.organisation_ids
         )
     return _json(show.outcome(outcome), 201)
+
+
+# ---------------------------------------------------------------- series
+
+
+@operation("/series", "GET", tag="series", query=schemas.ListQuery, answer=schemas.SeriesPage)
+def list_series(query: schemas.ListQuery) -> ResponseReturnValue:
+    """Series nobody deleted, in id order."""
+    stmt = select(Series).where(Series.is_live).options(
+        selectinload(Series.organisations), selectinload(Series.participants))
+    items, nxt = page(stmt, Series, query.limit, _cursor(query))
+    return _json({"items": [show.series(s) for s in items], "next": nxt})
+
+
+@operation(
+    "/series", "POST", tag="series", body=schemas.SeriesCreate, answer=schemas.SeriesOut,
+    status=201, errors=WRITE_ERRORS,
+)
+def create_series_view(body: schemas.SeriesCreate) -> ResponseReturnValue:
+    """Start a series: with a rule its coming meetings (twelve months, at least two) are
+    made at once as exchanges; without one, its first meeting."""
+    with transaction():
+        created = series_services.create_series(
+            current_actor(), **body.model_dump(exclude_unset=True))
+    return _json(show.series(created), 201, url_for("api.get_series", series_id=created.id))
+
+
+@operation("/series/<int:series_id>", "GET", tag="series", answer=schemas.SeriesOut)
+def get_series(series_id: int) -> ResponseReturnValue:
+    """One series."""
+    return _json(show.series(_live(Series, series_id)))
+
+
+@operation(
+    "/series/<int:series_id>", "PATCH", tag="series", body=schemas.SeriesPatch,
+    answer=schemas.SeriesOut, errors=(403, 409),
+)
+def update_series_view(series_id: int, body: schemas.SeriesPatch) -> ResponseReturnValue:
+    """Change a series; send only the fields to change, and the version you read.
+
+    Its coming meetings nobody edited by hand follow (moved, removed or added as the rule
+    now says); past meetings and those edited by hand stay as they are.
+    """
+    changes = body.model_dump(exclude_unset=True)
+    version = changes.pop("version")
+    with _saving(Series, series_id):
+        series = _live(Series, series_id)
+        series_services.update_series(series, current_actor(), changes, version)
+    return _json(show.series(series))
+
+
+@operation(
+    "/series/<int:series_id>", "DELETE", tag="series", query=schemas.DeleteQuery,
+    status=204, errors=(403, 409),
+)
+def delete_series_view(series_id: int, query: schemas.DeleteQuery) -> ResponseReturnValue:
+    """Delete a series with its coming meetings (its past meetings stay)."""
+    with _saving(Series, series_id):
+        series_services.delete_series(_live(Series, series_id), current_actor(), query.version)
+    return _no_content()
+
+
+@operation(
+    "/series/<int:series_id>/restore", "POST", tag="series", answer=schemas.SeriesOut,
+    errors=(403, 422),
+)
+def restore_series_view(series_id: int) -> ResponseReturnValue:
+    """Restore a deleted series with the meetings deleted with it."""
+    with transaction():
+        series = series_services.restore_series(_any(Series, series_id), current_actor())
+    return _json(show.series(series))
+
+
+@operation(
+    "/series/<int:series_id>/exchanges", "GET", tag="series", query=schemas.ListQuery,
+    answer=schemas.ExchangePage,
+)
+def list_series_exchanges(series_id: int, query: schemas.ListQuery) -> ResponseReturnValue:
+    """The meetings of a series (exchanges), in id order."""
+    _live(Series, series_id)
+    stmt = _exchanges_loaded().where(Exchange.series_id == series_id)
+    items, nxt = page(stmt, Exchange, query.limit, _cursor(query))
+    return _json({"items": [show.exchange(e) for e in items], "next": nxt})
 
 
 # ---------------------------------------------------------------- tasks
@@ -446,3 +577,20 @@ def reopen_task_view(task_id: int, body: schemas.VersionBody) -> ResponseReturnV
     return _json(show.task(task))
 
 
+
+
+# ---------------------------------------------------------------- search
+
+
+@operation("/search", "GET", tag="search", query=schemas.SearchQuery, answer=schemas.SearchPage)
+def search_view(query: schemas.SearchQuery) -> ResponseReturnValue:
+    """Exchanges (title, place, minutes), outcomes, tasks (title, description, notes), people
+    and organisations that contain every word, best first."""
+    cursor = _cursor(query)
+    offset = decode_cursor(cursor) if cursor else 0
+    hits, more = search(query.q, offset=offset, limit=query.limit)
+    items = [
+        {"type": h.kind, "id": h.id, "title": h.plain_title, "snippet": h.plain_snippet.strip()}
+        for h in hits
+    ]
+    return _json({"items": items, "next": encode_cursor(offset + len(hits)) if more else None})

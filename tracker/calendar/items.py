@@ -368,3 +368,12 @@ def single_task(task: Task, ctx: FeedContext) -> bytes:
         ctx = replace(ctx, options=replace(ctx.options, vtodo=True))
     with force_locale(ctx.locale):
         return calendar(ctx, [task_component(task, task.owner, ctx)]).to_ical()
+
+
+def series_calendar(meetings: list[Exchange], ctx: FeedContext) -> bytes:
+    """A series' meetings as one calendar: one VEVENT per meeting at its own time, moved
+    and cancelled ones too (STATUS:CANCELLED), as in the feeds."""
+    stamps = outcome_stamps(m.id for m in meetings)
+    with force_locale(ctx.locale):
+        return calendar(ctx, [exchange_component(m, ctx, stamps.get(m.id, (0, None)))
+                              for m in meetings]).to_ical()

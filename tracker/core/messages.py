@@ -137,6 +137,14 @@ MESSAGES: dict[str, Message] = {
     "rrule_out_of_range": Message("%(part)s=%(value)s is out of range"),
     "exdates_invalid": Message("%(value)s is not a date of this kind of exchange"),
     "not_a_sequence": Message("must be a whole number from 0"),
+    "duration_out_of_range": Message(
+        "must be from 0 to %(max)s minutes",
+        _l("Please give a length from 0 to %(max)s minutes."),
+    ),
+    "meeting_exists": Message(
+        "the series already has a meeting at this start",
+        _l("This series already has a meeting at this time."),
+    ),
     "rrule_start_not_occurrence": Message(
         "the start %(start)s is not a date the rule produces (its first is %(first)s)",
         _l("The start is not a date this rule produces (the first would be %(first)s). "
@@ -155,6 +163,11 @@ MESSAGES: dict[str, Message] = {
     "outcome_still_deleted": Message(
         "its outcome is deleted; restore the outcome first",
         _l("Its outcome is deleted; please restore the outcome first."),
+    ),
+    # The meeting cycle: document links.
+    "not_a_web_link": Message(
+        "must be a web address starting with http:// or https://",
+        _l("Please give a web address starting with http:// or https://."),
     ),
     # Calendar feeds and the API's lists.
     "not_personal_or_team": Message("must be personal or team"),

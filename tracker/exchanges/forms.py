@@ -23,7 +23,13 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from tracker.core import messages
 from tracker.core.limits import max_length
 from tracker.core.timeutil import from_local_checked, to_local
-from tracker.exchanges.models import EXCHANGE_KINDS, EXCHANGE_STATUSES, Exchange, Outcome
+from tracker.exchanges.models import (
+    EXCHANGE_KINDS,
+    EXCHANGE_STATUSES,
+    Exchange,
+    ExchangeDocument,
+    Outcome,
+)
 from tracker.tasks.models import Task
 from tracker.web import choices
 from tracker.web.choices import LongSelectField, optional_int
@@ -64,10 +70,6 @@ class ExchangeForm(TrackerForm):
     location = StringField(_l("Place"), validators=[Length(max=max_length(Exchange.location))])
     description = TextAreaField(
         _l("Summary or minutes"), validators=[Length(max=max_length(Exchange.description))]
-    )
-    rrule = StringField(
-        _l("Recurrence (RRULE, for a series)"),
-        validators=[Length(max=max_length(Exchange.rrule))],
     )
     organisation_ids = PickerField(_l("Organisations"), coerce=int, choices=[])
     participant_ids = PickerField(_l("Participants"), coerce=int, choices=[])
@@ -133,7 +135,6 @@ class ExchangeForm(TrackerForm):
             "all_day": bool(self.all_day.data),
             "location": self.location.data or "",
             "description": self.description.data or "",
-            "rrule": self.rrule.data or None,
             "organisation_ids": self.organisation_ids.data or [],
             "participant_ids": self.participant_ids.data or [],
             "follows_up_id": self.follows_up_id.data,
@@ -177,13 +178,18 @@ EMPTY_ROWS = 3
 MAX_ROWS = 30
 
 
-class OutcomeForm(TrackerForm):
-    """An outcome with its tasks in one form; it comes back empty for the next outcome."""
+class OutcomeFields(TrackerForm):
+    """What was agreed and who is involved: recording and rewording an outcome share these."""
 
     text = TextAreaField(
         _l("What was agreed"), validators=[DataRequired(), Length(max=max_length(Outcome.text))]
     )
     organisation_ids = MultiCheckboxField(_l("Organisations involved"), coerce=int, choices=[])
+
+
+class OutcomeForm(OutcomeFields):
+    """An outcome with its tasks in one form; it comes back empty for the next outcome."""
+
     tasks = FieldList(FormField(TaskRow), min_entries=EMPTY_ROWS, max_entries=MAX_ROWS)
     next = HiddenField()
 
@@ -227,3 +233,20 @@ class QuickExchangeForm(TrackerForm):
     )
     start_date = DayField(_l("Its date"), validators=[InputRequired()])
     next = HiddenField()
+
+
+class OutcomeEditForm(OutcomeFields):
+    """Rewording an outcome: the version read, so a concurrent edit is not overwritten."""
+
+    version = HiddenField()
+
+
+class DocumentForm(TrackerForm):
+    title = StringField(
+        _l("Document title"),
+        validators=[DataRequired(), Length(max=max_length(ExchangeDocument.title))],
+    )
+    url = StringField(
+        _l("Link (http or https)"),
+        validators=[DataRequired(), Length(max=max_length(ExchangeDocument.url))],
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal, get_args
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.accounts.models import Person
@@ -108,6 +108,11 @@ class Exchange(Record, SoftDeletable, Model):
     #: The meeting's original start in its series, kept when the meeting is moved, in the
     #: iCalendar form of `exdates`: "20260708T080000Z" (timed) or "20260708" (all-day).
     recurrence_id: Mapped[str | None] = mapped_column(String(20))
+    #: A meeting someone moved, renamed, cancelled or deleted: changes to its series' rule
+    #: and fields leave it as it is.
+    hand_edited: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: When the minutes went out (set once: a second "finish" sends nothing more).
+    minutes_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organisations: Mapped[list[Organisation]] = relationship(
         secondary=exchange_organisations, order_by=Organisation.name
@@ -121,6 +126,9 @@ class Exchange(Record, SoftDeletable, Model):
         order_by="Outcome.id",
         primaryjoin="and_(Outcome.exchange_id == Exchange.id, Outcome.is_live)",
         viewonly=True,
+    )
+    documents: Mapped[list[ExchangeDocument]] = relationship(
+        order_by="ExchangeDocument.id", viewonly=True
     )
 
     @property
@@ -158,3 +166,23 @@ class Outcome(Record, SoftDeletable, Model):
 
     def __repr__(self) -> str:
         return f"<Outcome {self.id} of exchange {self.exchange_id}>"
+
+
+class ExchangeDocument(Record, Model):
+    """A link to one of the exchange's documents (minutes file, slides, the agreement)."""
+
+    __tablename__ = "exchange_documents"
+    __table_args__ = (
+        CheckConstraint("length(trim(title)) > 0", name="title_not_blank"),
+        CheckConstraint("length(trim(url)) > 0", name="url_not_blank"),
+    )
+
+    exchange_id: Mapped[int] = mapped_column(
+        ForeignKey("exchanges.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(300))
+    #: http or https only (checked by the service): the page links to it.
+    url: Mapped[str] = mapped_column(String(2000))
+
+    def __repr__(self) -> str:
+        return f"<ExchangeDocument {self.id} of exchange {self.exchange_id}>"

@@ -9,6 +9,7 @@ import warnings
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from dateutil.rrule import DAILY, rrulestr
 from sqlalchemy import Select, select
@@ -25,6 +26,7 @@ from tracker.exchanges.models import (
     EXCHANGE_KINDS,
     EXCHANGE_STATUSES,
     Exchange,
+    ExchangeDocument,
     Outcome,
 )
 from tracker.extensions import db
@@ -234,13 +236,23 @@ def create_exchange(actor: Person | None, **fields: Any) -> Exchange:
     return exchange
 
 
+#: Changes that make a meeting of a series its own: its series' later changes leave it.
+HAND_EDIT_FIELDS = frozenset({"title", "kind", "status", "location", *WHEN_FIELDS})
+
+
 def update_exchange(
     exchange: Exchange,
     actor: Person | None,
     changes: dict[str, Any],
     expected_version: int | None = None,
+    by_hand: bool = True,
 ) -> Exchange:
-    """Change an exchange; if it moves, the tasks due at it move with it."""
+    """Change an exchange; if it moves, the tasks due at it move with it.
+
+    A meeting of a series changed by hand (moved, renamed, cancelled) is marked so, and
+    its series' later changes leave it; the series itself changes its meetings with
+    `by_hand=False`.
+    """
     require(can_edit(actor))
     if not exchange.is_live:
         raise NotFound(f"exchange {exchange.id} was deleted")
@@ -255,6 +267,10 @@ def update_exchange(
         if old_ids != new_ids:
             setattr(exchange, name, records)
             diff[name] = (old_ids, new_ids)
+    if diff and by_hand and exchange.series_id and not exchange.hand_edited \
+            and HAND_EDIT_FIELDS & set(diff):
+        exchange.hand_edited = True
+        diff["hand_edited"] = (False, True)
     if diff:
         exchange.updated_at = utcnow()
         db.session.flush()
@@ -288,18 +304,24 @@ def _move_tasks_due_at(exchange: Exchange, actor: Person | None) -> None:
 
 
 def delete_exchange(
-    exchange: Exchange, actor: Person | None, expected_version: int | None = None
+    exchange: Exchange,
+    actor: Person | None,
+    expected_version: int | None = None,
+    by_hand: bool = True,
 ) -> Exchange:
     """Soft delete, together with its live outcomes and tasks, so none is left without it.
 
     All of them get the same `deleted_at` (one timestamp, one transaction, each audited):
     that shared time is the rule by which `restore_exchange` knows what went with it.
+    A meeting deleted by hand is not made again by its series' rule.
     """
     require(can_edit(actor))
     if not exchange.is_live:
         return exchange
     check_version(exchange, expected_version)
     now = utcnow()
+    if by_hand and exchange.series_id:
+        exchange.hand_edited = True
     audit.mark_deleted(exchange, actor, now)
     outcomes = db.session.scalars(
         select(Outcome).where(Outcome.exchange_id == exchange.id, Outcome.is_live)
@@ -456,13 +478,16 @@ def update_outcome(
     return outcome
 
 
-def delete_outcome(outcome: Outcome, actor: Person | None) -> Outcome:
+def delete_outcome(
+    outcome: Outcome, actor: Person | None, expected_version: int | None = None
+) -> Outcome:
     """An outcome recorded by mistake leaves the page with its tasks, yet stays on record.
 
     Its live tasks get the outcome's `deleted_at`; `restore_outcome` brings back those.
     """
     require(can_edit(actor))
     if outcome.is_live:
+        check_version(outcome, expected_version)
         now = utcnow()
         audit.mark_deleted(outcome, actor, now)
         delete_tasks_along(Task.outcome_id == outcome.id, actor, now)
@@ -485,6 +510,42 @@ def restore_outcome(outcome: Outcome, actor: Person | None) -> Outcome:
     restore_tasks_along(Task.outcome_id == outcome.id, old, actor)
     refresh_outcome_status(outcome)
     return outcome
+
+
+def web_link(field: str, value: Any, max_len: int) -> str:
+    """A link the pages may show: http or https with a host, on one line."""
+    value = validation.text(field, value, max_length=max_len, required=True, single_line=True)
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or " " in value:
+        raise InvalidField(field, "not_a_web_link")
+    return value
+
+
+def add_document(
+    exchange: Exchange, actor: Person | None, title: Any, url: Any
+) -> ExchangeDocument:
+    """Keep a link to one of the exchange's documents (minutes, slides, the agreement)."""
+    require(can_edit(actor))
+    if not exchange.is_live:
+        raise NotFound(f"exchange {exchange.id} was deleted")
+    title = validation.text("title", title, max_length=max_length(ExchangeDocument.title),
+                            required=True, single_line=True)
+    url = web_link("url", url, max_length(ExchangeDocument.url))
+    document = ExchangeDocument(exchange_id=exchange.id, title=title, url=url)
+    db.session.add(document)
+    db.session.flush()
+    audit.record("create", document, actor, {"exchange_id": (None, exchange.id),
+                                             "title": (None, title), "url": (None, url)})
+    return document
+
+
+def remove_document(document: ExchangeDocument, actor: Person | None) -> None:
+    """Forget a document link (the document itself lives elsewhere); audited."""
+    require(can_edit(actor))
+    audit.record("delete", document, actor, {"title": (document.title, None),
+                                             "url": (document.url, None)})
+    db.session.delete(document)
+    db.session.flush()
 
 
 def plan_exchange_from_task(task: Task, actor: Person | None, **fields: Any) -> Exchange:

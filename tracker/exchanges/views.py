@@ -27,9 +27,17 @@ from tracker.core.errors import InvalidField, StaleVersion
 from tracker.core.limits import is_id
 from tracker.core.validation import search_text
 from tracker.exchanges import queries, services
-from tracker.exchanges.forms import ExchangeForm, OutcomeForm, QuickExchangeForm
-from tracker.exchanges.models import Exchange, Outcome
+from tracker.exchanges.forms import (
+    DocumentForm,
+    ExchangeForm,
+    OutcomeEditForm,
+    OutcomeForm,
+    QuickExchangeForm,
+)
+from tracker.exchanges.models import Exchange, ExchangeDocument, Outcome
 from tracker.extensions import db
+from tracker.series import queries as series_queries
+from tracker.series.rules import describe
 from tracker.tasks import services as task_services
 from tracker.tasks.forms import QuickTaskForm
 from tracker.web import choices
@@ -174,17 +182,14 @@ def _task_form(
     return form
 
 
-def render_page(
+def editing_forms(
     exchange: Exchange,
     outcome_form: OutcomeForm | None = None,
     task_forms: dict[int | None, QuickTaskForm] | None = None,
-    code: int = 200,
-) -> ResponseReturnValue:
-    """A form sent with a mistake comes back on the whole page, the other forms beside it."""
-    tasks = queries.tasks_of(exchange)
-    by_outcome: dict[int | None, list] = {}
-    for task in tasks:
-        by_outcome.setdefault(task.outcome_id, []).append(task)
+) -> tuple[OutcomeForm | None, dict[int | None, QuickTaskForm]]:
+    """The outcome form and a quick-task form per outcome (and one without), for editors.
+
+    The exchange page and the agenda page show the same ones."""
     task_forms = dict(task_forms or {})
     if permissions.can_edit(current_user):
         people = choices.people()
@@ -199,18 +204,55 @@ def render_page(
             outcome_form = capture_form(exchange, formdata=None)
         outcome_form.set_choices([(o.id, o.label) for o in exchange.organisations], people,
                                  orgs, exchanges)
+    return outcome_form, task_forms
+
+
+def render_page(
+    exchange: Exchange,
+    outcome_form: OutcomeForm | None = None,
+    task_forms: dict[int | None, QuickTaskForm] | None = None,
+    code: int = 200,
+    document_form: DocumentForm | None = None,
+) -> ResponseReturnValue:
+    """A form sent with a mistake comes back on the whole page, the other forms beside it."""
+    tasks = queries.tasks_of(exchange)
+    by_outcome: dict[int | None, list] = {}
+    for task in tasks:
+        by_outcome.setdefault(task.outcome_id, []).append(task)
+    outcome_form, task_forms = editing_forms(exchange, outcome_form, task_forms)
     history, outcomes_by_id = queries.history_of(exchange)
+    previous_meeting, next_meeting = series_queries.neighbours(exchange)
+    carried, more = carried_for_page(exchange)
     return render_template(
         "exchanges/show.html",
+        carried_more=more,
+        carried_shown=len(carried),
         exchange=exchange,
         by_outcome=by_outcome,
         due_here=queries.tasks_due_at(exchange),
-        carried=queries.carried_over(exchange),
+        carried_groups=queries.group_by_partner(carried),
         outcome_form=outcome_form,
         task_forms=task_forms,
+        document_form=document_form or DocumentForm(formdata=None),
         history=history,
         outcomes_by_id=outcomes_by_id,
+        previous_meeting=previous_meeting,
+        rule_words=describe(exchange.rrule, exchange.first_day) if exchange.rrule
+        and exchange.first_day else None,
+        next_meeting=next_meeting,
     ), code
+
+
+def carried_for_page(exchange: Exchange) -> tuple[list[queries.Carried], bool]:
+    """The most pressing carried-over tasks a page shows, and whether there are more."""
+    carried = queries.carried_over(exchange, queries.CARRIED_ON_PAGE + 1)
+    return carried[:queries.CARRIED_ON_PAGE], len(carried) > queries.CARRIED_ON_PAGE
+
+
+def _back(exchange: Exchange, anchor: str) -> ResponseReturnValue:
+    """Back to the page the form was sent from: the agenda (during the meeting) or here."""
+    endpoint = "agenda.show" if request.form.get("back") == "agenda" else "exchanges.show"
+    return redirect(url_for(endpoint, exchange_id=exchange.id, _anchor=anchor))
 
 
 @bp.get("/exchanges/<id:exchange_id>")
@@ -244,9 +286,9 @@ def add_outcome(exchange_id: int) -> ResponseReturnValue:
         rows = form.task_rows()
         try:
             with transaction():
-                services.record_outcome(exchange, current_user, form.text.data or "",
-                                        form.organisation_ids.data or [],
-                                        tasks=[values for _row, values in rows])
+                outcome = services.record_outcome(
+                    exchange, current_user, form.text.data or "",
+                    form.organisation_ids.data or [], tasks=[values for _row, values in rows])
         except services.InvalidRows as exc:
             for problem in exc.outcome:
                 show_on_form(form, problem)
@@ -258,6 +300,8 @@ def add_outcome(exchange_id: int) -> ResponseReturnValue:
             flash(ngettext("Outcome recorded with %(num)d task. Here is the next one.",
                            "Outcome recorded with %(num)d tasks. Here is the next one.",
                            len(rows)), "success")
+            if request.form.get("back") == "agenda" and not form.next.data:
+                return _back(exchange, f"outcome-{outcome.id}")
             back = safe_next(form.next.data, url_for("exchanges.show", exchange_id=exchange.id))
             return redirect(f"{back.split('#')[0]}#record")
     return render_page(exchange, outcome_form=form, code=400)
@@ -292,8 +336,7 @@ def add_task(exchange_id: int) -> ResponseReturnValue:
             show_on_form(form, exc)
         else:
             flash(_("Task added."), "success")
-            anchor = f"outcome-{outcome_id}" if outcome_id else "tasks"
-            return redirect(url_for("exchanges.show", exchange_id=exchange.id, _anchor=anchor))
+            return _back(exchange, f"outcome-{outcome_id}" if outcome_id else "tasks")
     return render_page(exchange, task_forms={outcome_id: form}, code=400)
 
 
@@ -312,6 +355,95 @@ def drop_outcome(exchange_id: int, outcome_id: int) -> ResponseReturnValue:
           "success")
     return redirect(url_for("exchanges.show", exchange_id=exchange.id,
                             _anchor=f"outcome-{outcome.id}"))
+
+
+def _outcome_of(exchange: Exchange, outcome_id: int) -> Outcome:
+    outcome = db.session.get(Outcome, outcome_id)
+    if outcome is None or outcome.exchange_id != exchange.id or not outcome.is_live:
+        abort(404)
+    return outcome
+
+
+@bp.route("/exchanges/<id:exchange_id>/outcomes/<id:outcome_id>/edit", methods=["GET", "POST"])
+@editor_required
+def edit_outcome(exchange_id: int, outcome_id: int) -> ResponseReturnValue:
+    """Reword an outcome or change its parties; a stale save shows the current text."""
+    exchange = get_exchange(exchange_id)
+    outcome = _outcome_of(exchange, outcome_id)
+    form = OutcomeEditForm()
+    form.organisation_ids.choices = choices.organisations(include_none=False)
+    if request.method == "GET":
+        form.text.data = outcome.text
+        form.organisation_ids.data = [o.id for o in outcome.organisations]
+        form.version.data = str(outcome.version)
+    conflict = None
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                services.update_outcome(
+                    outcome, current_user,
+                    {"text": form.text.data or "",
+                     "organisation_ids": form.organisation_ids.data or []},
+                    expected_version=optional_int(form.version.data),
+                )
+        except InvalidField as exc:
+            show_on_form(form, exc)
+        except StaleVersion:
+            db.session.expire_all()
+            conflict = _outcome_of(exchange, outcome_id)
+            form.version.data = str(conflict.version)
+        else:
+            flash(_("Outcome saved."), "success")
+            return _back(exchange, f"outcome-{outcome.id}")
+    code = 409 if conflict else (400 if form.errors or form.form_errors else 200)
+    return render_template("exchanges/outcome_form.html", form=form, exchange=exchange,
+                           outcome=outcome, conflict=conflict), code
+
+
+@bp.post("/exchanges/<id:exchange_id>/outcomes/<id:outcome_id>/delete")
+@editor_required
+def delete_outcome(exchange_id: int, outcome_id: int) -> ResponseReturnValue:
+    """Delete an outcome with its tasks; the message after it offers to undo it."""
+    exchange = get_exchange(exchange_id)
+    outcome = _outcome_of(exchange, outcome_id)
+    with transaction():
+        services.delete_outcome(outcome, current_user)
+    session["undo"] = {"restore": "outcomes", "id": outcome.id,
+                       "message": _("Outcome deleted: %(text)s", text=outcome.text[:60])}
+    return _back(exchange, "outcomes-h")
+
+
+@bp.post("/exchanges/<id:exchange_id>/documents")
+@editor_required
+def add_document(exchange_id: int) -> ResponseReturnValue:
+    """Keep a link to one of the exchange's documents."""
+    exchange = get_exchange(exchange_id)
+    form = DocumentForm()
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                services.add_document(exchange, current_user, form.title.data, form.url.data)
+        except InvalidField as exc:
+            show_on_form(form, exc)
+        else:
+            flash(_("Document link added."), "success")
+            return redirect(url_for("exchanges.show", exchange_id=exchange.id,
+                                    _anchor="documents"))
+    return render_page(exchange, document_form=form, code=400)
+
+
+@bp.post("/exchanges/<id:exchange_id>/documents/<id:document_id>/delete")
+@editor_required
+def remove_document(exchange_id: int, document_id: int) -> ResponseReturnValue:
+    """Forget a document link."""
+    exchange = get_exchange(exchange_id)
+    document = db.session.get(ExchangeDocument, document_id)
+    if document is None or document.exchange_id != exchange.id:
+        abort(404)
+    with transaction():
+        services.remove_document(document, current_user)
+    flash(_("Document link removed."), "success")
+    return redirect(url_for("exchanges.show", exchange_id=exchange.id, _anchor="documents"))
 
 
 @bp.route("/exchanges/<id:exchange_id>/delete", methods=["GET", "POST"])

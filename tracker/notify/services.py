@@ -44,12 +44,18 @@ from tracker.notify.texts import language, text, translator
 from tracker.tasks.models import Task
 
 __all__ = [
+    "Mail",
     "build_digest",
+    "clock_time",
+    "due_phrase",
+    "render_mail",
+    "short_date",
     "deliver_outbox",
     "note_task_change",
     "queue_message",
     "send_due_digests",
     "settings_token",
+    "settings_url",
     "person_for_settings_token",
     "purge_sent",
     "receives_mail",
@@ -213,6 +219,26 @@ def _due_phrase(task: Task, lang: str) -> str:
             time=_time(task.due_time, lang),
         )
     return text(lang, "due_on", date=_short_date(task.due_date, lang))
+
+
+def render_mail(lang: str, name: str, **context: Any) -> tuple[str, str]:
+    """Text and HTML of templates/notify/<name>.{txt,html} in `lang` (other features' mail)."""
+    return _render(lang, name, **context)
+
+
+def short_date(day: date, lang: str) -> str:
+    """A date as the mails write it (medium format, in `lang`)."""
+    return _short_date(day, lang)
+
+
+def clock_time(at: time, lang: str) -> str:
+    """A time of day as the mails write it (24-hour clock)."""
+    return _time(at, lang)
+
+
+def due_phrase(task: Task, lang: str) -> str:
+    """"due 3 Dec 2026" (or "no due date"), in `lang`."""
+    return _due_phrase(task, lang)
 
 
 # --- assignment note ---------------------------------------------------------------------

@@ -6,7 +6,7 @@ Content-Security-Policy without 'unsafe-inline' still shows them.
 
 from __future__ import annotations
 
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
@@ -67,11 +67,13 @@ def over_time_svg(points: list[dict]) -> Markup:
 
 
 def per_partner_svg(rows: list[dict]) -> Markup:
-    """Horizontal bars per partner organisation: open (with overdue inside) and done."""
+    """Two bars per partner organisation: its open commitments, the overdue ones among them
+    drawn first in red, and its done ones; labelled with the words of the review's group
+    headings ("2 open, of them 2 overdue"), so both count the same things."""
     bar_h, gap, left, width = 14, 14, 120, 640
     height = 40 + len(rows) * (2 * bar_h + gap) + 20
     peak = max([1] + [max(r["open"], r["done"]) for r in rows])
-    scale = (width - left - 50) / peak
+    scale = (width - left - 200) / peak
     title = _("Open, overdue and done commitments per partner organisation")
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
@@ -83,17 +85,27 @@ def per_partner_svg(rows: list[dict]) -> Markup:
         name = escape(r["name"][:18])
         parts.append(f'<text x="{left - 8}" y="{y + bar_h + 4}" font-size="12" '
                      f'text-anchor="end" fill="#1a1a1a">{name}</text>')
-        for key, value in (("open", r["open"]), ("done", r["done"])):
-            w = value * scale
-            parts.append(f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar_h}" '
-                         f'fill="{COLOURS[key]}"/>')
-            if key == "open" and r["overdue"]:
-                parts.append(f'<rect x="{left}" y="{y}" width="{r["overdue"] * scale:.1f}" '
-                             f'height="{bar_h}" fill="{COLOURS["overdue"]}"/>')
-            parts.append(f'<text x="{left + w + 4:.1f}" y="{y + bar_h - 2}" font-size="11" '
-                         f'fill="#1a1a1a">{value}</text>')
-            y += bar_h
-        y += gap
+        on_time = r["open"] - r["overdue"]
+        segments = [("overdue", 0, r["overdue"]), ("open", r["overdue"], on_time)]
+        for key, start, value in segments:
+            if value:
+                parts.append(f'<rect x="{left + start * scale:.1f}" y="{y}" '
+                             f'width="{value * scale:.1f}" height="{bar_h}" '
+                             f'fill="{COLOURS[key]}"/>')
+        label = ngettext("%(num)d open", "%(num)d open", r["open"])
+        if r["overdue"]:
+            label += ", " + ngettext("of them %(num)d overdue", "of them %(num)d overdue",
+                                     r["overdue"])
+        parts.append(f'<text x="{left + r["open"] * scale + 4:.1f}" y="{y + bar_h - 2}" '
+                     f'font-size="11" fill="#1a1a1a">{escape(label)}</text>')
+        y += bar_h
+        w = r["done"] * scale
+        parts.append(f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar_h}" '
+                     f'fill="{COLOURS["done"]}"/>')
+        done = ngettext("%(num)d done", "%(num)d done", r["done"])
+        parts.append(f'<text x="{left + w + 4:.1f}" y="{y + bar_h - 2}" font-size="11" '
+                     f'fill="#1a1a1a">{escape(done)}</text>')
+        y += bar_h + gap
     parts += _legend(left, height - 6)
     parts.append("</svg>")
     return Markup("".join(parts))

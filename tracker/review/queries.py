@@ -39,15 +39,33 @@ def open_tasks() -> Select:
     return select(Task).where(Task.status == "open", Task.is_live)
 
 
-def grouped_page(by: str, page: int, per_page: int = PER_PAGE) -> Pagination:
-    """Sorted by group first, so a group's tasks stay together across a page break."""
+#: How the groups follow each other: what needs attention first (most overdue, then most
+#: open), or by name.
+ORDERS = ("attention", "name")
+
+
+def grouped(by: str, order: str = "attention") -> Select:
+    """The open tasks in their groups' order, the page's and the CSV's alike.
+
+    "attention": groups with the most overdue tasks first, then the most open ones, then
+    by name; "name": by name alone (the tasks without a group last either way). Within a
+    group, the earliest due first."""
     column, model, name = GROUPINGS[by]
-    stmt = (
-        open_tasks()
-        .outerjoin(model, model.id == column)
-        .order_by(name.is_(None), name, column, Task.due_date.is_(None), Task.due_date, Task.id)
-    )
-    return paginate_rows(stmt, page, per_page)
+    stmt = open_tasks().outerjoin(model, model.id == column)
+    keys: list[Any] = [name.is_(None), name, column]
+    if order == "attention":
+        # Window sums over the group's rows (the open tasks this select reads anyway).
+        group = func.coalesce(column, 0)
+        overdue = func.sum(case((Task.is_overdue(timeutil.today()), 1), else_=0))
+        keys = [overdue.over(partition_by=group).desc(),
+                func.count().over(partition_by=group).desc(), *keys]
+    return stmt.order_by(*keys, Task.due_date.is_(None), Task.due_date, Task.id)
+
+
+def grouped_page(by: str, page: int, per_page: int = PER_PAGE,
+                 order: str = "attention") -> Pagination:
+    """Sorted by group first, so a group's tasks stay together across a page break."""
+    return paginate_rows(grouped(by, order), page, per_page)
 
 
 def group_counts(by: str, keys: list[int | None]) -> dict[int | None, tuple[int, int]]:

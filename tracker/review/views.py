@@ -36,11 +36,16 @@ def group_name(task: Task, by: str) -> str:
     return task.organisation.name if task.organisation else _("Without organisation")
 
 
+def _order() -> str:
+    order = request.args.get("order", "attention")
+    return order if order in queries.ORDERS else "attention"
+
+
 @bp.get("/review")
 def index() -> ResponseReturnValue:
     """Open commitments in groups, overdue first in each; charts over time and per partner."""
-    by = _by()
-    pagination = queries.grouped_page(by, page_number())
+    by, order = _by(), _order()
+    pagination = queries.grouped_page(by, page_number(), order=order)
     groups: list[dict] = []
     for task in pagination.items:
         key = queries.group_key(task, by)
@@ -54,6 +59,7 @@ def index() -> ResponseReturnValue:
     return render_template(
         "review/index.html",
         by=by,
+        order=order,
         groups=groups,
         counts=counts,
         pagination=pagination,
@@ -68,14 +74,7 @@ def index() -> ResponseReturnValue:
 def export_csv() -> ResponseReturnValue:
     """The review as CSV: one row per open task, with its group."""
     by = _by()
-    column, model, name = queries.GROUPINGS[by]
-    stmt = (
-        queries.open_tasks()
-        .outerjoin(model, model.id == column)
-        .options(*row_options())
-        .order_by(name.is_(None), name, Task.due_date.is_(None), Task.due_date, Task.id)
-        .limit(50_000)
-    )
+    stmt = queries.grouped(by, _order()).options(*row_options()).limit(50_000)
     header = [_("Group"), _("ID"), _("Title"), _("Owner"), _("Organisation"), _("Exchange"),
               _("Due date"), _("Due"), _("Outcome")]
     rows = (

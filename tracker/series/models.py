@@ -72,3 +72,13 @@ class Series(Record, SoftDeletable, Model):
 
     def __repr__(self) -> str:
         return f"<Series {self.id} {self.title!r}>"
+
+
+class SeriesUpkeep(Model):
+    """One row: the day the coming meetings of every series were last made ahead of time,
+    so the once-a-day check costs one small read."""
+
+    __tablename__ = "series_upkeep"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checked_on: Mapped[date | None]

@@ -323,9 +323,41 @@
     apply();
   }
 
+  // On the series form, the rule in words and its next dates follow the choices as they
+  // change (the "Show the dates" button does the same without this file).
+  function livePreview() {
+    var box = document.getElementById("series-preview");
+    if (!box || !window.fetch) { return; }
+    var form = box.closest("form");
+    var timer = null;
+    function refresh() {
+      var params = new URLSearchParams();
+      new FormData(form).forEach(function (value, key) {
+        if (key !== "csrf_token" && typeof value === "string") { params.append(key, value); }
+      });
+      fetch(box.dataset.url + "?" + params.toString(), { credentials: "same-origin" })
+        .then(function (response) {
+          if (!response.ok) { throw new Error(String(response.status)); }
+          return response.text();
+        })
+        .then(function (html) { box.innerHTML = html; })
+        .catch(function () { /* the button still works */ });
+    }
+    form.addEventListener("change", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(refresh, 150);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form.js-status").forEach(enhance);
     toggleWhen();
+    livePreview();
+    // The agenda's "Print" button needs script; without it the browser's own print works.
+    document.querySelectorAll("button.js-print").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () { window.print(); });
+    });
     // On a phone, unused filters start folded away so the tasks come first.
     if (window.matchMedia("(max-width: 40rem)").matches) {
       document.querySelectorAll("details[data-collapse-narrow]").forEach(function (d) {

@@ -21,7 +21,7 @@ from tracker.core.validation import check_version
 from tracker.exchanges.models import Exchange, Outcome
 from tracker.extensions import db
 from tracker.organisations.models import Organisation
-from tracker.tasks.models import Task
+from tracker.tasks.models import Task, TaskNote
 
 EDITABLE_FIELDS = (
     "title",
@@ -289,6 +289,21 @@ def refresh_outcome_status(outcome: Outcome) -> None:
         outcome.status = new
         db.session.flush()
         audit.record("update", outcome, None, {"status": (old, new)})
+
+
+def add_note(task: Task, actor: Person | None, text: str) -> TaskNote:
+    """A dated progress note on a task ("Entwurf folgt im Januar"), by a user, audited.
+
+    Anyone who may check the task off may note progress on it."""
+    require(actor is None or can_check_off(actor, task))
+    _live(task)
+    text = validation.text("text", text, max_length=max_length(TaskNote.text), required=True)
+    note = TaskNote(task_id=task.id, text=text, author_id=getattr(actor, "id", None),
+                    organisation_id=None)
+    db.session.add(note)
+    db.session.flush()
+    audit.record("create", note, actor, {"task_id": (None, task.id), "text": (None, text)})
+    return note
 
 
 def live_tasks() -> Select:

@@ -7,14 +7,20 @@ follow-ups are due relative to today, so some are done, some open and some overd
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from sqlalchemy import select
+
+from tracker.accounts.models import Person
 from tracker.accounts.services import create_person
+from tracker.core.audit import AuditEntry, jsonable
 from tracker.core.timeutil import from_local, today
-from tracker.exchanges.models import Exchange
+from tracker.exchanges.models import Exchange, Outcome
 from tracker.exchanges.services import create_exchange, plan_exchange_from_task, record_outcome
+from tracker.extensions import db
 from tracker.organisations.services import create_organisation
+from tracker.series.services import create_series, join_series
 from tracker.tasks.models import Task
 from tracker.tasks.services import complete_task, create_task
 from tracker.transfer.dump import database_is_empty
@@ -214,9 +220,17 @@ def load_demo() -> dict[str, Any]:
     first_wednesday = first_weekday(day(2022, 11, 1), WEDNESDAY)
     werkstatt = exchange(
         "Smart City-Werkstatt", "werkstatt", start=at(first_wednesday, 14),
-        end=at(first_wednesday, 17), status="planned", location="Rathaus Rostock",
-        rrule="FREQ=MONTHLY;INTERVAL=3;BYDAY=1WE", organisation_ids=orgs("hro", "rvv"),
-        participant_ids=[p.id for p in team],
+        end=at(first_wednesday, 17), status="held", location="Rathaus Rostock",
+        organisation_ids=orgs("hro", "rvv"), participant_ids=[p.id for p in team],
+        description="Protokoll: SCR Reader Smile City Werkstatt.",
+    )
+    # The recorded Werkstatt is the first meeting of its series; the series makes the
+    # coming ones (the meetings in between were not recorded and are not made up).
+    create_series(
+        people["anna"], first_meeting=werkstatt, title="Smart City-Werkstatt",
+        kind="werkstatt", starts_at=werkstatt.starts_at, duration_minutes=180,
+        location="Rathaus Rostock", rrule="FREQ=MONTHLY;INTERVAL=3;BYDAY=1WE",
+        organisation_ids=orgs("hro", "rvv"), participant_ids=[p.id for p in team],
         description="Die wiederkehrende Werkstatt sammelt Ideen, Projekte und Maßnahmen mit "
         "Fachämtern, Eigenbetrieben, Vereinen, Start-ups, Ortsbeiräten und Fraktionen.",
     )
@@ -244,6 +258,13 @@ def load_demo() -> dict[str, Any]:
         participant_ids=ids("jonas"),
         description="Die Smart City-Strategie wird Wirklichkeit: Maßnahmen zielgerichtet "
         "gestalten. Kommunikation als entscheidender Erfolgsfaktor.",
+    )
+    conferences = create_series(
+        people["anna"], first_meeting=flensburg,
+        title="Regionalkonferenz Modellprojekte Smart Cities", kind="conference",
+        all_day=True, start_date=flensburg.start_date, organisation_ids=orgs("bmwsb", "kts"),
+        description="Die Regionalkonferenzen der Modellprojekte Smart Cities, jedes Mal in "
+        "einer anderen Stadt: die Termine werden eingetragen, sobald sie feststehen.",
     )
     o = record_outcome(flensburg, people["anna"],
                        "Kommunikation der Maßnahmen stärker nutzer*innenzentriert ausrichten")
@@ -294,6 +315,16 @@ def load_demo() -> dict[str, Any]:
         organisation_ids=orgs(*LUEBECK_PARTNERS), participant_ids=ids("anna", "jonas", "kai"),
         title="Governance-Workshop Smart Cities an der Ostseeküste",
     )
+    permanent = create_series(
+        people["anna"], first_meeting=luebeck,
+        title="Dauerhafter Austausch Lübeck–Kiel–Rostock", kind="network_meeting",
+        starts_at=luebeck.starts_at, duration_minutes=300,
+        organisation_ids=orgs(*LUEBECK_PARTNERS), participant_ids=ids("anna", "jonas", "kai"),
+        description="Lübeck, Kiel und Rostock sowie die Landkreise Vorpommern-Rügen und "
+        "Vorpommern-Greifswald im dauerhaften Austausch: Workshops zu Governance (in Rostock) "
+        "und Datenstrategie.",
+    )
+    join_series(permanent, governance, people["anna"])
     tasks.append(task("Governance-Modelle der Partner zusammenfassen", "jonas",
                       outcome_id=o_gov.id, due_exchange_id=governance.id))
     o = record_outcome(luebeck, people["anna"], "Workshop zum Thema Datenstrategie",
@@ -330,6 +361,7 @@ def load_demo() -> dict[str, Any]:
         description="„Gemeinsam in der Ostseeregion: Smartes Zusammenspiel von Mensch und "
         "Technik“ – rund 100 Vertreter*innen aus Kommunen, Politik und Wirtschaft.",
     )
+    join_series(conferences, regional, people["anna"])
     o = record_outcome(regional, people["anna"],
                        "Interkommunale Vernetzung in der Ostseeregion stärken",
                        orgs("hro", "hl", "kiel"))
@@ -342,6 +374,9 @@ def load_demo() -> dict[str, Any]:
 
     exchanges = [industry, sccon, regiopole, sccon_next, werkstatt, coffee, flensburg, platform,
                  luebeck, governance, turku, regional]
+    routine = _routine_follow_ups(exchanges, team, people["anna"])
+    _give_a_history(exchanges, tasks, routine)
+    tasks += routine
     return {
         "organisations": len(org),
         "people": len(people),
@@ -349,3 +384,99 @@ def load_demo() -> dict[str, Any]:
         "tasks": len(tasks),
         "login": DEMO_LOGIN,
     }
+
+
+#: The small follow-ups every exchange brings, spread over the past year in the demo.
+ROUTINE = [
+    "Protokoll an die Teilnehmenden versenden",
+    "Kontaktdaten in die Partnerliste übernehmen",
+    "Präsentationen im Teamordner ablegen",
+    "Rückfragen der Partner beantworten",
+    "Termin für ein Folgegespräch abstimmen",
+    "Ergebnisse im Team vorstellen",
+    "Fotos für den Newsletter auswählen",
+    "Kurzbericht für die Amtsleitung schreiben",
+]
+#: Days from an agreement to its check-off, in turn: most on time, some late.
+DAYS_TO_DONE = (6, 12, 19, 9, 27, 15, 34, 11, 22, 48)
+
+
+def _day_noon(day: date) -> datetime:
+    return from_local(day, time(12))
+
+
+def _routine_follow_ups(exchanges: list[Exchange], team: list[Person],
+                        creator: Person) -> list[Task]:
+    """About one small follow-up a week over the past year, each from the latest exchange
+    before it, most checked off within weeks: what the over-time chart is there to show."""
+    now = today()
+    held = sorted((e for e in exchanges if e.first_day and e.first_day < now),
+                  key=lambda e: e.first_day or now)
+    made = []
+    for n in range(52):
+        agreed = now - timedelta(days=364 - 7 * n)
+        before = [e for e in held if e.first_day and e.first_day <= agreed]
+        source = before[-1] if before else held[0]
+        owner = team[n % len(team)]
+        due = agreed + timedelta(days=14 + 7 * (n % 3))
+        task = create_task(creator, title=ROUTINE[n % len(ROUTINE)], owner_id=owner.id,
+                           exchange_id=source.id, due_date=due)
+        task.created_at = _day_noon(agreed)
+        done_on = agreed + timedelta(days=DAYS_TO_DONE[n % len(DAYS_TO_DONE)])
+        # The last weeks' follow-ups are still open; two older ones were forgotten.
+        if done_on < now - timedelta(days=2) and n % 17 != 5:
+            complete_task(task, owner)
+            task.completed_at = _day_noon(done_on)
+        made.append(task)
+    return made
+
+
+def _give_a_history(exchanges: list[Exchange], tasks: list[Task], routine: list[Task]) -> None:
+    """Move the records' creation and check-off times, and their audit entries, to when
+    they would have happened: exchanges entered a fortnight ahead, outcomes and follow-ups
+    the day after the exchange, follow-ups checked off on their due day (all up to today)."""
+    now = datetime.now(UTC)
+
+    def not_after_now(moment: datetime) -> datetime:
+        return min(moment, now - timedelta(minutes=5))
+
+    when: dict[tuple[str, int], dict[str, datetime]] = {}
+    for exchange in exchanges:
+        first = exchange.first_day
+        if first is None or first >= today():
+            continue
+        exchange.created_at = not_after_now(_day_noon(first - timedelta(days=14)))
+        when[("exchanges", exchange.id)] = {"create": exchange.created_at}
+        outcomes = db.session.scalars(select(Outcome).where(Outcome.exchange_id == exchange.id))
+        for outcome in outcomes:
+            outcome.created_at = not_after_now(_day_noon(first + timedelta(days=1)))
+            outcome.updated_at = outcome.created_at
+            when[("outcomes", outcome.id)] = {"create": outcome.created_at}
+        exchange.updated_at = exchange.created_at
+    by_id = {e.id: e for e in exchanges}
+    for task in tasks:
+        source = by_id.get(task.exchange_id or 0) or (task.outcome and task.outcome.exchange)
+        if source and source.first_day and source.first_day < today():
+            task.created_at = not_after_now(_day_noon(source.first_day + timedelta(days=1)))
+        if task.completed_at and task.due_date and task.created_at < _day_noon(task.due_date):
+            task.completed_at = not_after_now(_day_noon(task.due_date))
+    for task in tasks + routine:
+        if task.completed_at:
+            task.completed_at = not_after_now(max(task.completed_at, task.created_at))
+        task.updated_at = task.completed_at or task.created_at
+        when[("tasks", task.id)] = {"create": task.created_at}
+        if task.completed_at:
+            when[("tasks", task.id)]["complete"] = task.completed_at
+    db.session.flush()
+    entries = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.entity_type.in_(("exchanges", "outcomes", "tasks")))
+    )
+    for entry in entries:
+        moment = when.get((entry.entity_type, entry.entity_id), {}).get(entry.action)
+        if moment is None:
+            continue
+        entry.at = moment
+        if entry.action == "complete" and "completed_at" in entry.changes:
+            entry.changes = {**entry.changes,
+                             "completed_at": [None, jsonable(moment)]}
+    db.session.flush()

@@ -6,12 +6,13 @@ import csv
 import io
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
+from babel.dates import format_timedelta
 from flask import Response, abort, request, url_for
-from flask_babel import format_date, format_datetime, format_time, format_timedelta
+from flask_babel import format_date, format_datetime, format_time, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import Form
@@ -112,12 +113,29 @@ def relative_due(due: date | None, today: date | None = None) -> str:
     days = (due - today).days
     if days == 0:
         return _("due today")
+    locale = str(get_locale() or "de")
     if days > 0:
         # "in 3 days" / "in 3 Tagen": Babel knows each language's grammar for this.
-        return format_timedelta(timedelta(days=days), granularity="day", threshold=1.5,
-                                add_direction=True)
-    span = format_timedelta(timedelta(days=-days), granularity="day", threshold=1.5)
-    return _("%(span)s overdue", span=span)
+        return _days(days, locale, True)
+    return _("%(span)s overdue", span=_days(-days, locale, False))
+
+
+@lru_cache(maxsize=4096)
+def _days(days: int, locale: str, add_direction: bool) -> str:
+    """Babel's words for a number of days, kept: Babel takes milliseconds for each (its
+    plural rules), which a list of a hundred tasks would pay a hundred times."""
+    return format_timedelta(timedelta(days=days), granularity="day", threshold=1.5,
+                            add_direction=add_direction, locale=locale)
+
+
+def date_or_time(value: date | datetime | None) -> str:
+    """A meeting's start as a page shows it: the day with its weekday, and the time."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        day = timeutil.local_date(value)
+        return f"{format_date(day, 'full')}, {fmt_time(value)}"
+    return format_date(value, "full")
 
 
 def exchange_when(exchange: Exchange | None) -> str:
@@ -184,6 +202,8 @@ def labels() -> dict[str, dict[str, str]]:
             "delete": _("deleted"),
             "restore": _("restored"),
             "move": _("moved with its exchange"),
+            "send_agenda": _("agenda sent"),
+            "finish_minutes": _("minutes finished and sent"),
         },
     }
 

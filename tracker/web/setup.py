@@ -36,6 +36,7 @@ def init_web(app: Flask) -> None:
         time=helpers.fmt_time,
         relative_due=helpers.relative_due,
         exchange_when=helpers.exchange_when,
+        date_or_time=helpers.date_or_time,
         field_label=helpers.field_label,
     )
 

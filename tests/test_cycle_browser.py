@@ -1,0 +1,187 @@
+"""The meeting cycle in real headless Chromium: open the next meeting's agenda, take up a
+carried-over task, record an outcome with a task there, finish the minutes; axe scans the
+agenda and the minutes in both languages, at 375 px and on a desktop."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.test_web_browser import (  # noqa: F401  (fixtures)
+    CHROMIUM,
+    _sign_in,
+    browser,
+    live_server,
+    pytestmark,
+)
+from tests.web import a_date, fresh
+from tracker.core.database import transaction
+from tracker.extensions import db
+from tracker.notify.models import OutboxMessage
+from tracker.tasks.models import Task
+
+assert CHROMIUM and pytestmark
+
+
+@pytest.fixture
+def meeting(make):
+    """Rostock (home) and Kiel; a Werkstatt series whose last meeting left two tasks open;
+    its next meeting with Jonas (editor) and Jan from Kiel (no login)."""
+    from tracker.series.models import Series
+
+    jonas = make.user("editor", name="Jonas Becker", email="jonas@rostock.example")
+    rostock = make.organisation(name="Hanse- und Universitätsstadt Rostock",
+                                short_name="Rostock", home=True)
+    kiel = make.organisation(name="Landeshauptstadt Kiel", short_name="Kiel")
+    jan = make.person(name="Jan Thomsen", email="jan@kiel.example", organisation_id=kiel.id)
+    with transaction():
+        series = Series(title="Smart City-Werkstatt", kind="werkstatt", all_day=True,
+                        start_date=a_date(-90))
+        db.session.add(series)
+    last = make.exchange(title="Werkstatt im Herbst", all_day=True, start_date=a_date(-90),
+                         organisation_ids=[rostock.id, kiel.id])
+    nxt = make.exchange(title="Werkstatt im Winter", all_day=True, start_date=a_date(0),
+                        organisation_ids=[rostock.id, kiel.id],
+                        participant_ids=[jonas.id, jan.id])
+    last, nxt = fresh(last), fresh(nxt)
+    with transaction():
+        last.series_id = nxt.series_id = series.id
+    noted = make.task(title="Sensordaten aus Kiel bereitstellen", owner_id=jan.id,
+                      organisation_id=kiel.id, exchange_id=last.id, due_date=a_date(-3))
+    done = make.task(title="Datenplattform vorstellen", owner_id=jonas.id,
+                     exchange_id=last.id, due_date=a_date(5))
+    ids = {"email": jonas.email, "next": nxt.id, "noted": noted.id, "done": done.id}
+    db.session.rollback()
+    return ids
+
+
+def _context(browser, lang: str = "de", width: int = 1280):  # noqa: F811
+    return browser.new_context(
+        locale="de-DE" if lang == "de" else "en-GB",
+        extra_http_headers={"Accept-Language": lang},
+        viewport={"width": width, "height": 900})
+
+
+def test_a_meeting_from_agenda_to_minutes(browser, live_server, meeting):  # noqa: F811
+    base = live_server
+    context = _context(browser)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    _sign_in(page, base, meeting["email"])
+
+    # The next meeting's page leads to its agenda, which carries over the last one's tasks.
+    page.goto(f"{base}/exchanges/{meeting['next']}")
+    page.get_by_role("link", name="Tagesordnung").first.click()
+    page.wait_for_url(f"{base}/exchanges/{meeting['next']}/agenda")
+    carried = page.locator("#carried")
+    assert "Sensordaten aus Kiel bereitstellen" in carried.inner_text()
+    assert "Gleiche Reihe" in carried.inner_text()
+
+    # A topic for the meeting.
+    page.get_by_label("Thema", exact=True).fill("Stand der Datenplattform")
+    page.get_by_role("button", name="Thema hinzufügen").click()
+    assert "Stand der Datenplattform" in page.locator("#topics").inner_text()
+
+    # Take up the carried-over tasks: one stays open with a note, one is done.
+    item = page.locator(f"#carried-{meeting['noted']}")
+    item.get_by_label("Offen lassen, mit Notiz").fill("Kiel liefert im Mai")
+    item.get_by_role("button", name="Notiz hinzufügen").click()
+    page.wait_for_url(f"**/agenda#carried-{meeting['noted']}")
+    assert "Kiel liefert im Mai" in page.locator(f"#carried-{meeting['noted']}").inner_text()
+    page.locator(f"#carried-{meeting['done']}").get_by_role("button", name="Erledigt").click()
+    page.wait_for_url(f"**/agenda#carried-{meeting['done']}")
+    assert "erledigt am" in page.locator(f"#carried-{meeting['done']}").inner_text()
+
+    # Record an outcome with a task, there on the agenda.
+    page.get_by_label("Was vereinbart wurde").fill("Gemeinsamer Förderantrag bis März")
+    page.get_by_role("button", name="Ergebnis festhalten").click()
+    page.wait_for_url("**/agenda#outcome-*")
+    outcome = page.locator("article.outcome").first
+    outcome.get_by_text("Aufgabe zu diesem Ergebnis hinzufügen").click()
+    outcome.get_by_label("Aufgabe", exact=True).fill("Antragsentwurf schreiben")
+    outcome.get_by_label("Verantwortlich").select_option(label="Jan Thomsen")
+    outcome.get_by_label("Fällig am").fill(str(a_date(20)))
+    outcome.get_by_role("button", name="Aufgabe hinzufügen").click()
+    page.wait_for_url("**/agenda#outcome-*")
+    assert "Antragsentwurf schreiben" in page.locator("article.outcome").first.inner_text()
+
+    # Finish the minutes: held, one mail per participant; the minutes page shows it all.
+    page.get_by_role("button", name="Protokoll abschließen").first.click()
+    page.wait_for_url(f"**/exchanges/{meeting['next']}/minutes")
+    text = page.locator("main").inner_text()
+    assert "Gemeinsamer Förderantrag bis März" in text and "Antragsentwurf schreiben" in text
+    assert "Kiel liefert im Mai" in text
+    assert page.get_by_role("button", name="Protokoll abschließen").count() == 0
+    db.session.rollback()
+    sent = db.session.scalar(select(func.count()).select_from(OutboxMessage)
+                             .where(OutboxMessage.kind == "minutes"))
+    assert sent == 2
+    assert errors == [], errors
+    context.close()
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+@pytest.mark.parametrize("width", [1280, 375])
+def test_agenda_and_minutes_pass_the_accessibility_scan(browser, live_server, meeting,  # noqa: F811
+                                                        lang, width):
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    context = _context(browser, lang, width)
+    page = context.new_page()
+    _sign_in(page, live_server, meeting["email"]) if lang == "de" else _sign_in_en(
+        page, live_server, meeting["email"])
+    problems = {}
+    for path in (f"/exchanges/{meeting['next']}/agenda", f"/exchanges/{meeting['next']}/minutes",
+                 f"/exchanges/{meeting['next']}"):
+        page.goto(live_server + path)
+        # Open every folded form, so the scan sees them too.
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        results = axe.run(page)
+        if results.violations_count:
+            problems[path] = results.generate_report()
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        if overflow > 0:
+            problems[path + " (width)"] = f"{overflow}px wider than {width}px"
+    context.close()
+    assert not problems, "\n".join(f"{k}:\n{v}" for k, v in problems.items())
+
+
+def _sign_in_en(page, base: str, email: str) -> None:
+    from tests.web import PASSWORD
+
+    page.goto(f"{base}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/")
+
+
+def test_the_agenda_prints_on_at_most_two_a4_pages(browser, live_server, meeting, make):  # noqa: F811
+    """Ten topics and a dozen carried-over tasks: the print leaves out forms and navigation."""
+    import re
+
+    from tracker.agenda.services import add_topic
+    from tracker.exchanges.models import Exchange
+
+    nxt = db.session.get(Exchange, meeting["next"])
+    with transaction():
+        for n in range(10):
+            add_topic(nxt, None, f"Thema {n + 1}: Stand und nächste Schritte")
+    last_task = db.session.get(Task, meeting["done"])
+    for n in range(12):
+        make.task(title=f"Zusage {n + 1} aus der letzten Werkstatt", owner_id=last_task.owner_id,
+                  exchange_id=last_task.exchange_id, due_date=a_date(n - 6))
+    db.session.rollback()
+    context = _context(browser)
+    page = context.new_page()
+    _sign_in(page, live_server, meeting["email"])
+    page.goto(f"{live_server}/exchanges/{meeting['next']}/agenda")
+    page.emulate_media(media="print")
+    assert not page.locator("form").first.is_visible()
+    pdf = page.pdf(format="A4")
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert 1 <= pages <= 2, pages
+    context.close()

@@ -1,0 +1,1 @@
+"""The meeting cycle: an exchange's agenda (carried-over tasks and topics), the minutes."""
