@@ -112,6 +112,7 @@ def test_demo_loads_the_rostock_exchanges_with_done_open_and_overdue_tasks(ctx, 
     result = run(runner, "demo")
     assert result.exit_code == 0, result.output
     assert DEMO_LOGIN in result.output and DEMO_PASSWORD in result.output
+    assert "Open https://tracker.test/" in result.output  # TRACKER_BASE_URL, as README says
     titles = set(db.session.scalars(select(Exchange.title)))
     assert "Smart City Exchange in Lübeck" in titles
     assert any(t.startswith("Smart Country Convention") for t in titles)

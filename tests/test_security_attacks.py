@@ -195,6 +195,7 @@ PAGE_PARAMETERS = {
     "/tasks/new": ("exchange_id", "outcome_id", "owner_id", "due_exchange_id"),
     "/exchanges/new": ("follows_up_id",),
     "/calendar/subscriptions": ("kind", "name", "exchange_id", "query"),
+    "/exchanges/quick": ("next",),
     "/search": ("page",),
 }
 
@@ -395,7 +396,7 @@ def test_stored_text_is_shown_escaped_on_every_page(web, hostile_world):
 REFLECTED = [
     ("/tasks", "q"), ("/exchanges", "q"), ("/people", "q"), ("/organisations", "q"),
     ("/calendar/subscriptions", "query"), ("/calendar/subscriptions", "name"),
-    ("/tasks", "status"), ("/review", "by"), ("/exchanges", "when"),
+    ("/tasks", "status"), ("/review", "by"), ("/exchanges", "when"), ("/exchanges/quick", "next"),
 ]
 
 
@@ -495,6 +496,10 @@ TEXT_FIELDS = [
     ("exchange edit", "/exchanges/{exchange}/edit", exchange_form_data, "title"),
     ("exchange planned from a task", "/tasks/{task}/plan", exchange_form_data, "title"),
     ("outcome", "/exchanges/{exchange}/outcomes", lambda w: {}, "text"),
+    ("outcome's task row", "/exchanges/{exchange}/outcomes",
+     lambda w: {"text": "Vereinbart", "tasks-0-owner_id": w.viewer.id}, "tasks-0-title"),
+    ("quick new exchange", "/exchanges/quick", lambda w: {"start_date": str(a_date(40))},
+     "title"),
     ("task added in place", "/exchanges/{exchange}/tasks",
      lambda w: {"x-owner_id": w.viewer.id}, "x-title"),
     ("new organisation", "/organisations/new", lambda w: {"kind": "city", "active": "y"},
@@ -781,6 +786,7 @@ PAGES = [
     ("/api/v1/openapi.json", ANYONE), ("/api/v1/docs", ANYONE),
     ("/trash", EDITORS), ("/tasks/{task}/delete", EDITORS),
     ("/exchanges/{exchange}/delete", EDITORS), ("/healthz", ANYONE),
+    ("/exchanges/quick", EDITORS),
     ("/series", ALL), ("/series/{series}", ALL), ("/series/{series}.ics", ALL),
     ("/series/new", EDITORS), ("/series/{series}/edit", EDITORS),
     ("/series/{series}/delete", EDITORS), ("/series/preview", ALL),

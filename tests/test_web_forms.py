@@ -34,7 +34,7 @@ def test_long_select_renders_like_wtforms_select():
     plain, fast = form.plain(), form.fast()
     assert _options(fast) == _options(plain)
     assert ("3", True, "Treffen &lt;3&gt; &amp; &#34;Kiel&#34;") in _options(fast)
-    assert fast.startswith('<select id="fast" name="fast" required>')
+    assert fast.startswith('<select data-picker="single" id="fast" name="fast" required>')
 
 
 def test_long_select_leaves_groups_to_wtforms():

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import NoReturn, ParamSpec, TypeVar
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
@@ -121,7 +121,10 @@ def demo_command(force: bool, if_empty: bool) -> None:
         f"Loaded {summary['exchanges']} exchanges, {summary['tasks']} tasks, "
         f"{summary['organisations']} organisations, {summary['people']} people."
     )
-    click.echo(f"Sign in as {summary['login']} with the password {DEMO_PASSWORD}")
+    # `flask run` serves on 127.0.0.1:5000 unless TRACKER_BASE_URL names the real address.
+    url = (current_app.config.get("TRACKER_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+    click.echo(f"Open {url}/ (after `flask --app wsgi run`) and sign in as {summary['login']} "
+               f"with the password {DEMO_PASSWORD}")
 
 
 @click.command("export")

@@ -51,7 +51,12 @@ def main() -> None:
         "tasks": "/tasks",
         "review": "/review?by=organisation",
         "account": "/account",
+        "calendar": "/calendar/subscriptions?kind=view&query=status%3Dopen",
         "search": "/search?q=LoRaWAN",
+    }
+    #: Shots of a form being filled in: name -> (path, what to do there, what to capture).
+    scenes = {
+        "capture": (f"/exchanges/{exchange_id}#record", fill_capture_form, "#record"),
     }
     with sync_playwright() as p:
         browser = p.chromium.launch(
@@ -71,9 +76,25 @@ def main() -> None:
             for name, path in pages.items():
                 page.goto(base + path)
                 page.screenshot(path=str(OUT / f"{name}-{size}.png"), full_page=size == "desktop")
+            for name, (path, act, selector) in scenes.items():
+                page.goto(base + path)
+                act(page)
+                page.locator(selector).screenshot(path=str(OUT / f"{name}-{size}.png"))
             context.close()
         browser.close()
     server.shutdown()
+
+
+def fill_capture_form(page) -> None:
+    """An outcome with one task written and a second row started, its owner picker open."""
+    page.locator("#record textarea").fill("Workshop zum Thema Datenstrategie")
+    rows = page.locator("#record .task-row")
+    rows.nth(0).locator("input[name$='-title']").fill("Datenstrategie-Workshop vorbereiten")
+    rows.nth(0).get_by_role("combobox").first.fill("Jan")
+    page.keyboard.press("Enter")
+    rows.nth(0).locator("input[name$='-due_date']").fill("2023-03-31")
+    rows.nth(1).locator("input[name$='-title']").fill("Termin mit Kiel abstimmen")
+    rows.nth(1).get_by_role("combobox").first.fill("Le")
 
 
 if __name__ == "__main__":

@@ -140,6 +140,9 @@ def _no_referrer(response: Response) -> Response:
 def subscriptions() -> ResponseReturnValue:
     """List my feed subscriptions and make a new one."""
     form = SubscriptionForm(request.form if request.method == "POST" else request.args)
+    form.set_choices()
+    if request.method == "GET":
+        form.show_query(form.query.data or "")
     error = None
     if request.method == "POST" and form.validate_on_submit():
         fields = {
@@ -156,7 +159,7 @@ def subscriptions() -> ResponseReturnValue:
                     raise InvalidField("exchange_id", "no_such_exchange")
                 fields["exchange_id"] = exchange.id
             if form.kind.data == "view":
-                fields["query"] = clean_view_query(form.query.data or "")
+                fields["query"] = clean_view_query(form.view_query())
             with transaction():
                 token = issue_feed(current_user, fields.pop("kind"), **fields)
             return redirect(url_for("calendar.subscriptions", _anchor=f"feed-{token.id}"), 303)

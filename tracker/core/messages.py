@@ -50,6 +50,7 @@ MESSAGES: dict[str, Message] = {
         "contains control characters", _l("Contains characters that are not allowed.")
     ),
     "not_one_of": Message("must be one of %(allowed)s"),
+    "not_a_list_of_tasks": Message("must be a list of tasks"),
     "not_a_boolean": Message("must be true or false"),
     "not_a_date": Message("must be a date"),
     "not_an_iso_date": Message("must be a date (YYYY-MM-DD)"),

@@ -20,7 +20,7 @@ from tracker.core.errors import InvalidField, NotFound
 from tracker.core.limits import max_length
 from tracker.core.model import Record, utcnow
 from tracker.core.permissions import can_edit, require
-from tracker.core.timeutil import to_local
+from tracker.core.timeutil import to_local, today
 from tracker.core.translations import validated_language, validated_translations
 from tracker.core.validation import check_version
 from tracker.exchanges.models import (
@@ -34,6 +34,7 @@ from tracker.extensions import db
 from tracker.organisations.models import Organisation
 from tracker.tasks.models import Task
 from tracker.tasks.services import (
+    create_task,
     delete_tasks_along,
     refresh_outcome_status,
     restore_tasks_along,
@@ -161,7 +162,6 @@ def _validated(values: dict[str, Any], exchange_id: int | None) -> dict[str, Any
         single_line=True,
     )
     v["kind"] = validation.choice("kind", v.get("kind") or "other", EXCHANGE_KINDS)
-    v["status"] = validation.choice("status", v.get("status") or "planned", EXCHANGE_STATUSES)
     v["location"] = validation.text(
         "location", v.get("location"), max_length=max_length(Exchange.location), single_line=True
     )
@@ -183,6 +183,10 @@ def _validated(values: dict[str, Any], exchange_id: int | None) -> dict[str, Any
         if end < start:
             raise InvalidField("ends_at", "end_before_start")
         v.update(starts_at=start, ends_at=end, start_date=None, end_date=None)
+    # No status chosen: an exchange in the past was held, one ahead is planned.
+    v["status"] = validation.choice(
+        "status", v.get("status") or _status_by_date(start), EXCHANGE_STATUSES
+    )
     v["rrule"] = validate_rrule(v.get("rrule"), start)
     follows = validation.existing("follows_up_id", Exchange, v.get("follows_up_id"))
     if follows is not None and follows.id == exchange_id:
@@ -206,6 +210,12 @@ def _validated(values: dict[str, Any], exchange_id: int | None) -> dict[str, Any
             "participant_ids", Person, v.pop("participant_ids")
         )
     return v
+
+
+def _status_by_date(start: date | datetime) -> str:
+    if isinstance(start, datetime):
+        return "held" if start < utcnow() else "planned"
+    return "held" if start < today() else "planned"
 
 
 def _ids(records: Iterable[Record]) -> list[int]:
@@ -348,6 +358,25 @@ def restore_exchange(exchange: Exchange, actor: Person | None) -> Exchange:
     return exchange
 
 
+#: What a task written together with its outcome may say; the rest comes from the outcome.
+TASK_ROW_FIELDS = ("title", "owner_id", "organisation_id", "due_date", "due_exchange_id")
+
+
+class InvalidRows(InvalidField):
+    """An outcome and its tasks were refused: every mistake found, by row; nothing saved.
+
+    Itself the first mistake (an `InvalidField`), so a caller that knows only those still
+    says something true.
+    """
+
+    def __init__(self, outcome: list[InvalidField], rows: dict[int, InvalidField]) -> None:
+        first = outcome[0] if outcome else rows[min(rows)]
+        field = first.field if outcome else f"tasks[{min(rows)}].{first.field}"
+        super().__init__(field, first.code, **first.params)
+        self.outcome = outcome
+        self.rows = rows
+
+
 def record_outcome(
     exchange: Exchange,
     actor: Person | None,
@@ -355,11 +384,49 @@ def record_outcome(
     organisation_ids: list[int] | None = None,
     language: str | None = None,
     translations: dict[str, Any] | None = None,
+    *,
+    tasks: list[dict[str, Any]] | None = None,
 ) -> Outcome:
-    """Write down something agreed at an exchange (in `language`, perhaps also the other)."""
+    """Write down something agreed at an exchange (in `language`, perhaps also the other),
+    and the tasks it gave (all or nothing).
+
+    Each task is created by `tasks.services.create_task`, so the rules are the same as
+    anywhere. With `tasks`, every row is checked even after a mistake and `InvalidRows` says
+    which rows failed; the caller's `transaction()` then keeps nothing of it.
+    """
     require(can_edit(actor))
     if not exchange.is_live:
         raise NotFound(f"exchange {exchange.id} was deleted")
+    if tasks is None:
+        return _new_outcome(exchange, actor, text, organisation_ids, language, translations)
+    if not isinstance(tasks, list) or not all(isinstance(row, dict) for row in tasks):
+        raise InvalidField("tasks", "not_a_list_of_tasks")
+    problems: list[InvalidField] = []
+    outcome = None
+    try:
+        outcome = _new_outcome(exchange, actor, text, organisation_ids, language, translations)
+    except InvalidField as exc:
+        problems.append(exc)
+    row_problems: dict[int, InvalidField] = {}
+    for number, row in enumerate(tasks):
+        unknown = sorted(set(row) - set(TASK_ROW_FIELDS))
+        try:
+            if unknown:
+                raise InvalidField(unknown[0], "unknown_field", what="a task")
+            create_task(actor, exchange_id=exchange.id,
+                        outcome_id=outcome.id if outcome else None, **row)
+        except InvalidField as exc:
+            row_problems[number] = exc
+    if problems or row_problems:
+        raise InvalidRows(problems, row_problems)
+    assert outcome is not None
+    return outcome
+
+
+def _new_outcome(
+    exchange: Exchange, actor: Person | None, text: str, organisation_ids: list[int] | None,
+    language: str | None, translations: dict[str, Any] | None,
+) -> Outcome:
     text = validation.text("text", text, max_length=max_length(Outcome.text), required=True)
     language = validated_language(language)
     translations = _outcome_translations(translations, language)

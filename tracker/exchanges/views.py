@@ -3,6 +3,8 @@ and their tasks are recorded in place."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     abort,
@@ -15,6 +17,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.datastructures import ImmutableMultiDict
 
@@ -24,7 +27,13 @@ from tracker.core.errors import InvalidField, StaleVersion
 from tracker.core.limits import is_id
 from tracker.core.validation import search_text
 from tracker.exchanges import queries, services
-from tracker.exchanges.forms import DocumentForm, ExchangeForm, OutcomeEditForm, OutcomeForm
+from tracker.exchanges.forms import (
+    DocumentForm,
+    ExchangeForm,
+    OutcomeEditForm,
+    OutcomeForm,
+    QuickExchangeForm,
+)
 from tracker.exchanges.models import Exchange, ExchangeDocument, Outcome
 from tracker.extensions import db
 from tracker.series import queries as series_queries
@@ -33,7 +42,14 @@ from tracker.tasks import services as task_services
 from tracker.tasks.forms import QuickTaskForm
 from tracker.web import choices
 from tracker.web.choices import optional_int
-from tracker.web.helpers import editor_required, fmt_date, fmt_time, page_number, show_on_form
+from tracker.web.helpers import (
+    editor_required,
+    fmt_date,
+    fmt_time,
+    page_number,
+    safe_next,
+    show_on_form,
+)
 
 bp = Blueprint("exchanges", __name__)
 
@@ -89,9 +105,42 @@ def create() -> ResponseReturnValue:
         else:
             flash(_("Exchange created."), "success")
             _say_which_time(form)
-            return redirect(url_for("exchanges.show", exchange_id=exchange.id))
+            return redirect(url_for("exchanges.show", exchange_id=exchange.id, _anchor="record"))
     code = 400 if form.errors or form.form_errors else 200
     return render_template("exchanges/form.html", form=form, exchange=None), code
+
+
+@bp.route("/exchanges/quick", methods=["GET", "POST"])
+@editor_required
+def quick_create() -> ResponseReturnValue:
+    """A new all-day exchange from a title and a date, made while writing down a task due at
+    it. app.js asks for JSON and adds it to the lists; without it this is a small page of its
+    own (opened beside the form), which goes on to `next`."""
+    form = QuickExchangeForm()
+    as_json = request.accept_mimetypes.best == "application/json"
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                exchange = services.create_exchange(
+                    current_user, title=form.title.data, all_day=True,
+                    start_date=form.start_date.data, kind="other",
+                )
+        except InvalidField as exc:
+            show_on_form(form, exc)
+        else:
+            label = f"{exchange.title} ({fmt_date(exchange.start_date)})"
+            if as_json:
+                return {"id": exchange.id, "label": label}, 201
+            flash(_("Exchange created: %(label)s", label=label), "success")
+            return redirect(safe_next(form.next.data,
+                                      url_for("exchanges.show", exchange_id=exchange.id)))
+    if as_json and request.method == "POST":
+        errors = {name: list(f.errors) for name, f in form._fields.items() if f.errors}
+        return {"errors": errors or {"csrf_token": [_("Please check the form.")]}}, 400
+    code = 400 if form.errors or form.form_errors else 200
+    return render_template("exchanges/quick.html", form=form), code
 
 
 @bp.route("/exchanges/<id:exchange_id>/edit", methods=["GET", "POST"])
@@ -152,10 +201,10 @@ def editing_forms(
             form.set_choices(exchanges, people, orgs)
             task_forms[key] = form
         if outcome_form is None:
-            outcome_form = OutcomeForm(formdata=None)
-            outcome_form.set_language_choices()
-            outcome_form.organisation_ids.data = [o.id for o in exchange.organisations]
-        outcome_form.organisation_ids.choices = [(o.id, o.label) for o in exchange.organisations]
+            outcome_form = capture_form(exchange, formdata=None)
+        outcome_form.set_choices([(o.id, o.label) for o in exchange.organisations], people,
+                                 orgs, exchanges)
+        outcome_form.set_language_choices()
     return outcome_form, task_forms
 
 
@@ -213,27 +262,52 @@ def show(exchange_id: int) -> ResponseReturnValue:
     return render_page(get_exchange(exchange_id))
 
 
+def capture_form(exchange: Exchange, formdata: Any = None, next_url: str = "") -> OutcomeForm:
+    """The outcome-and-tasks form, empty: all the exchange's organisations ticked."""
+    form = OutcomeForm(formdata=formdata)
+    if formdata is None:
+        form.organisation_ids.data = [o.id for o in exchange.organisations]
+        form.next.data = next_url
+    return form
+
+
 @bp.post("/exchanges/<id:exchange_id>/outcomes")
 @editor_required
 def add_outcome(exchange_id: int) -> ResponseReturnValue:
-    """Record something agreed at the exchange, in place."""
+    """Record an outcome with its tasks in one go; then the form is there for the next one.
+
+    `next` (a local URL) is where to go on: the exchange page, or the agenda that shows
+    this form too.
+    """
     exchange = get_exchange(exchange_id)
     form = OutcomeForm()
-    form.organisation_ids.choices = choices.organisations(include_none=False)
+    form.set_choices(choices.organisations(include_none=False), choices.people(),
+                     choices.organisations(), choices.exchanges(after=exchange.first_day))
     form.set_language_choices()
     if form.validate_on_submit():
+        rows = form.task_rows()
         try:
             with transaction():
                 outcome = services.record_outcome(
                     exchange, current_user, form.text.data or "",
                     form.organisation_ids.data or [], language=form.language.data or "de",
                     translations=form.translations(),
-                )
+                    tasks=[values for _row, values in rows])
+        except services.InvalidRows as exc:
+            for problem in exc.outcome:
+                show_on_form(form, problem, form.ALIASES)
+            for number, problem in exc.rows.items():
+                show_on_form(rows[number][0], problem)
         except InvalidField as exc:
             show_on_form(form, exc, form.ALIASES)
         else:
-            flash(_("Outcome recorded. Add its tasks below it."), "success")
-            return _back(exchange, f"outcome-{outcome.id}")
+            flash(ngettext("Outcome recorded with %(num)d task. Here is the next one.",
+                           "Outcome recorded with %(num)d tasks. Here is the next one.",
+                           len(rows)), "success")
+            if request.form.get("back") == "agenda" and not form.next.data:
+                return _back(exchange, f"outcome-{outcome.id}")
+            back = safe_next(form.next.data, url_for("exchanges.show", exchange_id=exchange.id))
+            return redirect(f"{back.split('#')[0]}#record")
     return render_page(exchange, outcome_form=form, code=400)
 
 

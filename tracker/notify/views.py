@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, make_response, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, RadioField
 from wtforms.validators import InputRequired
@@ -16,11 +15,12 @@ from tracker.core.database import transaction
 from tracker.notify.services import person_for_settings_token
 from tracker.notify.texts import language, text, translator
 from tracker.organisations.models import LOCALES
+from tracker.web.forms import TrackerForm
 
 bp = Blueprint("notify", __name__, url_prefix="/notify")
 
 
-class MailSettingsForm(FlaskForm):
+class MailSettingsForm(TrackerForm):
     # WTForms takes plain values as choices (each its own label); its stubs know only pairs.
     digest = RadioField(
         choices=list(DIGEST_FREQUENCIES),  # type: ignore[arg-type]

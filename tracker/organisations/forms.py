@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from tracker.core.limits import max_length
 from tracker.organisations.models import ORGANISATION_KINDS, Organisation
+from tracker.web.forms import TrackerForm
 from tracker.web.helpers import labels
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(TrackerForm):
     name = StringField(
         _l("Name"), validators=[DataRequired(), Length(max=max_length(Organisation.name))]
     )
@@ -48,7 +48,7 @@ class OrganisationForm(FlaskForm):
         }
 
 
-class InlineOrganisationForm(FlaskForm):
+class InlineOrganisationForm(TrackerForm):
     """The few fields to add an organisation from inside the exchange or task form."""
 
     name = StringField(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -11,9 +10,10 @@ from tracker.accounts.models import Person
 from tracker.core.limits import max_length
 from tracker.web import choices
 from tracker.web.choices import LongSelectField, optional_int
+from tracker.web.forms import TrackerForm
 
 
-class PersonForm(FlaskForm):
+class PersonForm(TrackerForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=max_length(Person.name))])
     email = EmailField(_l("Email"), validators=[Optional(), Length(max=max_length(Person.email))])
     organisation_id = LongSelectField(_l("Organisation"), coerce=optional_int)
@@ -38,7 +38,7 @@ class PersonForm(FlaskForm):
         }
 
 
-class InlinePersonForm(FlaskForm):
+class InlinePersonForm(TrackerForm):
     """The few fields to add a contact from inside the exchange or task form."""
 
     name = StringField(

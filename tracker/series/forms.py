@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -27,6 +26,7 @@ from tracker.series import rules
 from tracker.series.models import Series
 from tracker.series.services import MAX_DURATION_MINUTES
 from tracker.web import choices
+from tracker.web.forms import TrackerForm
 from tracker.web.helpers import labels
 
 FREQUENCY_LABELS = {
@@ -38,7 +38,7 @@ FREQUENCY_LABELS = {
 }
 
 
-class SeriesForm(FlaskForm):
+class SeriesForm(TrackerForm):
     ALIASES = {"starts_at": "starts_at", "start_date": "start_date", "rrule": "frequency"}
 
     title = StringField(
@@ -167,7 +167,7 @@ def _unreadable(series: Series) -> bool:
     return bool(series.rrule) and rules.read_rrule(series.rrule, _first_day(series)) is None
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(TrackerForm):
     """A meeting of a series without a rule, added when it is set."""
 
     title = StringField(

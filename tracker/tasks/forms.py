@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     HiddenField,
     SelectField,
     SelectMultipleField,
@@ -22,9 +20,10 @@ from tracker.exchanges.models import Outcome
 from tracker.tasks.models import Task, TaskNote
 from tracker.web import choices, translation_fields
 from tracker.web.choices import LongSelectField, optional_int
+from tracker.web.forms import DayField, TrackerForm
 
 
-class TaskForm(FlaskForm):
+class TaskForm(TrackerForm):
     title = StringField(
         _l("Title"), validators=[DataRequired(), Length(max=max_length(Task.title))]
     )
@@ -35,7 +34,7 @@ class TaskForm(FlaskForm):
     organisation_id = LongSelectField(_l("Committed by organisation"), coerce=optional_int)
     exchange_id = LongSelectField(_l("Agreed at exchange"), coerce=optional_int)
     outcome_id = SelectField(_l("Outcome"), coerce=optional_int)
-    due_date = DateField(_l("Due date"), validators=[Optional()])
+    due_date = DayField(_l("Due date"), validators=[Optional()])
     due_time = TimeField(_l("Due time"), validators=[Optional()])
     due_exchange_id = LongSelectField(_l("Or due at a later exchange"), coerce=optional_int)
     language = translation_fields.language_field()
@@ -55,14 +54,19 @@ class TaskForm(FlaskForm):
         translation_fields.load_translations(self, task, self.TRANSLATED)
 
     def set_choices(self, outcomes: Iterable[Outcome] = ()) -> None:
+        """The outcome list holds only the chosen exchange's outcomes (none before one is
+        chosen); `all_outcomes` keeps every one for app.js to narrow the list as it changes."""
         translation_fields.set_language_choices(self)
         self.owner_id.choices = [("", _l("— choose —")), *choices.people()]
         self.organisation_id.choices = choices.organisations()
         exchanges = choices.exchanges()
         self.exchange_id.choices = exchanges
         self.due_exchange_id.choices = exchanges
+        chosen = optional_int(self.exchange_id.data)
+        self.all_outcomes = [(o.id, o.exchange_id, o.text[:80]) for o in outcomes]
         self.outcome_id.choices = [(None, _l("— none —"))] + [
-            (o.id, f"{o.exchange.title}: {o.text[:80]}") for o in outcomes
+            (oid, text) for oid, exchange_id, text in self.all_outcomes
+            if exchange_id == chosen
         ]
 
     def values(self) -> dict:
@@ -81,13 +85,13 @@ class TaskForm(FlaskForm):
         }
 
 
-class QuickTaskForm(FlaskForm):
+class QuickTaskForm(TrackerForm):
     """Add a task to an outcome in place, on the exchange page."""
 
     title = StringField(_l("Task"), validators=[DataRequired(), Length(max=max_length(Task.title))])
     owner_id = LongSelectField(_l("Owner"), coerce=optional_int, validators=[DataRequired()])
     organisation_id = LongSelectField(_l("Committed by organisation"), coerce=optional_int)
-    due_date = DateField(_l("Due date"), validators=[Optional()])
+    due_date = DayField(_l("Due date"), validators=[Optional()])
     due_exchange_id = LongSelectField(_l("Or due at a later exchange"), coerce=optional_int)
     outcome_id = HiddenField()
 
@@ -102,7 +106,7 @@ class QuickTaskForm(FlaskForm):
         self.due_exchange_id.choices = exchanges or choices.exchanges()
 
 
-class NoteForm(FlaskForm):
+class NoteForm(TrackerForm):
     """A progress note on the task page."""
 
     text = TextAreaField(
@@ -110,6 +114,6 @@ class NoteForm(FlaskForm):
     )
 
 
-class BulkForm(FlaskForm):
+class BulkForm(TrackerForm):
     ids = SelectMultipleField(coerce=int, validate_choice=False)
     next = HiddenField()

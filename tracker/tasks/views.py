@@ -24,8 +24,10 @@ from sqlalchemy import select
 from tracker.core import audit
 from tracker.core.database import transaction
 from tracker.core.errors import Forbidden, InvalidField, StaleVersion
+from tracker.core.limits import is_id
 from tracker.core.timeutil import to_local
 from tracker.exchanges import services as exchange_services
+from tracker.exchanges.models import Outcome
 from tracker.extensions import db
 from tracker.tasks import services
 from tracker.tasks.forms import BulkForm, NoteForm, TaskForm
@@ -144,6 +146,15 @@ def add_note(task_id: int) -> ResponseReturnValue:
 
 def _form(task: Task | None = None) -> TaskForm:
     form = TaskForm(obj=task) if task is not None else TaskForm()
+    if request.method == "GET" and task is None:
+        for name in ("exchange_id", "outcome_id", "owner_id", "due_exchange_id"):
+            value = choices.optional_int(request.args.get(name))
+            if value:
+                getattr(form, name).data = value
+    if form.outcome_id.data and not form.exchange_id.data:
+        outcome = db.session.get(Outcome, form.outcome_id.data) if is_id(
+            form.outcome_id.data) else None
+        form.exchange_id.data = outcome.exchange_id if outcome else None
     form.set_choices(outcomes_with_exchange())
     if task is not None:
         form.load_translations(task)
@@ -155,11 +166,6 @@ def _form(task: Task | None = None) -> TaskForm:
 def create() -> ResponseReturnValue:
     """A new follow-up, optionally pre-set from the query string (exchange, outcome)."""
     form = _form()
-    if request.method == "GET":
-        for name in ("exchange_id", "outcome_id", "owner_id", "due_exchange_id"):
-            value = choices.optional_int(request.args.get(name))
-            if value:
-                getattr(form, name).data = value
     if form.validate_on_submit():
         try:
             with transaction():
@@ -178,10 +184,8 @@ def create() -> ResponseReturnValue:
 def edit(task_id: int) -> ResponseReturnValue:
     """Change a task; a save over someone else's change shows both versions, losing neither."""
     task = get_task(task_id)
-    form = TaskForm() if request.method == "POST" else _form(task)
-    if request.method == "POST":
-        form.set_choices(outcomes_with_exchange())
-    else:
+    form = _form() if request.method == "POST" else _form(task)
+    if request.method == "GET":
         form.version.data = str(task.version)
     conflict = None
     if form.validate_on_submit():

@@ -31,8 +31,10 @@ class LongSelect(Select):
         if not isinstance(choices, list) or any(
             type(c) is not tuple or len(c) != 2 for c in choices
         ):
+            kwargs.setdefault("data-picker", "single")
             return super().__call__(field, **kwargs)
         kwargs.setdefault("id", field.id)
+        kwargs.setdefault("data-picker", "single")  # app.js makes it a picker
         for flag in self.validation_attrs:
             if flag not in kwargs and getattr(field.flags, flag, False):
                 kwargs[flag] = getattr(field.flags, flag)
@@ -68,15 +70,25 @@ def people(include_none: bool = False, active_only: bool = True) -> list[tuple]:
     return ([(None, _("— nobody —"))] if include_none else []) + rows
 
 
+def organisation_label(name: str, short_name: str | None) -> str:
+    """"KTS — Kommunale Technologie-Services": the short name people know, then the full one."""
+    if short_name and short_name.strip() and short_name != name:
+        return f"{short_name} — {name}"
+    return name
+
+
 def organisations(include_none: bool = True) -> list[tuple]:
-    rows = [
-        (oid, short or name)
-        for oid, name, short in db.session.execute(
-            select(Organisation.id, Organisation.name, Organisation.short_name)
-            .where(Organisation.active.is_(True))
-            .order_by(Organisation.name)
-        )
-    ]
+    """Active organisations as "short — full", sorted by what is shown."""
+    rows = sorted(
+        (
+            (oid, organisation_label(name, short))
+            for oid, name, short in db.session.execute(
+                select(Organisation.id, Organisation.name, Organisation.short_name)
+                .where(Organisation.active.is_(True))
+            )
+        ),
+        key=lambda row: (row[1].casefold(), row[0]),
+    )
     return ([(None, _("— none —"))] if include_none else []) + rows
 
 
