@@ -45,7 +45,7 @@ def test_a_partner_reports_through_its_link_and_the_owner_accepts_the_date(
     page = context.new_page()
     page.goto(f"{live_server}/partner/{token}")
     assert page.get_by_role("heading", level=1).inner_text() == (
-        "Was Landeshauptstadt Kiel zugesagt hat")
+        "Zusagen von Landeshauptstadt Kiel")
     problems = {}
     for lang in ("de", "en"):
         page.goto(f"{live_server}/partner/{token}?lang={lang}")
