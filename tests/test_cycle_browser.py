@@ -93,18 +93,15 @@ def test_a_meeting_from_agenda_to_minutes(browser, live_server, meeting):  # noq
     page.wait_for_url(f"**/agenda#carried-{meeting['done']}")
     assert "erledigt am" in page.locator(f"#carried-{meeting['done']}").inner_text()
 
-    # Record an outcome with a task, there on the agenda.
+    # Record an outcome with a task, there on the agenda, in one form.
     page.get_by_label("Was vereinbart wurde").fill("Gemeinsamer Förderantrag bis März")
-    page.get_by_role("button", name="Ergebnis festhalten").click()
-    page.wait_for_url("**/agenda#outcome-*")
-    outcome = page.locator("article.outcome").first
-    outcome.get_by_text("Aufgabe zu diesem Ergebnis hinzufügen").click()
-    outcome.get_by_label("Aufgabe", exact=True).fill("Antragsentwurf schreiben")
-    outcome.get_by_role("combobox", name="Verantwortlich").fill("Jan")  # the owner picker
+    row = page.locator(".task-row").first
+    row.get_by_label("Aufgabe", exact=True).fill("Antragsentwurf schreiben")
+    row.get_by_role("combobox", name="Verantwortlich").fill("Jan")  # the owner picker
     page.keyboard.press("Enter")
-    outcome.get_by_label("Fällig am").fill(str(a_date(20)))
-    outcome.get_by_role("button", name="Aufgabe hinzufügen").click()
-    page.wait_for_url("**/agenda#outcome-*")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Ergebnis festhalten").click()
+    page.wait_for_url("**/agenda#record")
     assert "Antragsentwurf schreiben" in page.locator("article.outcome").first.inner_text()
 
     # Finish the minutes: held, one mail per participant; the minutes page shows it all.
@@ -185,4 +182,100 @@ def test_the_agenda_prints_on_at_most_two_a4_pages(browser, live_server, meeting
     pdf = page.pdf(format="A4")
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
     assert 1 <= pages <= 2, pages
+    context.close()
+
+
+@pytest.fixture
+def partners(make):
+    """Rostock (home), Kiel, Jonas (editor) and Jan from Kiel (no login, an email)."""
+    jonas = make.user("editor", name="Jonas Becker", email="jonas@rostock.example")
+    make.organisation(name="Hanse- und Universitätsstadt Rostock", short_name="Rostock",
+                      home=True)
+    kiel = make.organisation(name="Landeshauptstadt Kiel", short_name="Kiel")
+    jan = make.person(name="Jan Thomsen", email="jan@kiel.example", organisation_id=kiel.id)
+    ids = {"email": jonas.email, "jonas": jonas.id, "jan": jan.id, "kiel": kiel.id}
+    db.session.rollback()
+    return ids
+
+
+def test_the_cycle_from_a_series_made_with_the_form_to_its_minutes(
+        browser, live_server, partners, make):  # noqa: F811
+    """The whole cycle in one go: a quarterly Werkstatt made with the recurrence form (no
+    RRULE typed), the task left open at its first meeting carried into the next one's
+    agenda, taken up there, an outcome with two tasks recorded there, the minutes sent."""
+    from tests.test_web_browser import _first_wednesday_in
+    from tracker.exchanges.models import Exchange, Outcome
+    from tracker.series.models import Series
+
+    base = live_server
+    context = _context(browser)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    _sign_in(page, base, partners["email"])
+
+    # The series, from plain choices: every first Wednesday of the quarter.
+    page.goto(f"{base}/series/new")
+    page.get_by_label("Titel").fill("Smart City-Werkstatt")
+    page.get_by_label("Art", exact=True).select_option("werkstatt")
+    page.get_by_label("Erstes Treffen beginnt").fill(f"{_first_wednesday_in(-3)}T14:00")
+    page.get_by_label("Wiederholung", exact=True).select_option("quarterly")
+    page.get_by_text("jeden ersten Mittwoch im Quartal").wait_for()
+    page.get_by_label("Jan Thomsen").check()
+    page.get_by_label("Jonas Becker").check()
+    page.get_by_role("button", name="Reihe speichern").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Smart City-Werkstatt"
+    assert "FREQ=" not in page.content()
+
+    # Its first meeting, three months ago, left a task open for Kiel.
+    db.session.rollback()
+    series = db.session.scalar(select(Series).where(Series.title == "Smart City-Werkstatt"))
+    meetings = db.session.scalars(select(Exchange).where(Exchange.series_id == series.id)
+                                  .order_by(Exchange.starts_at)).all()
+    first, following = meetings[0].id, meetings[1].id
+    carried = make.task(title="Sensordaten aus Kiel bereitstellen", owner_id=partners["jan"],
+                        organisation_id=partners["kiel"], exchange_id=first,
+                        due_date=a_date(-3)).id
+    db.session.rollback()  # (the test's own session holds no lock while the browser writes)
+
+    # The next meeting's agenda carries it over, marked "same series".
+    page.goto(f"{base}/exchanges/{following}")
+    page.get_by_role("link", name="Tagesordnung").first.click()
+    page.wait_for_url(f"{base}/exchanges/{following}/agenda")
+    item = page.locator(f"#carried-{carried}")
+    assert "Gleiche Reihe" in page.locator("#carried").inner_text()
+    item.get_by_role("button", name="Erledigt").click()
+    page.wait_for_url(f"**/agenda#carried-{carried}")
+    db.session.rollback()
+    assert db.session.get(Task, carried).status == "done"
+    db.session.rollback()
+
+    # An outcome with two tasks, in one form, there on the agenda.
+    page.get_by_label("Was vereinbart wurde").fill("Gemeinsamer Förderantrag bis März")
+    rows = page.locator(".task-row")
+    for number, (title, owner) in enumerate([("Antragsentwurf schreiben", "Jan"),
+                                             ("Haushaltsmittel klären", "Jonas")]):
+        rows.nth(number).get_by_label("Aufgabe", exact=True).fill(title)
+        rows.nth(number).get_by_role("combobox", name="Verantwortlich").fill(owner)
+        page.keyboard.press("Enter")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Ergebnis festhalten").click()
+    page.wait_for_url(f"**/exchanges/{following}/agenda#record")
+    db.session.rollback()
+    outcome = db.session.scalar(select(Outcome).where(Outcome.exchange_id == following))
+    assert outcome is not None and outcome.text == "Gemeinsamer Förderantrag bis März"
+    titles = set(db.session.scalars(select(Task.title).where(Task.outcome_id == outcome.id)))
+    assert titles == {"Antragsentwurf schreiben", "Haushaltsmittel klären"}
+    db.session.rollback()
+
+    # Finish the minutes: one mail per participant, and a second click sends nothing more.
+    page.get_by_role("button", name="Protokoll abschließen").first.click()
+    page.wait_for_url(f"**/exchanges/{following}/minutes")
+    text = page.locator("main").inner_text()
+    assert "Antragsentwurf schreiben" in text and "Haushaltsmittel klären" in text
+    db.session.rollback()
+    sent = db.session.scalar(select(func.count()).select_from(OutboxMessage)
+                             .where(OutboxMessage.kind == "minutes"))
+    assert sent == 2
+    assert errors == [], errors
     context.close()
