@@ -183,11 +183,13 @@ def _validated(values: dict[str, Any], exchange_id: int | None) -> dict[str, Any
         if end < start:
             raise InvalidField("ends_at", "end_before_start")
         v.update(starts_at=start, ends_at=end, start_date=None, end_date=None)
-    # No status chosen: an exchange in the past was held, one ahead is planned.
-    v["status"] = validation.choice(
-        "status", v.get("status") or _status_by_date(start), EXCHANGE_STATUSES
-    )
     v["rrule"] = validate_rrule(v.get("rrule"), start)
+    # No status chosen: an exchange in the past was held, one ahead is planned; one that
+    # recurs by its own rule (an imported invitation) goes on, so it stays planned.
+    v["status"] = validation.choice(
+        "status", v.get("status") or ("planned" if v["rrule"] else _status_by_date(start)),
+        EXCHANGE_STATUSES,
+    )
     follows = validation.existing("follows_up_id", Exchange, v.get("follows_up_id"))
     if follows is not None and follows.id == exchange_id:
         raise InvalidField("follows_up_id", "follows_itself")
