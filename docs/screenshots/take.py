@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 import tempfile
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,6 +41,18 @@ def main() -> None:
             db.select(Exchange).where(Exchange.title.like("%Lübeck%")).limit(1)
         ) or db.session.scalar(db.select(Exchange).limit(1))
         exchange_id = exchange.id
+        from tracker.models import Organisation, Series
+        from tracker.partners.services import create_link
+
+        werkstatt = db.session.scalar(db.select(Series).where(Series.rrule.is_not(None)))
+        next_meeting = db.session.scalar(
+            db.select(Exchange).where(Exchange.series_id == werkstatt.id,
+                                      Exchange.starts_at >= datetime.now(UTC))
+            .order_by(Exchange.starts_at).limit(1))
+        kiel = db.session.scalar(db.select(Organisation).where(Organisation.short_name == "Kiel"))
+        with transaction():
+            token = create_link(kiel, None).token(app.config["SECRET_KEY"])
+        ids = {"series": werkstatt.id, "meeting": next_meeting.id, "kiel": kiel.id}
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -53,6 +66,10 @@ def main() -> None:
         "account": "/account",
         "calendar": "/calendar/subscriptions?kind=view&query=status%3Dopen",
         "search": "/search?q=LoRaWAN",
+        "series": f"/series/{ids['series']}",
+        "agenda": f"/exchanges/{ids['meeting']}/agenda",
+        "organisation": f"/organisations/{ids['kiel']}",
+        "partner": f"/partner/{token}",
     }
     #: Shots of a form being filled in: name -> (path, what to do there, what to capture).
     scenes = {
