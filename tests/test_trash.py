@@ -241,3 +241,36 @@ def test_restore_errors_in_the_api(make, client, world):
     assert_problem(editor.post(f"/tasks/{world.editor_task.id}/restore"), 422, "exchange_id")
     assert not fresh(world.exchange).is_live and not fresh(world.outcome).is_live
     assert Exchange  # the model the test checks against
+
+
+def test_a_deleted_series_waits_in_the_trash_with_its_coming_meetings(web, world, make):
+    """Deleting the Werkstatt takes its coming meetings; the trash lists the series alone,
+    and restoring it brings them back."""
+    from datetime import UTC, datetime, time, timedelta
+
+    from tracker.core.timeutil import from_local, today
+    from tracker.series.models import Series
+    from tracker.series.services import create_series
+
+    first = today() + timedelta(days=14)
+    with transaction():
+        series = create_series(fresh(world.editor), title="Werkstatt", kind="werkstatt",
+                               starts_at=from_local(first, time(14)),
+                               rrule="FREQ=MONTHLY;INTERVAL=3")
+    series_id = series.id
+    coming = set(db.session.scalars(select(Exchange.id).where(
+        Exchange.series_id == series_id, Exchange.is_live,
+        Exchange.starts_at >= datetime.now(UTC))))
+    assert len(coming) >= 2
+    login(web, world.editor, locale="en")
+    version = fresh(series).version
+    assert post(web, f"/series/{series_id}/delete", {"version": version}).status_code == 302
+    assert not fresh(series).is_live
+    page = web.get("/trash").get_data(as_text=True)
+    assert f"trash-series-{series_id}" in page
+    assert not any(f"trash-exchanges-{meeting}" in page for meeting in coming)
+    assert post(web, f"/trash/series/{series_id}/restore").status_code == 302
+    db.session.rollback()
+    assert db.session.get(Series, series_id).is_live
+    assert coming <= set(db.session.scalars(select(Exchange.id).where(
+        Exchange.series_id == series_id, Exchange.is_live)))

@@ -19,10 +19,13 @@ from tracker.core.audit import AuditEntry
 from tracker.core.limits import MAX_PER_PAGE, is_id
 from tracker.exchanges.models import Exchange, Outcome
 from tracker.extensions import db
+from tracker.series.models import Series
 from tracker.tasks.models import Task
 
 #: The kinds the trash holds, by the name the restore URL uses.
-KINDS: dict[str, Any] = {"exchanges": Exchange, "outcomes": Outcome, "tasks": Task}
+KINDS: dict[str, Any] = {
+    "series": Series, "exchanges": Exchange, "outcomes": Outcome, "tasks": Task,
+}
 
 
 @dataclass
@@ -52,8 +55,17 @@ def deleted_record(kind: str, record_id: int) -> Any | None:
 
 def trash_items(limit: int = MAX_PER_PAGE) -> list[TrashItem]:
     """The newest `limit` deletions, newest first."""
+    series = db.session.scalars(
+        select(Series).where(~Series.is_live).order_by(Series.deleted_at.desc()).limit(limit)
+    )
+    # A meeting deleted with its series comes back with it: listed under the series.
+    of_series = aliased(Series)
     exchanges = db.session.scalars(
-        select(Exchange).where(~Exchange.is_live)
+        select(Exchange)
+        .outerjoin(of_series, of_series.id == Exchange.series_id)
+        .where(~Exchange.is_live,
+               or_(of_series.id.is_(None), of_series.is_live,
+                   Exchange.deleted_at < of_series.deleted_at))
         .order_by(Exchange.deleted_at.desc()).limit(limit)
     )
     parent = aliased(Exchange)
@@ -73,7 +85,8 @@ def trash_items(limit: int = MAX_PER_PAGE) -> list[TrashItem]:
                or_(of_exchange.is_live, of_exchange.deleted_at != Task.deleted_at))
         .order_by(Task.deleted_at.desc()).limit(limit)
     )
-    items = [_item("exchanges", e) for e in exchanges]
+    items = [_item("series", s) for s in series]
+    items += [_item("exchanges", e) for e in exchanges]
     items += [_item("outcomes", o) for o in outcomes]
     items += [_item("tasks", t) for t in tasks]
     items.sort(key=lambda item: item.deleted_at, reverse=True)

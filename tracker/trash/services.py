@@ -7,9 +7,11 @@ from typing import Any
 
 from tracker.accounts.models import Person
 from tracker.exchanges import services as exchanges
+from tracker.series import services as series
 from tracker.tasks import services as tasks
 
 _RESTORE: dict[str, Callable[[Any, Person | None], Any]] = {
+    "series": series.restore_series,
     "exchanges": exchanges.restore_exchange,
     "outcomes": exchanges.restore_outcome,
     "tasks": tasks.restore_task,

@@ -32,6 +32,8 @@ def index() -> ResponseReturnValue:
 
 def record_url(kind: str, record: Any) -> str:
     """Where a restored record is seen: its page (an outcome's is its exchange's)."""
+    if kind == "series":
+        return url_for("series.show", series_id=record.id)
     if kind == "exchanges":
         return url_for("exchanges.show", exchange_id=record.id)
     if kind == "outcomes":
