@@ -182,7 +182,7 @@ def test_people(make, client):
     assert_problem(api.post("/people", json={"name": "Jan", "email": "not-an-address"}), 422,
                    "email")
     assert_problem(api.post("/people", json={"name": "Jan", "role": "boss"}), 422, "role")
-    assert_problem(api.post("/people", json={"name": "Jan", "reminder_minutes": -1}), 422,
+    assert_problem(api.post("/people", json={"name": "Jan", "reminder_minutes": -1440}), 422,
                    "reminder_minutes")
     assert_problem(api.post("/people", json={"name": "Jan", "organisation_id": 424242}), 422,
                    "organisation_id")

@@ -119,6 +119,24 @@ def test_tasks_are_all_day_or_timed_events_with_title_and_reminder(client, make)
     assert t.subcomponents[0].decoded("TRIGGER") == -timedelta(minutes=900 + 14 * 60 + 30)
 
 
+def test_a_reminder_on_the_day_itself_rings_at_eight(client, make):
+    """'On the day at 08:00' is -480 minutes: after the due day's midnight, in both parsers."""
+    from tracker.accounts.services import update_person
+
+    anna = make.user(name="Anna")
+    with transaction():
+        update_person(db.session.merge(anna), None, {"reminder_minutes": -480})
+    task = make.task(owner_id=anna.id, title="Protokoll senden", due_date=date(2026, 12, 10))
+    timed = make.task(owner_id=anna.id, title="Anrufen", due_date=date(2026, 12, 11),
+                      due_time=time(14, 30))
+    _cal, vcal, _items = parse_both(fetch(client, issue(anna)).data)
+    by_uid = {str(c.uid.value): c for c in vcal.getChildren() if c.name == "VEVENT"}
+    alarm = by_uid[f"task-{task.id}@tracker.test"].valarm
+    assert alarm.trigger.value == timedelta(hours=8)  # 08:00 on the due day
+    alarm = by_uid[f"task-{timed.id}@tracker.test"].valarm
+    assert alarm.trigger.value == -timedelta(hours=6, minutes=30)  # 08:00, before 14:30
+
+
 def test_no_reminder_when_the_owner_wants_none(client, make):
     anna = make.user()
     with transaction():

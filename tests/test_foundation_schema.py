@@ -183,6 +183,12 @@ def test_database_refuses_an_exchange_without_dates_or_with_unknown_kind(make):
     )
 
 
+def test_database_takes_a_reminder_on_the_day_and_refuses_one_past_it(make):
+    person = make.person(reminder_minutes=-480)  # on the day at 08:00
+    assert db.session.get(Person, person.id).reminder_minutes == -480
+    _refused(lambda: Person(name="x", reminder_minutes=-1440))  # the next day: no reminder
+
+
 def test_database_refuses_an_unknown_role_and_duplicate_email(make):
     make.person(email="anna@rostock.example")
     _refused(lambda: Person(name="x", role="superuser"))

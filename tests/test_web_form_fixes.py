@@ -315,6 +315,7 @@ def test_reminders_are_offered_in_words(web, world):
     found = re.search(r'<select[^>]*id="reminder_minutes".*?</select>', html, re.S).group(0)
     options = re.findall(r'<option[^>]*value="([^"]*)"[^>]*>([^<]*)</option>', found)
     assert ("900", "am Vortag um 09:00") in options
+    assert ("-480", "am Tag selbst um 08:00") in options
     assert ("", "keine") in options
     assert "900 bedeutet" not in html
     response = post(web, "/account", {"name": "Mehmet", "locale": "de", "digest": "weekly",

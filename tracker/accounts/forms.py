@@ -25,6 +25,7 @@ REMINDER_CHOICES: list[tuple[int | None, Any]] = [
     (420, _l("the day before at 17:00")),
     (2340, _l("two days before at 09:00")),
     (10980, _l("a week before at 09:00")),
+    (-480, _l("on the day at 08:00")),
     (None, _l("none")),
 ]
 

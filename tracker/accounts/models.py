@@ -19,6 +19,9 @@ Role = Literal["admin", "editor", "viewer"]
 Digest = Literal["daily", "weekly", "never"]
 ROLES: tuple[str, ...] = get_args(Role)
 DIGEST_FREQUENCIES: tuple[str, ...] = get_args(Digest)
+#: A task's reminder, in minutes before 00:00 of its due day: from four weeks before it to
+#: 23:59 on the day itself (negative: on the day, -480 = 08:00).
+REMINDER_MINUTES_MIN, REMINDER_MINUTES_MAX = -1_439, 40_320
 
 
 class Person(Record, Model):
@@ -30,7 +33,8 @@ class Person(Record, Model):
         CheckConstraint("length(trim(name)) > 0", name="name_not_blank"),
         CheckConstraint("password_hash IS NULL OR role IS NOT NULL", name="login_has_role"),
         CheckConstraint(
-            "reminder_minutes IS NULL OR reminder_minutes >= 0", name="reminder_not_negative"
+            f"reminder_minutes IS NULL OR reminder_minutes >= {REMINDER_MINUTES_MIN}",
+            name="reminder_in_range",
         ),
     )
 

@@ -17,6 +17,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from tracker.accounts.models import (
     DIGEST_FREQUENCIES,
     LOCALES,
+    REMINDER_MINUTES_MAX,
+    REMINDER_MINUTES_MIN,
     ROLES,
     ApiToken,
     EndedSession,
@@ -94,9 +96,11 @@ def _validated(values: dict[str, Any], person_id: int | None) -> dict[str, Any]:
     v["digest"] = validation.choice("digest", v.get("digest") or "weekly", DIGEST_FREQUENCIES)
     reminder = v.get("reminder_minutes", DEFAULT_REMINDER_MINUTES)
     if reminder is not None and (
-        isinstance(reminder, bool) or not isinstance(reminder, int) or not 0 <= reminder <= 40_320
+        isinstance(reminder, bool) or not isinstance(reminder, int)
+        or not REMINDER_MINUTES_MIN <= reminder <= REMINDER_MINUTES_MAX
     ):
-        raise InvalidField("reminder_minutes", "minutes_out_of_range", min=0, max=40_320)
+        raise InvalidField("reminder_minutes", "minutes_out_of_range",
+                           min=REMINDER_MINUTES_MIN, max=REMINDER_MINUTES_MAX)
     v["reminder_minutes"] = reminder
     for flag in ("active", "assignment_notes"):
         if not isinstance(v.get(flag, True), bool):

@@ -13,7 +13,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
-from tracker.accounts.models import Digest, Person, Role
+from tracker.accounts.models import (
+    REMINDER_MINUTES_MAX,
+    REMINDER_MINUTES_MIN,
+    Digest,
+    Person,
+    Role,
+)
 from tracker.core import timeutil
 from tracker.core.limits import (
     MAX_ID,
@@ -548,8 +554,9 @@ class PersonCreate(Body):
     active: bool = True
     digest: Digest = "weekly"
     reminder_minutes: Annotated[
-        Annotated[int, Field(ge=0, le=40_320), WHOLE] | None,
-        Field(description="Default reminder, minutes before the due day."),
+        Annotated[int, Field(ge=REMINDER_MINUTES_MIN, le=REMINDER_MINUTES_MAX), WHOLE] | None,
+        Field(description="Default reminder, minutes before 00:00 of the due day (900: "
+                          "09:00 the day before; negative: on the day, -480: 08:00)."),
     ] = 900
 
 
