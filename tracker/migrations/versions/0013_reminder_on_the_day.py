@@ -27,8 +27,8 @@ def _replace_check(old: tuple[str, str], new: tuple[str, str]) -> None:
     stored row already meets."""
     bind = op.get_bind()
     if bind.dialect.name != "sqlite":
-        op.drop_constraint(old[0], "people", type_="check")
-        op.create_check_constraint(new[0], "people", new[1])
+        op.drop_constraint(op.f(old[0]), "people", type_="check")
+        op.create_check_constraint(op.f(new[0]), "people", new[1])
         return
     before = f"CONSTRAINT {old[0]} CHECK ({old[1]})"
     after = f"CONSTRAINT {new[0]} CHECK ({new[1]})"
