@@ -353,8 +353,12 @@
   function addOption(target, id, label) {
     var select = document.querySelector("select[name='" + target + "']");
     if (select) {
+      // Chosen beside what was chosen before (a multiple select keeps those too); a picker
+      // on the select shows it as chosen.
       select.add(new Option(label, String(id), true, true));
-      select.value = String(id);
+      if (!select.multiple) { select.value = String(id); }
+      select.dispatchEvent(new Event("picker:refresh"));
+      select.dispatchEvent(new Event("change", { bubbles: true }));
       return;
     }
     var list = document.querySelector("ul#" + target);
