@@ -162,7 +162,7 @@ def record_the_luebeck_visit(page, base: str, width: int = 1280) -> Counted:
     page.wait_for_url(f"{base}/exchanges/*#record")
 
     def outcome(text: str, tasks: list[list[tuple[str, str]]]) -> None:
-        page.locator("#record textarea").wait_for()
+        page.locator("#record textarea[name='text']").wait_for()
         assert page.evaluate("document.activeElement.name") == "text", page.evaluate(
             "document.activeElement.outerHTML.slice(0, 200)")  # ready to type
         c.type(text)

@@ -104,7 +104,7 @@ def main() -> None:
 
 def fill_capture_form(page) -> None:
     """An outcome with one task written and a second row started, its owner picker open."""
-    page.locator("#record textarea").fill("Workshop zum Thema Datenstrategie")
+    page.locator("#record textarea[name='text']").fill("Workshop zum Thema Datenstrategie")
     rows = page.locator("#record .task-row")
     rows.nth(0).locator("input[name$='-title']").fill("Datenstrategie-Workshop vorbereiten")
     rows.nth(0).get_by_role("combobox").first.fill("Jan")
