@@ -90,6 +90,27 @@ def test_the_api_outcome_in_two_languages(make, client):
     assert body["language"] == "en" and body["translations"]["de"]["text"]
     listed = api.get(f"/exchanges/{exchange.id}/outcomes").get_json()["items"]
     assert listed[0]["translations"] == {"de": {"text": "Gegenbesuch in Turku"}}
+    changed = api.patch(f"/outcomes/{body['id']}", json={
+        "version": body["version"], "translations": {"de": {"text": "Besuch in Turku"}}})
+    assert changed.status_code == 200, changed.get_data(as_text=True)
+    assert changed.get_json()["translations"] == {"de": {"text": "Besuch in Turku"}}
+
+
+def test_an_outcome_edited_on_its_page_keeps_and_changes_its_english(web, world):
+    from tests.web import fresh, login, post
+
+    login(web, world.editor)
+    path = f"/exchanges/{world.exchange.id}/outcomes/{world.outcome.id}/edit"
+    assert "other_text" in web.get(path).get_data(as_text=True)
+    response = post(web, path, {"text": "Gemeinsamer Antrag", "language": "de",
+                                "other_text": "Joint application",
+                                "organisation_ids": [world.kiel.id],
+                                "version": fresh(world.outcome).version})
+    assert response.status_code == 302
+    outcome = fresh(world.outcome)
+    assert outcome.translations == {"en": {"text": "Joint application"}}
+    assert 'value="Joint application"' in web.get(path).get_data(as_text=True) or \
+        "Joint application</textarea>" in web.get(path).get_data(as_text=True)
 
 
 @pytest.mark.parametrize("extra, field", [

@@ -447,6 +447,8 @@ class OutcomePatch(Body):
     dropped: Annotated[
         bool, Field(description="true: no longer pursued; false: taken up again.")
     ] = None  # type: ignore[assignment]
+    language: TextLanguage = None  # type: ignore[assignment]
+    translations: Translations = None  # type: ignore[assignment]
 
 
 class OutcomeOut(Answer):

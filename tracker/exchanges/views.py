@@ -40,7 +40,7 @@ from tracker.series import queries as series_queries
 from tracker.series.rules import describe
 from tracker.tasks import services as task_services
 from tracker.tasks.forms import QuickTaskForm
-from tracker.web import choices
+from tracker.web import choices, translation_fields
 from tracker.web.choices import optional_int
 from tracker.web.helpers import (
     editor_required,
@@ -376,10 +376,13 @@ def edit_outcome(exchange_id: int, outcome_id: int) -> ResponseReturnValue:
     outcome = _outcome_of(exchange, outcome_id)
     form = OutcomeEditForm()
     form.organisation_ids.choices = choices.organisations(include_none=False)
+    form.set_language_choices()
     if request.method == "GET":
         form.text.data = outcome.text
         form.organisation_ids.data = [o.id for o in outcome.organisations]
         form.version.data = str(outcome.version)
+        form.language.data = outcome.language
+        translation_fields.load_translations(form, outcome, form.TRANSLATED)
     conflict = None
     if form.validate_on_submit():
         try:
@@ -387,11 +390,13 @@ def edit_outcome(exchange_id: int, outcome_id: int) -> ResponseReturnValue:
                 services.update_outcome(
                     outcome, current_user,
                     {"text": form.text.data or "",
-                     "organisation_ids": form.organisation_ids.data or []},
+                     "organisation_ids": form.organisation_ids.data or [],
+                     "language": form.language.data or "de",
+                     "translations": form.translations()},
                     expected_version=optional_int(form.version.data),
                 )
         except InvalidField as exc:
-            show_on_form(form, exc)
+            show_on_form(form, exc, form.ALIASES)
         except StaleVersion:
             db.session.expire_all()
             conflict = _outcome_of(exchange, outcome_id)
