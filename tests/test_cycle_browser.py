@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from tests.browser_support import assert_no_problems, scan_problems
 from tests.test_web_browser import (  # noqa: F401  (fixtures)
     CHROMIUM,
     _sign_in,
@@ -136,15 +137,9 @@ def test_agenda_and_minutes_pass_the_accessibility_scan(browser, live_server, me
         page.goto(live_server + path)
         # Open every folded form, so the scan sees them too.
         page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
-        results = axe.run(page)
-        if results.violations_count:
-            problems[path] = results.generate_report()
-        overflow = page.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        if overflow > 0:
-            problems[path + " (width)"] = f"{overflow}px wider than {width}px"
+        problems |= scan_problems(page, axe, path, width)
     context.close()
-    assert not problems, "\n".join(f"{k}:\n{v}" for k, v in problems.items())
+    assert_no_problems(problems)
 
 
 def _sign_in_en(page, base: str, email: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import current_app
 
+from tests.browser_support import assert_no_problems, scan_problems
 from tests.test_web_browser import (  # noqa: F401,F811  (fixtures)
     _new_context,
     _sign_in,
@@ -49,12 +50,8 @@ def test_a_partner_reports_through_its_link_and_the_owner_accepts_the_date(
     problems = {}
     for lang in ("de", "en"):
         page.goto(f"{live_server}/partner/{token}?lang={lang}")
-        if (results := axe.run(page)).violations_count:
-            problems[lang] = results.generate_report()
-        overflow = page.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert overflow <= 0, f"{overflow}px wider than 375px ({lang})"
-    assert not problems, "\n".join(f"{k}:\n{v}" for k, v in problems.items())
+        problems |= scan_problems(page, axe, lang, 375)
+    assert_no_problems(problems)
 
     page.goto(f"{live_server}/partner/{token}")
     first = page.locator("li.partner-task", has_text="Workshop vorbereiten")
@@ -67,8 +64,7 @@ def test_a_partner_reports_through_its_link_and_the_owner_accepts_the_date(
     second.get_by_label("Begründung").fill("Der Kreistag tagt erst im Februar")
     second.get_by_role("button", name="Vorschlag senden").click()
     page.wait_for_url("**saved=propose**")
-    if (results := axe.run(page)).violations_count:
-        problems["after proposing"] = results.generate_report()
+    assert_no_problems(scan_problems(page, axe, "after proposing", 375))
     context.close()
 
     owner = _new_context(browser)

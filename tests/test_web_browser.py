@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser_support import assert_no_problems, scan_problems
 from tests.web import PASSWORD, a_date
 from tracker.extensions import db
 
@@ -220,15 +221,9 @@ def test_accessibility_scan_finds_no_violations(browser, live_server, team, scan
     problems = {}
     for path in PAGES:
         page.goto(live_server + path.format(**scanned))
-        results = axe.run(page)
-        if results.violations_count:
-            problems[path] = results.generate_report()
-        overflow = page.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        if overflow > 0:
-            problems[path + " (width)"] = f"{overflow}px wider than {width}px"
+        problems |= scan_problems(page, axe, path, width)
     context.close()
-    assert not problems, "\n".join(f"{k}:\n{v}" for k, v in problems.items())
+    assert_no_problems(problems)
 
 
 def test_keyboard_focus_is_visible(browser, live_server, team, scanned):
@@ -280,7 +275,7 @@ def test_admin_and_sign_in_pages_pass_the_accessibility_scan(browser, live_serve
         if (results := axe.run(page)).violations_count:
             problems[path] = results.generate_report()
     context.close()
-    assert not problems, "\n".join(f"{k}:\n{v}" for k, v in problems.items())
+    assert_no_problems(problems)
 
 
 def test_a_deleted_exchange_is_restored_whole_from_the_trash(browser, live_server, make):
@@ -436,15 +431,9 @@ def test_the_series_pages_pass_the_accessibility_scan(browser, live_server, team
     for path in ["/series", f"/series/{a_series}", f"/series/{a_series}/edit", "/series/new"]:
         page.goto(live_server + path)
         assert page.locator("html").get_attribute("lang") == language
-        results = axe.run(page)
-        if results.violations_count:
-            problems[path] = results.generate_report()
-        overflow = page.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        if overflow > 0:
-            problems[path + " (width)"] = f"{overflow}px wider than {width}px"
+        problems |= scan_problems(page, axe, path, width)
     context.close()
-    assert not problems, "\n".join(f"{k}:\n{v}" for k, v in problems.items())
+    assert_no_problems(problems)
 
 
 @pytest.mark.parametrize("width", [1280, 375])
@@ -466,18 +455,11 @@ def test_the_organisation_page_passes_the_accessibility_scan(
     assert page.get_by_role("heading", name=heading).is_visible()
     title = "Persona-Unterlagen schicken" if language == "de" else "Send the persona material"
     assert title in page.locator("#overdue-h + ul").inner_text()
-    problems = {}
-    if (results := Axe().run(page)).violations_count:
-        problems["scan"] = results.generate_report()
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    if overflow > 0:
-        problems["width"] = f"{overflow}px wider than {width}px"
+    problems = scan_problems(page, Axe(), "/organisations/<id>", width)
     page.goto(f"{live_server}/organisations")
-    if (results := Axe().run(page)).violations_count:
-        problems["list"] = results.generate_report()
+    problems |= scan_problems(page, Axe(), "/organisations", width)
     context.close()
-    assert not problems, "\n".join(f"{k}:\n{v}" for k, v in problems.items())
+    assert_no_problems(problems)
 
 
 def _sign_in_any(page, base: str, email: str, language: str) -> None:

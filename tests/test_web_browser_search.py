@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser_support import assert_no_problems, scan_problems
 from tests.test_web_browser import (  # noqa: F401  (fixtures)
     _new_context,
     _sign_in,
@@ -65,13 +66,7 @@ def test_search_home_and_review_pass_the_accessibility_scan(browser, live_server
     for path in PAGES:
         page.goto(live_server + path)
         assert page.locator("html").get_attribute("lang") == language
-        results = axe.run(page)
-        if results.violations_count:
-            problems[path] = results.generate_report()
-        overflow = page.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        if overflow > 0:
-            problems[path + " (width)"] = f"{overflow}px wider than {width}px"
+        problems |= scan_problems(page, axe, path, width)
     context.close()
-    assert not problems, "\n".join(f"{k}:\n{v}" for k, v in problems.items())
+    assert_no_problems(problems)
     assert errors == [], errors

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from tests.browser_support import assert_no_problems, scan_problems
 from tests.test_web_browser import CHROMIUM, _new_context, _sign_in, live_server
 from tests.web import a_date
 from tracker.exchanges.models import Exchange
@@ -353,12 +354,6 @@ def test_changed_pages_pass_axe(browser, live_server, make, width, language):
             page.locator("#record input[role=combobox]").first.click()
         else:
             page.goto(live_server + path.format(**ids))
-        results = axe.run(page)
-        if results.violations_count:
-            problems[path] = results.generate_report()
-        overflow = page.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        if overflow > 0:
-            problems[path + " (width)"] = f"{overflow}px wider than {width}px"
+        problems |= scan_problems(page, axe, path, width)
     context.close()
-    assert not problems, "\n".join(f"{k}:\n{v}" for k, v in problems.items())
+    assert_no_problems(problems)
