@@ -9,7 +9,8 @@ from base64 import urlsafe_b64encode
 from datetime import date, datetime
 from typing import Literal, get_args
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ColumnElement, Date, ForeignKey, String, Text, and_
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.accounts.models import Person
@@ -88,9 +89,17 @@ class PartnerLink(Model):
         """The calendar feed's token (None if the secret key changed)."""
         return self._shown(secret_key, self.FEED, self.feed_token_hash)
 
+    @hybrid_method
     def is_active(self, now: datetime) -> bool:
-        """Neither revoked nor expired: otherwise the link answers 404."""
+        """Neither revoked nor expired: otherwise the link answers 404.
+
+        On a link, `link.is_active(now)`; in a query, `where(PartnerLink.is_active(now))`."""
         return self.revoked_at is None and self.expires_at > now
+
+    @is_active.expression
+    @classmethod
+    def _is_active_expression(cls, now: datetime) -> ColumnElement[bool]:
+        return and_(cls.revoked_at.is_(None), cls.expires_at > now)
 
     def __repr__(self) -> str:
         return f"<PartnerLink {self.id} of organisation {self.organisation_id}>"

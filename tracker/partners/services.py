@@ -116,7 +116,7 @@ def partner_page_for(person: Person) -> str | None:
     link = db.session.scalar(
         select(PartnerLink)
         .where(PartnerLink.organisation_id == person.organisation_id,
-               PartnerLink.revoked_at.is_(None), PartnerLink.expires_at > utcnow())
+               PartnerLink.is_active(utcnow()))
         .order_by(PartnerLink.id.desc())
         .limit(1)
     )
