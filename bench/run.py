@@ -1,7 +1,8 @@
-"""Benchmark the tracker at the size of a large network (1,000 exchanges, 10,000 tasks).
+"""Benchmark the tracker's pages at the size of a large network (bench/data.py's sets).
 
-    .venv/bin/python -m bench.run                       # SQLite in a temporary folder
-    .venv/bin/python -m bench.run --database-url postgresql+psycopg://postgres@127.0.0.1/bench
+    .venv/bin/python -m bench.run                       # 10,000 tasks, SQLite in a temp folder
+    .venv/bin/python -m bench.run --size 50k --runs 5   # 50,000 tasks
+    .venv/bin/python -m bench.run --size 50k --database-url postgresql+psycopg://postgres@127.0.0.1/bench
 
 Each figure is the median of --runs requests (after one warm-up) through the WSGI app in
 process, so it measures the app and the database, not a network. SQL statements per
@@ -20,7 +21,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import event, select, text
 
-from bench.data import seed_large
+from bench.data import SIZES, seed_size
 from tracker import create_app
 from tracker.extensions import db
 
@@ -39,7 +40,7 @@ def bench_app(url: str):
     })
 
 
-def prepare(url: str) -> dict:
+def prepare(url: str, size: str = "10k") -> dict:
     """Migrate an empty database (PostgreSQL: its public schema is dropped first), seed it."""
     from flask_migrate import upgrade
 
@@ -50,7 +51,7 @@ def prepare(url: str) -> dict:
                 conn.execute(text("DROP SCHEMA public CASCADE"))
                 conn.execute(text("CREATE SCHEMA public"))
         upgrade()
-        info = seed_large()
+        info = seed_size(size)
         if url.startswith("postgresql"):
             # Fresh statistics, as autovacuum gathers them soon after a bulk load.
             with db.engine.begin() as conn:
@@ -97,6 +98,7 @@ def scenarios(app, client, info: dict) -> list[tuple[str, Callable[[], object]]]
         db.session.commit()
     client.post("/login", data={"email": info["admin_email"], "password": info["password"]})
     bearer = {"Authorization": f"Bearer {api_token}"}
+    partner = app.test_client()  # the partner is not signed in: the link is its key
 
     def check_off_and_back():
         client.post(f"/api/v1/tasks/{task_id}/complete", headers=bearer)
@@ -106,12 +108,19 @@ def scenarios(app, client, info: dict) -> list[tuple[str, Callable[[], object]]]
         ("home /", lambda: client.get("/")),
         ("task list /tasks", lambda: client.get("/tasks")),
         ("task list, filtered", lambda: client.get("/tasks?status=open&overdue=true")),
+        ("task list, searched", lambda: client.get("/tasks?q=LoRaWAN")),
+        ("task list, searched (common word)", lambda: client.get("/tasks?q=Energie")),
         ("review /review", lambda: client.get("/review")),
+        ("review by owner", lambda: client.get("/review?by=owner")),
         ("review by partner", lambda: client.get("/review?by=organisation")),
+        ("review by name", lambda: client.get("/review?order=name")),
         ("exchange page", lambda: client.get(f"/exchanges/{info['exchanges'] // 2}")),
         ("exchanges list", lambda: client.get("/exchanges")),
         ("next meeting's page (carried over)", lambda: client.get(f"/exchanges/{meeting}")),
         ("agenda page", lambda: client.get(f"/exchanges/{meeting}/agenda")),
+        ("organisation's page",
+         lambda: client.get(f"/organisations/{info['partner_organisation']}")),
+        ("partner-link page", lambda: partner.get(info["partner_path"])),
         ("API agenda", lambda: client.get(f"/api/v1/exchanges/{meeting}/agenda",
                                           headers=bearer)),
         ("API task list", lambda: client.get("/api/v1/tasks?limit=50", headers=bearer)),
@@ -165,18 +174,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url")
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--size", choices=sorted(SIZES), default="10k")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
-        info = prepare(url)
+        start = time.perf_counter()
+        info = prepare(url, args.size)
+        seeded = time.perf_counter() - start
         app = bench_app(url)
         with app.app_context():
             counter = Counter(db.engine)
         client = app.test_client()
         rows = [measure(name, call, counter, args.runs)
                 for name, call in scenarios(app, client, info)]
-    print(f"\n{info['exchanges']} exchanges in {info['series']} series, {info['tasks']} tasks; "
-          f"{url.split(':')[0]}; median of {args.runs} runs\n")
+    print(f"\n{info['tasks']:,} tasks, {info['exchanges']:,} exchanges ({info['meetings']:,} "
+          f"meetings of {info['series']} series), {info['people']} people ({info['users']} "
+          f"users), {info['organisations']} organisations, {info['audit_entries']:,} audit "
+          f"entries; {url.split(':')[0]}; seeded in {seeded:.0f} s; median of {args.runs} "
+          "runs\n")
     print("| request | status | median ms | SQL queries |")
     print("| --- | --- | ---: | ---: |")
     for r in rows:
