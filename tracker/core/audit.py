@@ -20,7 +20,12 @@ if TYPE_CHECKING:
 
 class AuditEntry(Model):
     __tablename__ = "audit_entries"
-    __table_args__ = (Index("ix_audit_entries_entity", "entity_type", "entity_id", "id"),)
+    __table_args__ = (
+        Index("ix_audit_entries_entity", "entity_type", "entity_id", "id"),
+        # What partners did through their links (the review's list): without it the
+        # planner reads the whole trail by entity_type (migration 0014).
+        Index("ix_audit_entries_partner_link", "partner_link_id", "entity_type", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

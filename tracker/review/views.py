@@ -45,7 +45,8 @@ def _order() -> str:
 def index() -> ResponseReturnValue:
     """Open commitments in groups, overdue first in each; charts over time and per partner."""
     by, order = _by(), _order()
-    pagination = queries.grouped_page(by, page_number(), order=order)
+    found = queries.grouped_page(by, page_number(), order=order)
+    pagination = found.pagination
     groups: list[dict] = []
     for task in pagination.items:
         key = queries.group_key(task, by)
@@ -53,7 +54,7 @@ def index() -> ResponseReturnValue:
             groups.append({"key": key, "name": group_name(task, by), "tasks": [],
                            "exchange": task.exchange if by == "exchange" else None})
         groups[-1]["tasks"].append(task)
-    counts = queries.group_counts(by, [g["key"] for g in groups])
+    counts = found.counts
     points = queries.over_time(queries.month_ends())
     partners = queries.per_partner()
     return render_template(

@@ -123,8 +123,10 @@ def depends_on_today(params: Mapping[str, str]) -> bool:
     return (params.get("overdue") or "").strip().lower() in _TRUE
 
 
-SORTS = {
-    "due": (Task.due_date.is_(None), Task.due_date, Task.due_time, Task.id),
+SORTS: dict[str, tuple[Any, ...]] = {
+    # NULLS LAST rather than "due_date IS NULL" first: the order of ix_tasks_live_due, so
+    # a page is read off the index on SQLite and PostgreSQL alike instead of sorting.
+    "due": (Task.due_date.nulls_last(), Task.due_time, Task.id),
     "-due": (Task.due_date.is_(None), Task.due_date.desc(), Task.id.desc()),
     "title": (Task.title, Task.id),
     "updated": (Task.updated_at.desc(), Task.id.desc()),
@@ -164,6 +166,31 @@ def paginate_rows(
                              error_out=False, max_per_page=max_per_page)
     pagination.items = rows_by_id(list(pagination.items))
     return pagination
+
+
+class ComputedPagination(Pagination):
+    """A page whose items and total are worked out by the caller (a query that reads the
+    matches once, or counts kept per group): `items(offset, limit)` and `total()`."""
+
+    def _query_items(self) -> list[Any]:
+        return list(self._query_args["items"](self._query_offset, self.per_page))
+
+    def _query_count(self) -> int:
+        return int(self._query_args["total"]())
+
+
+def paginate_in_one_read(
+    stmt: Select, page: int, per_page: int, max_per_page: int | None = None
+) -> Pagination:
+    """As paginate_rows, for a filter no index can answer (text in a description): the
+    matching ids are read in one pass and counted in Python, not scanned for the page and
+    again for the count."""
+    ids: list[int] = list(db.session.scalars(stmt.with_only_columns(Task.id)))
+    return ComputedPagination(
+        page=page, per_page=per_page, max_per_page=max_per_page, error_out=False,
+        items=lambda offset, limit: rows_by_id(ids[offset : offset + limit]),
+        total=lambda: len(ids),
+    )
 
 
 def first_rows(stmt: Select, limit: int) -> list[Task]:
@@ -244,7 +271,8 @@ class TaskFilter:
 
 def page_of_tasks(flt: TaskFilter, page: int, per_page: int = PER_PAGE) -> Pagination:
     """The list pages through its filter on task ids, so page 200 costs what page 1 does."""
-    return paginate_rows(flt.statement(), page, per_page, max_per_page=MAX_PER_PAGE)
+    paginate = paginate_in_one_read if flt.q else paginate_rows
+    return paginate(flt.statement(), page, per_page, max_per_page=MAX_PER_PAGE)
 
 
 def outcomes_with_exchange() -> ScalarResult[Outcome]:
