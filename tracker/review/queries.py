@@ -66,7 +66,7 @@ def grouped(by: str, order: str = "attention") -> Select:
 
 def group_figures(by: str) -> dict[int | None, tuple[int, int]]:
     """(open, overdue) of every group: one pass over the open tasks' index
-    (ix_tasks_live_<grouping>), the figures the page's order and its heads both need."""
+    (ix_tasks_live_due), the figures the page's order and its heads both need."""
     column = GROUPINGS[by][0]
     overdue = func.sum(case((Task.is_overdue(timeutil.today()), 1), else_=0))
     rows = db.session.execute(

@@ -16,11 +16,9 @@ branch_labels = None
 depends_on = None
 
 INDEXES = (
-    ("ix_tasks_live_due", "tasks", ["status", "deleted_at", "due_date", "due_time", "id"]),
-    ("ix_tasks_live_exchange", "tasks", ["status", "deleted_at", "exchange_id", "due_date"]),
-    ("ix_tasks_live_owner", "tasks", ["status", "deleted_at", "owner_id", "due_date"]),
-    ("ix_tasks_live_organisation", "tasks",
-     ["status", "deleted_at", "organisation_id", "due_date"]),
+    ("ix_tasks_live_due", "tasks", ["status", "deleted_at", "due_date", "due_time", "id",
+                                    "exchange_id", "owner_id", "organisation_id"]),
+    ("ix_tasks_exchange_live", "tasks", ["exchange_id", "status", "deleted_at", "due_date"]),
     ("ix_tasks_updated_at", "tasks", ["updated_at"]),
     ("ix_audit_entries_partner_link", "audit_entries", ["partner_link_id", "entity_type", "id"]),
 )
