@@ -53,9 +53,10 @@ def prepare(url: str, size: str = "10k") -> dict:
         upgrade()
         info = seed_size(size)
         if url.startswith("postgresql"):
-            # Fresh statistics, as autovacuum gathers them soon after a bulk load.
-            with db.engine.begin() as conn:
-                conn.execute(text("ANALYZE"))
+            # Fresh statistics and visibility map, as autovacuum makes them soon after a
+            # bulk load (index-only scans need the latter).
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM ANALYZE"))
         db.engine.dispose()
     return info
 

@@ -33,11 +33,18 @@ def _is_inline_foreign_key(change) -> bool:
     return len(columns) == 1 and (constraint.table.name, columns[0]) in SQLITE_INLINE_FOREIGN_KEYS
 
 
+#: PostgreSQL's trigram indexes for the task list's text filter (migration 0014).
+TRIGRAM_INDEXES = {"ix_tasks_title_trgm", "ix_tasks_description_trgm"}
+
+
 def _is_search_index(change) -> bool:
     """The search index (migration 0010_search) is the database's own, not a model:
-    search_entries on PostgreSQL, search_fts and FTS5's shadow tables on SQLite."""
+    search_entries on PostgreSQL, search_fts and FTS5's shadow tables on SQLite; so are
+    the trigram indexes of tasks on PostgreSQL."""
     if not isinstance(change, tuple) or change[0] not in ("remove_table", "remove_index"):
         return False
+    if change[0] == "remove_index" and change[1].name in TRIGRAM_INDEXES:
+        return True
     table = change[1] if change[0] == "remove_table" else change[1].table
     return table.name.startswith("search_")
 

@@ -293,9 +293,11 @@ def recent_reports(limit: int = 10) -> list[tuple[audit.AuditEntry, Task]]:
     return [(entry, task) for entry, task in db.session.execute(
         select(audit.AuditEntry, Task)
         .join(Task, Task.id == audit.AuditEntry.entity_id)
-        # "Done through a link" as IN (the links): an index lookup per link, where IS NOT
-        # NULL would have the planner read the whole trail.
-        .where(audit.AuditEntry.partner_link_id.in_(select(PartnerLink.id)),
+        # Both: IS NOT NULL has PostgreSQL's statistics find the few such entries by
+        # ix_audit_entries_partner_link, IN (the links) has SQLite's planner do the same;
+        # either alone, one of them reads the whole trail newest first.
+        .where(audit.AuditEntry.partner_link_id.is_not(None),
+               audit.AuditEntry.partner_link_id.in_(select(PartnerLink.id)),
                audit.AuditEntry.entity_type == "tasks", Task.is_live)
         .order_by(audit.AuditEntry.id.desc()).limit(limit)
     )]
