@@ -47,17 +47,24 @@ PAGES = [
     "/exchanges?when=past", "/exchanges/{main}", "/review", "/review?by=owner",
     "/review?by=organisation", "/review.csv", "/people", "/organisations", "/tasks/new",
     "/review?order=name", "/search?q=Folgeaufgabe", "/search?q=Ergebnis",
-    "/organisations/{org}",
+    "/organisations/{org}", "/tasks?status=open&overdue=true", "/tasks?q=e",
+    "/tasks?q=%C3%BC", "{partner}",
 ]
 
 
 def _counts(web, make, size: int) -> dict[str, int]:
+    from tracker.core.database import transaction
+    from tracker.partners.services import create_link, page_url
+
     user, main = build(make, size)
     org = min(o.id for o in main.organisations)
+    with transaction():
+        partner = page_url(create_link(main.organisations[0], None)) or ""
+    partner = "/partner/" + partner.rsplit("/partner/", 1)[-1]
     login(web, user)
     counts = {}
     for page in PAGES:
-        path = page.format(main=main.id, org=org)
+        path = page.format(main=main.id, org=org, partner=partner)
         with counting_queries() as statements:
             response = web.get(path)
         assert response.status_code == 200, path
