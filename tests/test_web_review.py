@@ -150,3 +150,31 @@ def test_the_group_heading_and_the_partner_chart_count_the_same(web, world, make
     reds = re.findall(rf'<rect x="([\d.]+)" y="\d+" width="([\d.]+)" height="14" '
                       rf'fill="{COLOURS["overdue"]}"/>', chart)
     assert reds and all(float(x) == 120 for x, _w in reds)
+
+
+def test_pages_read_group_by_group_follow_the_whole_order(ctx, world, make):
+    """The page counts groups first and reads only the page's groups: page after page,
+    small pages breaking groups, it lists the tasks exactly as the whole sort (the CSV's)."""
+    from tracker.review import queries
+    from tracker.tasks.models import Task
+
+    other = make.exchange(title="Aachen Treffen")
+    for n in range(7):
+        make.task(title=f"Gruppe {n}", owner_id=world.editor.id if n % 2 else world.viewer.id,
+                  organisation_id=None if n % 3 == 0 else world.luebeck.id,
+                  exchange_id=None if n % 4 == 0 else other.id,
+                  due_date=None if n == 5 else a_date(n - 3))
+    for by in queries.GROUPINGS:
+        for order in queries.ORDERS:
+            whole = list(db.session.scalars(
+                queries.grouped(by, order).with_only_columns(Task.id)))
+            paged, page = [], 1
+            while True:
+                found = queries.grouped_page(by, page, per_page=3, order=order)
+                if not found.pagination.items:
+                    break
+                assert found.pagination.total == len(whole)
+                paged += [task.id for task in found.pagination.items]
+                page += 1
+            assert paged == whole, (by, order)
+            assert sum(n for n, _late in found.counts.values()) == len(whole)

@@ -260,3 +260,20 @@ def test_a_date_no_one_means_is_refused_on_the_forms_and_changes_nothing(web, wo
         response = post(web, "/exchanges/new", {**exchange_form_data(world), "start_date": day})
         assert response.status_code == 400, day
     assert db.session.query(Task).count() == tasks_before
+
+
+def test_text_filter_finds_ascii_words_in_any_case_and_through_odd_letters(web, world, make):
+    """An ASCII word is matched by the database's own LIKE on SQLite; the two letters
+    outside ASCII whose lower case is ASCII (the Kelvin sign, dotted İ) still match."""
+    make.task(title="Sensoren am HAFEN", owner_id=world.editor.id)
+    make.task(title="\u212aLIMASCHUTZ im Quartier", owner_id=world.editor.id)  # Kelvin sign
+    make.task(title="Besuch aus \u0130zmir", owner_id=world.editor.id)
+    make.task(title="100%_Rabatt", owner_id=world.editor.id)
+    login(web, world.admin)
+    assert "HAFEN" in web.get("/tasks?q=hafen").get_data(as_text=True)
+    assert "LIMASCHUTZ" in web.get("/tasks?q=klimaschutz").get_data(as_text=True)
+    # "Besuch aus İzmir" holds no "i" but through İ's lower case, "i̇".
+    assert "zmir" in web.get("/tasks?q=i").get_data(as_text=True)
+    assert "Rabatt" in web.get("/tasks?q=100%25_").get_data(as_text=True)
+    assert "Rabatt" not in web.get("/tasks?q=100%25x").get_data(as_text=True)
+    assert "HAFEN" not in web.get("/tasks?q=hafenx").get_data(as_text=True)
