@@ -170,9 +170,9 @@ def render_feed(selection: Selection, ctx: FeedContext) -> bytearray:
         parts: list[bytes | None] = [items.calendar_head(ctx)]
         misses: list[KeptRow] = []
         if selection.exchanges is not None:
-            _collect_exchanges(selection.exchanges, ctx, parts, misses)
+            _collect_exchanges(selection.exchanges, ctx, parts, misses.extend)
         if selection.tasks is not None:
-            _collect_tasks(selection.tasks, ctx, parts, misses)
+            _collect_tasks(selection.tasks, ctx, parts, misses.extend)
         if misses:
             _keep(misses)
         misses.clear()
@@ -185,13 +185,42 @@ def render_feed(selection: Selection, ctx: FeedContext) -> bytearray:
     return feed
 
 
+def build_missing(
+    selection: Selection, ctx: FeedContext, store: Callable[[Sequence[KeptRow]], None]
+) -> int:
+    """Build the feed's missing and stale items and hand them to `store`, a chunk at a
+    time, without assembling the feed or reading kept bodies; how many were built.
+
+    The same queries and fingerprints as `render_feed`, so what is built here is what a
+    fetch would have built (tracker.calendar.warm builds on write with it).
+    """
+    built = 0
+
+    def counted(rows: Sequence[KeptRow]) -> None:
+        nonlocal built
+        built += len(rows)
+        store(rows)
+
+    with force_locale(ctx.locale):
+        if selection.exchanges is not None:
+            _collect_exchanges(selection.exchanges, ctx, None, counted)
+        if selection.tasks is not None:
+            _collect_tasks(selection.tasks, ctx, None, counted)
+    return built
+
+
+#: Takes a chunk of built items (the feed's misses, or storage straight away).
+Keeper = Callable[[Sequence[KeptRow]], None]
+
+
 def _collect_exchanges(
     conditions: list[Condition],
     ctx: FeedContext,
-    parts: list[bytes | None],
-    misses: list[KeptRow],
+    parts: list[bytes | None] | None,
+    keep: Keeper,
 ) -> None:
-    """Append the exchanges' kept items to `parts`, building (into `misses`) the stale."""
+    """Append the exchanges' kept items to `parts` (None: only build), building (into
+    `keep`) the stale."""
     per_exchange = (
         select(
             Outcome.exchange_id.label("exchange_id"),
@@ -209,7 +238,7 @@ def _collect_exchanges(
             per_exchange.c.n,
             per_exchange.c.changed,
             FeedItem.fingerprint,
-            FeedItem.body,
+            FeedItem.body if parts is not None else literal(b"-"),
         )
         .outerjoin(per_exchange, per_exchange.c.exchange_id == Exchange.id)
         .outerjoin(
@@ -229,31 +258,37 @@ def _collect_exchanges(
     for ex_id, version, n, changed, kept_fp, body in rows:
         fingerprint = f"{version}.{n or 0}.{changed}.{ctx_key}"
         if kept_fp == fingerprint and body:
-            parts.append(body)
+            if parts is not None:
+                parts.append(body)
         else:
-            wanted[ex_id] = (len(parts), fingerprint)
-            parts.append(None)
+            wanted[ex_id] = (len(parts) if parts is not None else 0, fingerprint)
+            if parts is not None:
+                parts.append(None)
     for chunk in _chunks(list(wanted)):
         loaded = db.session.scalars(
             select(Exchange).options(selectinload(Exchange.outcomes)).where(Exchange.id.in_(chunk))
         )
         stamps = items.outcome_stamps(chunk)
+        built: list[KeptRow] = []
         for exchange in loaded:
             slot, fingerprint = wanted[exchange.id]
             stamp = stamps.get(exchange.id, (0, None))
             body = _build(partial(items.exchange_component, exchange, ctx, stamp), exchange)
             if body is not None:
-                parts[slot] = body
-                misses.append(("exchange", exchange.id, variant, fingerprint, body))
+                if parts is not None:
+                    parts[slot] = body
+                built.append(("exchange", exchange.id, variant, fingerprint, body))
+        keep(built)
 
 
 def _collect_tasks(
     conditions: list[Condition],
     ctx: FeedContext,
-    parts: list[bytes | None],
-    misses: list[KeptRow],
+    parts: list[bytes | None] | None,
+    keep: Keeper,
 ) -> None:
-    """Append the tasks' kept items to `parts`, building (into `misses`) the stale."""
+    """Append the tasks' kept items to `parts` (None: only build), building (into
+    `keep`) the stale."""
     component = "vtodo" if ctx.options.vtodo else "vevent"
     shifted_expr: Condition = literal(False)
     if ctx.options.shifts_overdue:  # the rule of items.is_shifted, as SQL
@@ -272,7 +307,8 @@ def _collect_tasks(
         else_=_variant(component, False, ctx.locale, audience=aud),
     )
     suffix = f".{ctx.today.isoformat()}"
-    # The fingerprint is compared in the database: a kept, current item costs one body.
+    # The fingerprint is compared in the database: a kept, current item costs one body
+    # (or, when only building, nothing).
     fingerprint_expr = (
         cast(Task.version, String)
         + "."
@@ -280,11 +316,12 @@ def _collect_tasks(
         + f".{ctx.key}"
         + case((or_(shifted_expr, near_expr), suffix), else_="")
     )
+    current = FeedItem.fingerprint == fingerprint_expr
     stmt = (
         select(
             Task.id,
             variant_expr,
-            case((FeedItem.fingerprint == fingerprint_expr, FeedItem.body), else_=None),
+            case((current, FeedItem.body if parts is not None else literal(b"-")), else_=None),
             fingerprint_expr,
         )
         .join(Person, Person.id == Task.owner_id)
@@ -303,20 +340,25 @@ def _collect_tasks(
     rows = db.session.connection().execute(stmt)  # plain rows: no ORM work per row
     for task_id, variant_row, body, fingerprint in rows:
         if body:
-            parts.append(body)
+            if parts is not None:
+                parts.append(body)
         else:
-            wanted[task_id] = (len(parts), variant_row, fingerprint)
-            parts.append(None)
+            wanted[task_id] = (len(parts) if parts is not None else 0, variant_row, fingerprint)
+            if parts is not None:
+                parts.append(None)
     for chunk in _chunks(list(wanted)):
         loaded = db.session.scalars(
             select(Task).options(joinedload(Task.owner)).where(Task.id.in_(chunk))
         )
+        built: list[KeptRow] = []
         for task in loaded:
             slot, variant, fingerprint = wanted[task.id]
             body = _build(partial(items.task_component, task, task.owner, ctx), task)
             if body is not None:
-                parts[slot] = body
-                misses.append(("task", task.id, variant, fingerprint, body))
+                if parts is not None:
+                    parts[slot] = body
+                built.append(("task", task.id, variant, fingerprint, body))
+        keep(built)
 
 
 def _build(make: Callable[[], Component], record: Record) -> bytes | None:
@@ -336,6 +378,21 @@ def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
 
 def _keep(rows: Sequence[KeptRow]) -> None:
     """Store built items for every worker; a failure here costs speed, never the feed."""
+    try:
+        # End the read transaction first: a write that follows a read in the same SQLite
+        # transaction fails if another worker wrote in between.
+        db.session.commit()
+        store(rows)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.warning("calendar items could not be kept", exc_info=True)
+
+
+def store(rows: Sequence[KeptRow]) -> None:
+    """Insert or replace kept items in the current transaction (the caller commits)."""
+    if not rows:
+        return
     dialect = db.session.get_bind().dialect.name
     # Both dialects spell "insert or update" alike (ON CONFLICT … DO UPDATE).
     insert: Callable[..., Any] = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -343,21 +400,13 @@ def _keep(rows: Sequence[KeptRow]) -> None:
         {"record_kind": k, "record_id": i, "variant": v, "fingerprint": f, "body": b}
         for k, i, v, f, b in rows
     ]
-    try:
-        # End the read transaction first: a write that follows a read in the same SQLite
-        # transaction fails if another worker wrote in between.
-        db.session.commit()
-        for start in range(0, len(values), _LOAD_CHUNK):
-            stmt = insert(FeedItem).values(values[start : start + _LOAD_CHUNK])
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["record_kind", "record_id", "variant"],
-                set_={"fingerprint": stmt.excluded.fingerprint, "body": stmt.excluded.body},
-            )
-            db.session.execute(stmt)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        log.warning("calendar items could not be kept", exc_info=True)
+    for start in range(0, len(values), _LOAD_CHUNK):
+        stmt = insert(FeedItem).values(values[start : start + _LOAD_CHUNK])
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["record_kind", "record_id", "variant"],
+            set_={"fingerprint": stmt.excluded.fingerprint, "body": stmt.excluded.body},
+        )
+        db.session.execute(stmt)
 
 
 # --- whole feeds, kept per token --------------------------------------------------------
