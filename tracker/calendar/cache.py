@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from functools import cache as cache_once
 from functools import partial
 from typing import Any
 
@@ -22,8 +23,10 @@ from flask_babel import force_locale
 from icalendar import Component
 from sqlalchemy import (
     ColumnElement,
+    Select,
     String,
     and_,
+    bindparam,
     case,
     cast,
     func,
@@ -433,6 +436,19 @@ def _kept_where(token_id: int, kind: str = "feed") -> tuple[ColumnElement[bool],
     )
 
 
+@cache_once
+def _quick_query() -> Select[int, str]:
+    """The change counter and a kept feed's fingerprint; made once per process (building
+    a statement costs more than running this one)."""
+    counter = select(CalendarState.counter).where(CalendarState.id == 1).scalar_subquery()
+    kept = select(FeedItem.fingerprint).where(
+        FeedItem.record_kind == bindparam("kind"),
+        FeedItem.record_id == bindparam("token_id"),
+        FeedItem.variant == "whole",
+    ).scalar_subquery()
+    return select(counter, kept)
+
+
 def quick_state(
     token_id: int, ctx: FeedContext, dated: bool, kind: str = "feed"
 ) -> tuple[str | None, KeptFeed | None]:
@@ -441,9 +457,9 @@ def quick_state(
     One small query. When the kept feed's quick key equals the current one, nothing a
     feed shows has changed since it was validated, and its ETag stands.
     """
-    counter = select(CalendarState.counter).where(CalendarState.id == 1).scalar_subquery()
-    kept = select(FeedItem.fingerprint).where(*_kept_where(token_id, kind)).scalar_subquery()
-    row = db.session.execute(select(counter, kept)).one()
+    row = db.session.connection().execute(  # no ORM work: a plain row
+        _quick_query(), {"token_id": token_id, "kind": kind}
+    ).one()
     quick = None
     if row[0] is not None:
         quick = f"{row[0]}.{ctx.key}" + (f".{ctx.today.isoformat()}" if dated else "")

@@ -12,9 +12,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cache as cache_once
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import Headers
 from werkzeug.http import http_date, parse_date
@@ -49,16 +50,22 @@ class FeedAnswer:
     body: bytes | bytearray = b""
 
 
+@cache_once
+def _token_query() -> Select[FeedToken]:
+    """Made once per process: building a statement costs more than running this one."""
+    return (
+        select(FeedToken)
+        .options(joinedload(FeedToken.person))
+        .where(FeedToken.token_hash == bindparam("digest"))
+    )
+
+
 def find_token(raw: str) -> FeedToken | None:
     """The live token `raw` names, or None; compared in constant time."""
     if not _TOKEN_SHAPE.fullmatch(raw):
         return None
     digest = token_hash(raw)
-    token = db.session.scalar(
-        select(FeedToken)
-        .options(joinedload(FeedToken.person))
-        .where(FeedToken.token_hash == digest)
-    )
+    token = db.session.scalar(_token_query(), {"digest": digest})
     if token is None or not hmac.compare_digest(token.token_hash, digest):
         return None
     if token.revoked_at is not None or not token.person.is_active:
