@@ -126,3 +126,20 @@ def test_import_builds_the_items_of_the_feeds_it_brings(client, make, runner, bu
     body = client.get(url).data
     assert b"Bleibt erhalten" in body and b"Auch das" in body and built == []
     parse_both(body)
+
+
+def test_a_partner_link_s_feed_is_built_on_write_too(client, make, built):
+    from flask import current_app
+
+    from tracker.partners import services as partners
+
+    org = make.organisation()
+    with transaction():
+        link = partners.create_link(org, None)
+    feed_token = link.feed_token(current_app.config["SECRET_KEY"])
+    task = make.task(organisation_id=org.id, title="Zugesagt")
+    make.task(title="Nicht von ihnen")
+    assert _kept("task", task.id) == ["vevent-partner:de"]
+    built.clear()
+    body = client.get(f"/partner/feed/{feed_token}.ics").data
+    assert b"Zugesagt" in body and b"Nicht von ihnen" not in body and built == []
