@@ -436,30 +436,43 @@ def _kept_where(token_id: int, kind: str = "feed") -> tuple[ColumnElement[bool],
     )
 
 
-@cache_once
-def _quick_query() -> Select[int, str]:
-    """The change counter and a kept feed's fingerprint; made once per process (building
-    a statement costs more than running this one)."""
+def state_columns(record_id: Any, kind: Any) -> tuple[Any, Any]:
+    """The change counter and the kept feed's fingerprint, as two scalar subqueries (a
+    feed token's lookup selects them beside the token: one statement for a 304)."""
     counter = select(CalendarState.counter).where(CalendarState.id == 1).scalar_subquery()
     kept = select(FeedItem.fingerprint).where(
-        FeedItem.record_kind == bindparam("kind"),
-        FeedItem.record_id == bindparam("token_id"),
+        FeedItem.record_kind == kind,
+        FeedItem.record_id == record_id,
         FeedItem.variant == "whole",
     ).scalar_subquery()
-    return select(counter, kept)
+    return counter, kept
+
+
+@cache_once
+def _quick_query() -> Select[int, str]:
+    """Made once per process: building a statement costs more than running this one."""
+    return select(*state_columns(bindparam("token_id"), bindparam("kind")))
+
+
+#: The change counter and the kept feed's fingerprint, as `state_columns` reads them.
+StateRow = tuple[int | None, str | None]
 
 
 def quick_state(
-    token_id: int, ctx: FeedContext, dated: bool, kind: str = "feed"
+    token_id: int, ctx: FeedContext, dated: bool, kind: str = "feed",
+    row: StateRow | None = None,
 ) -> tuple[str | None, KeptFeed | None]:
     """The change counter (as a quick key for this context) and the kept feed's validators.
 
-    One small query. When the kept feed's quick key equals the current one, nothing a
-    feed shows has changed since it was validated, and its ETag stands.
+    One small query, unless `row` brings them (read with the token). When the kept feed's
+    quick key equals the current one, nothing a feed shows has changed since it was
+    validated, and its ETag stands.
     """
-    row = db.session.connection().execute(  # no ORM work: a plain row
-        _quick_query(), {"token_id": token_id, "kind": kind}
-    ).one()
+    if row is None:
+        found = db.session.connection().execute(  # no ORM work: a plain row
+            _quick_query(), {"token_id": token_id, "kind": kind}
+        ).one()
+        row = (found[0], found[1])
     quick = None
     if row[0] is not None:
         quick = f"{row[0]}.{ctx.key}" + (f".{ctx.today.isoformat()}" if dated else "")
