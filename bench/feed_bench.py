@@ -1,21 +1,29 @@
 """How fast a calendar feed is served, beside icalendar's own build-and-serialise time.
 
-    python bench/feed_bench.py [--tasks 1000,10000] [--exchanges 1000] [--runs 5]
+    python bench/feed_bench.py [--tasks 10000,50000] [--exchanges 1000] [--runs 5]
+                               [--database-url postgresql+psycopg://…]
 
-For each size it fills a fresh SQLite database (tasks: 90 % all-day, 10 % timed; each
-exchange timed, with one outcome), then measures, through the Flask test client and the
-real feed URL of a team feed (all exchanges and open tasks):
+For each size it fills a fresh database with bulk inserts (tasks: 90 % all-day, 10 % timed;
+each exchange timed, with one outcome; SQLite in a temporary file unless --database-url
+names a PostgreSQL database, whose public schema is dropped), then measures, through the
+Flask test client and the real feed URL of a team feed (all exchanges and open tasks):
 
 - baseline: icalendar builds and serialises the same items from scratch (no kept items);
-- cold: the very first fetch (builds every item once and keeps it);
-- restart: a new app (empty process caches) fetching with the kept items in the database;
-- unchanged: a fetch without validators (200, assembled from kept items);
+- warm: `flask calendar warm` after the bulk load (tracker.calendar.warm.warm_all), and
+  the first fetch after it, by a new app (empty process caches);
+- after import: `flask export`, a fresh database, `flask import` (which ends by warming),
+  then the first fetch by a new app; the import and its warm are timed apart;
+- after restore: a copy of the database (SQLite's backup API, or pg_dump and pg_restore),
+  `flask calendar warm` as the README's restore steps say, then the first fetch;
+- unchanged: a fetch without validators (200, the kept feed);
 - 304: a conditional GET whose If-None-Match matches;
-- one changed: the fetch after one task changed (only that item is built again);
+- one changed: a task changed through the service (which builds its item on write, timed
+  apart), then the fetch with the old ETag (assembled from kept items, nothing built);
 - memory: tracemalloc peak of an unchanged fetch and of one after a change, against the
   feed's size.
 
-Medians of --runs runs; ratios are to the baseline measured in the same run.
+Medians of --runs runs where a figure can be repeated (unchanged, 304, one changed); the
+first fetches happen once per size. Ratios are to the baseline measured in the same run.
 """
 
 from __future__ import annotations
@@ -24,7 +32,9 @@ import argparse
 import gc
 import os
 import shutil
+import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -36,7 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask_babel import force_locale  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import insert, select, update  # noqa: E402
+from sqlalchemy import insert, select, text  # noqa: E402
 from sqlalchemy.orm import joinedload, selectinload  # noqa: E402
 
 import tracker  # noqa: E402
@@ -45,8 +55,12 @@ from tracker.calendar import items  # noqa: E402
 from tracker.calendar.context import FeedContext, feed_context  # noqa: E402
 from tracker.calendar.models import FeedToken  # noqa: E402
 from tracker.calendar.selection import Selection, selection_for  # noqa: E402
+from tracker.calendar.warm import warm_all  # noqa: E402
+from tracker.core.database import transaction  # noqa: E402
 from tracker.extensions import db  # noqa: E402
 from tracker.models import Exchange, Outcome, Person, Task  # noqa: E402
+from tracker.tasks.services import update_task  # noqa: E402
+from tracker.transfer.dump import _reset_sequences, export_database, import_database  # noqa: E402
 
 
 def make_app(url: str):
@@ -131,19 +145,108 @@ def timed(fn, runs: int, collect: bool = True) -> tuple[float, object]:
     return statistics.median(results), value
 
 
-def bench(n_tasks: int, n_exchanges: int, runs: int) -> dict:
+def once(fn) -> tuple[float, object]:
+    gc.collect()
+    start = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - start, value
+
+
+class Database:
+    """The bench's database: a temporary SQLite file, or a PostgreSQL database emptied."""
+
+    def __init__(self, url: str | None, workdir: str) -> None:
+        self.workdir = workdir
+        self.url = url or f"sqlite:///{os.path.join(workdir, 'bench.sqlite3')}"
+        self.postgres = self.url.startswith("postgresql")
+
+    def fresh(self) -> None:
+        """An empty, migrated database at `self.url`."""
+        if self.postgres:
+            app = make_app(self.url)
+            with app.app_context():
+                with db.engine.begin() as conn:
+                    conn.execute(text("DROP SCHEMA public CASCADE"))
+                    conn.execute(text("CREATE SCHEMA public"))
+                db.engine.dispose()
+        else:
+            Path(self.url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+        app = make_app(self.url)
+        with app.app_context():
+            upgrade(directory=str(Path(tracker.__file__).parent / "migrations"))
+            db.engine.dispose()
+
+    def analyze(self) -> None:
+        """Fresh statistics after a bulk load, as autovacuum gathers them soon after."""
+        if self.postgres:
+            with db.engine.begin() as conn:
+                conn.execute(text("ANALYZE"))
+
+    def backup(self) -> Path:
+        """A copy of the whole database (feed items and all), as the README's backups."""
+        target = Path(self.workdir) / "backup"
+        if self.postgres:
+            libpq = self.url.replace("+psycopg", "")
+            subprocess.run(["pg_dump", "-Fc", "-f", str(target), libpq], check=True)
+        else:
+            with sqlite3.connect(self.url.removeprefix("sqlite:///")) as source, \
+                    sqlite3.connect(target) as copy:
+                source.backup(copy)
+        return target
+
+    def restore(self, backup: Path) -> None:
+        if self.postgres:
+            app = make_app(self.url)
+            with app.app_context():
+                with db.engine.begin() as conn:
+                    conn.execute(text("DROP SCHEMA public CASCADE"))
+                    conn.execute(text("CREATE SCHEMA public"))
+                db.engine.dispose()
+            libpq = self.url.replace("+psycopg", "")
+            subprocess.run(["pg_restore", "--no-owner", "-d", libpq, str(backup)], check=True)
+        else:
+            path = Path(self.url.removeprefix("sqlite:///"))
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            shutil.copy(backup, path)
+
+
+def first_fetch(url: str, path: str) -> tuple[float, bytes]:
+    """The first fetch by a new app (process caches emptied), as after a restart."""
+    items._vtimezone.cache_clear()
+    client = make_app(url).test_client()
+    seconds, response = once(lambda: client.get(path))
+    assert response.status_code == 200, response.status_code
+    return seconds, response.data
+
+
+def peak_memory(fetch) -> int:
+    gc.collect()
+    tracemalloc.start()
+    response = fetch()
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert response.status_code == 200
+    return peak
+
+
+def bench(n_tasks: int, n_exchanges: int, runs: int, database_url: str | None = None) -> dict:
     workdir = tempfile.mkdtemp(prefix="feedbench-")
-    url = f"sqlite:///{os.path.join(workdir, 'bench.sqlite3')}"
+    database = Database(database_url, workdir)
+    database.fresh()
+    url = database.url
     app = make_app(url)
+    out: dict = {"tasks": n_tasks, "exchanges": n_exchanges}
     with app.app_context():
-        upgrade(directory=str(Path(tracker.__file__).parent / "migrations"))
-        fill(n_tasks, n_exchanges)
         token = FeedToken.issue("bench", person_id=1, kind="team")
+        out["bulk_load"], _ = once(lambda: fill(n_tasks, n_exchanges))
+        if database.postgres:
+            _reset_sequences(db.session.connection())
         db.session.add(token)
         db.session.commit()
+        database.analyze()
         raw = token.token("bench")
     path = f"/calendar/{raw}.ics"
-    out: dict = {"tasks": n_tasks, "exchanges": n_exchanges}
 
     # Baseline: icalendar's own build and serialise of the same items, nothing kept.
     with app.test_request_context("/"):
@@ -156,50 +259,31 @@ def bench(n_tasks: int, n_exchanges: int, runs: int) -> dict:
         out["items"] = body.count(b"\r\nBEGIN:VEVENT\r\n")
         db.session.remove()
 
+    # After the bulk load: `flask calendar warm`, then the first fetch.
+    with app.app_context():
+        out["warm"], (_feeds, out["warm_built"]) = once(warm_all)
+    out["after_warm"], first = first_fetch(url, path)
+    out["size"] = len(first)
+
     client = app.test_client()
-    start = time.perf_counter()
-    first = client.get(path)
-    out["cold"] = time.perf_counter() - start
-    assert first.status_code == 200, first.status_code
-    out["size"] = len(first.data)
-    etag = first.headers["ETag"]
-
-    # A restart: a new app and process caches emptied; the kept items are in the database.
-    def restarted():
-        items._vtimezone.cache_clear()
-        fresh = make_app(url)
-        response = fresh.test_client().get(path)
-        assert response.status_code == 200
-        return response
-
-    restart_times = []
-    for _ in range(max(1, runs // 2)):
-        items._vtimezone.cache_clear()
-        fresh = make_app(url)
-        fresh_client = fresh.test_client()
-        gc.collect()
-        start = time.perf_counter()
-        assert fresh_client.get(path).status_code == 200
-        restart_times.append(time.perf_counter() - start)
-    out["restart"] = statistics.median(restart_times)
-
+    etag = client.get(path).headers["ETag"]
     out["unchanged"], response = timed(lambda: client.get(path), runs)
-    assert response.status_code == 200 and response.data == first.data
+    assert response.status_code == 200 and response.data == first
 
     out["304"], response = timed(
         lambda: client.get(path, headers={"If-None-Match": etag}), runs * 10, collect=False
     )
     assert response.status_code == 304
 
-    changed_times = []
+    changed_times, write_times = [], []
     for i in range(runs):
         with app.app_context():
-            db.session.execute(
-                update(Task).where(Task.id == 1 + i).values(
-                    title=f"Geändert {i}", version=Task.version + 1,
-                    updated_at=datetime.now(UTC))
-            )
-            db.session.commit()
+            task = db.session.get(Task, 1 + i)
+            gc.collect()
+            start = time.perf_counter()
+            with transaction():  # the service, as a page or the API writes: builds on write
+                update_task(task, None, {"title": f"Geändert {i}"}, task.version)
+            write_times.append(time.perf_counter() - start)
         gc.collect()
         start = time.perf_counter()
         response = client.get(path, headers={"If-None-Match": etag})
@@ -208,60 +292,101 @@ def bench(n_tasks: int, n_exchanges: int, runs: int) -> dict:
         assert f"Geändert {i}".encode() in response.data
         etag = response.headers["ETag"]
     out["one_changed"] = statistics.median(changed_times)
+    out["one_write"] = statistics.median(write_times)
 
-    gc.collect()
-    tracemalloc.start()
-    response = client.get(path)
-    _current, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    out["peak_memory"] = peak
-
+    out["peak_memory"] = peak_memory(lambda: client.get(path))
     with app.app_context():
-        db.session.execute(
-            update(Task).where(Task.id == n_tasks).values(
-                title="Noch einmal geändert", version=Task.version + 1,
-                updated_at=datetime.now(UTC))
-        )
-        db.session.commit()
-    gc.collect()
-    tracemalloc.start()
-    response = client.get(path)
-    _current, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    assert response.status_code == 200
-    out["peak_memory_changed"] = peak
+        task = db.session.get(Task, n_tasks)
+        with transaction():
+            update_task(task, None, {"title": "Noch einmal geändert"}, task.version)
+    out["peak_memory_changed"] = peak_memory(lambda: client.get(path))
     with app.app_context():
         db.engine.dispose()
+
+    # An export, a fresh database and `flask import` (which ends by warming).
+    export_file = Path(workdir) / "export.json"
+    backup = database.backup()
+    with app.app_context():
+        out["export"], _ = once(lambda: export_database(export_file))
+        db.engine.dispose()
+    database.fresh()
+    app = make_app(url)
+    with app.app_context():
+        out["import"], _ = once(lambda: import_database(export_file))
+        database.analyze()
+        out["import_warm"], (_feeds, out["import_built"]) = once(warm_all)
+        db.engine.dispose()
+    out["after_import"], imported = first_fetch(url, path)
+    assert imported.count(b"BEGIN:VEVENT") == out["items"]
+
+    # A restore of the database copy, then `flask calendar warm` as the README says.
+    out["restore"], _ = once(lambda: database.restore(backup))
+    app = make_app(url)
+    with app.app_context():
+        out["restore_warm"], (_feeds, out["restore_built"]) = once(warm_all)
+        db.engine.dispose()
+    out["after_restore"], restored = first_fetch(url, path)
+    assert restored.count(b"BEGIN:VEVENT") == out["items"]
     shutil.rmtree(workdir, ignore_errors=True)
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", default="1000,10000")
-    parser.add_argument("--exchanges", type=int, default=1000)
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
-    rows = [bench(int(n), args.exchanges, args.runs) for n in args.tasks.split(",")]
-    print()
-    print("| tasks | exchanges | items | feed size | icalendar build | cold (first ever) "
-          "| after restart | unchanged 200 | 304 | one task changed | peak memory unchanged "
-          "| peak memory one changed |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+def table(rows: list[dict]) -> str:
+    """The figures as two Markdown tables: fetches (ratios to icalendar), then commands."""
+    lines = [
+        "| tasks | items | feed size | icalendar build | first fetch after bulk load + warm "
+        "| after import | after restore + warm | unchanged 200 | 304 | one task changed "
+        "| peak memory unchanged | peak memory one changed |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for r in rows:
         base = r["baseline"]
 
         def cell(key, r=r, base=base):
-            return f"{r[key] * 1000:.1f} ms ({r[key] / base:.1%})"
+            return f"{r[key] * 1000:.1f} ms ({r[key] / base:.2%})"
 
-        print(
-            f"| {r['tasks']:,} | {r['exchanges']:,} | {r['items']:,} "
-            f"| {r['size'] / 2**20:.2f} MiB | {base * 1000:.0f} ms | {cell('cold')} "
-            f"| {cell('restart')} | {cell('unchanged')} | {cell('304')} | {cell('one_changed')} "
-            f"| {r['peak_memory'] / 2**20:.1f} MiB ({r['peak_memory'] / r['size']:.1f}× feed) "
-            f"| {r['peak_memory_changed'] / 2**20:.1f} MiB "
-            f"({r['peak_memory_changed'] / r['size']:.1f}× feed) |"
+        def memory(key, r=r):
+            return f"{r[key] / 2**20:.1f} MiB ({r[key] / r['size']:.1f}× feed)"
+
+        lines.append(
+            f"| {r['tasks']:,} | {r['items']:,} | {r['size'] / 2**20:.2f} MiB "
+            f"| {base * 1000:,.0f} ms | {cell('after_warm')} | {cell('after_import')} "
+            f"| {cell('after_restore')} | {cell('unchanged')} | {cell('304')} "
+            f"| {cell('one_changed')} | {memory('peak_memory')} "
+            f"| {memory('peak_memory_changed')} |"
         )
+    lines += [
+        "",
+        "| tasks | bulk load | `calendar warm` (items built) | export | import "
+        "| import's warm (items built) | restore | `calendar warm` after restore (items built) "
+        "| one task written (its items built) |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['tasks']:,} | {r['bulk_load']:.1f} s | {r['warm']:.1f} s ({r['warm_built']:,}) "
+            f"| {r['export']:.1f} s | {r['import']:.1f} s "
+            f"| {r['import_warm']:.1f} s ({r['import_built']:,}) | {r['restore']:.1f} s "
+            f"| {r['restore_warm']:.2f} s ({r['restore_built']:,}) "
+            f"| {r['one_write'] * 1000:.1f} ms |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", default="10000,50000")
+    parser.add_argument("--exchanges", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--database-url", default=None,
+                        help="a PostgreSQL database to use (its public schema is dropped)")
+    args = parser.parse_args()
+    rows = []
+    for n in args.tasks.split(","):
+        rows.append(bench(int(n), args.exchanges, args.runs, args.database_url))
+        print(f"{int(n):,} tasks done", file=sys.stderr)
+    print()
+    print(table(rows))
 
 
 if __name__ == "__main__":

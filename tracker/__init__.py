@@ -67,6 +67,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     register_blueprints(app)
     register_commands(app)
+    from tracker.calendar.warm import watch_writes
+
+    watch_writes()  # feed items are built when their records are written
     return app
 
 

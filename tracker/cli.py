@@ -22,6 +22,7 @@ R = TypeVar("R")
 users_cli = AppGroup("users", help="Manage the people who can sign in.")
 notify_cli = AppGroup("notify", help="Reminders by email: digests and the outbox.")
 series_cli = AppGroup("series", help="Series of meetings.")
+calendar_cli = AppGroup("calendar", help="Calendar feeds.")
 
 
 def _fail(message: str) -> NoReturn:
@@ -156,6 +157,7 @@ def import_command(file: Path) -> None:
     except ImportRefused as exc:
         _fail(str(exc))
     click.echo(f"Imported {sum(counts.values())} rows from {file}.")
+    _warm_feeds()
 
 
 def _log_to_stderr() -> None:
@@ -221,6 +223,36 @@ def series_extend_command() -> None:
     click.echo(f"Made {made} meeting(s) ahead of time.")
 
 
+@calendar_cli.command("warm")
+@_schema_needed
+def calendar_warm_command() -> None:
+    """Build every feed's missing items now (after a restore), not on the first fetch."""
+    _warm_feeds()
+
+
+def _warm_feeds() -> None:
+    """Build the feeds' items, showing counts on a terminal (quiet in cron and pipes)."""
+    import time
+
+    from tracker.calendar.warm import warm_all
+
+    on_terminal = sys.stderr.isatty()
+
+    def progress(done: int, total: int, built: int) -> None:
+        click.echo(f"\r  calendar feeds: {done}/{total}, {built:,} items built", err=True,
+                   nl=False)
+
+    started = time.monotonic()
+    feeds, built = warm_all(progress if on_terminal else None)
+    if on_terminal:
+        click.echo("", err=True)
+    if feeds and not current_app.config.get("TRACKER_BASE_URL"):
+        click.echo("TRACKER_BASE_URL is not set: the items were built for http://localhost, "
+                   "and feeds fetched at another address build their own.", err=True)
+    click.echo(f"Built {built:,} calendar items for {feeds} feed(s) "
+               f"in {time.monotonic() - started:.1f} s.")
+
+
 def _progress(table: str, done: int, total: int) -> None:
     click.echo(f"  {table}: {done}/{total}", err=True)
 
@@ -230,3 +262,4 @@ def register_commands(app: Flask) -> None:
     for command in (users_cli, notify_cli, series_cli, demo_command, export_command,
                     import_command):
         app.cli.add_command(command)
+    app.cli.add_command(calendar_cli)

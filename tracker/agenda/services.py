@@ -14,6 +14,7 @@ from tracker.accounts.models import Person
 from tracker.agenda import mail
 from tracker.agenda.models import AgendaTopic
 from tracker.agenda.queries import Minutes
+from tracker.calendar.warm import written
 from tracker.core import audit, validation
 from tracker.core.errors import NotFound
 from tracker.core.limits import max_length
@@ -134,6 +135,7 @@ def finish_minutes(exchange: Exchange, actor: Person | None) -> list[OutboxMessa
         db.session.refresh(exchange)
         return []
     db.session.refresh(exchange)
+    written(exchanges=[exchange.id])  # its feed items are built at commit
     if exchange.status != "held":
         update_exchange(exchange, actor, {"status": "held"})
     minutes = Minutes.of(exchange)

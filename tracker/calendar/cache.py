@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from functools import cache as cache_once
 from functools import partial
 from typing import Any
 
@@ -22,8 +23,10 @@ from flask_babel import force_locale
 from icalendar import Component
 from sqlalchemy import (
     ColumnElement,
+    Select,
     String,
     and_,
+    bindparam,
     case,
     cast,
     func,
@@ -170,9 +173,9 @@ def render_feed(selection: Selection, ctx: FeedContext) -> bytearray:
         parts: list[bytes | None] = [items.calendar_head(ctx)]
         misses: list[KeptRow] = []
         if selection.exchanges is not None:
-            _collect_exchanges(selection.exchanges, ctx, parts, misses)
+            _collect_exchanges(selection.exchanges, ctx, parts, misses.extend)
         if selection.tasks is not None:
-            _collect_tasks(selection.tasks, ctx, parts, misses)
+            _collect_tasks(selection.tasks, ctx, parts, misses.extend)
         if misses:
             _keep(misses)
         misses.clear()
@@ -185,13 +188,42 @@ def render_feed(selection: Selection, ctx: FeedContext) -> bytearray:
     return feed
 
 
+def build_missing(
+    selection: Selection, ctx: FeedContext, store: Callable[[Sequence[KeptRow]], None]
+) -> int:
+    """Build the feed's missing and stale items and hand them to `store`, a chunk at a
+    time, without assembling the feed or reading kept bodies; how many were built.
+
+    The same queries and fingerprints as `render_feed`, so what is built here is what a
+    fetch would have built (tracker.calendar.warm builds on write with it).
+    """
+    built = 0
+
+    def counted(rows: Sequence[KeptRow]) -> None:
+        nonlocal built
+        built += len(rows)
+        store(rows)
+
+    with force_locale(ctx.locale):
+        if selection.exchanges is not None:
+            _collect_exchanges(selection.exchanges, ctx, None, counted)
+        if selection.tasks is not None:
+            _collect_tasks(selection.tasks, ctx, None, counted)
+    return built
+
+
+#: Takes a chunk of built items (the feed's misses, or storage straight away).
+Keeper = Callable[[Sequence[KeptRow]], None]
+
+
 def _collect_exchanges(
     conditions: list[Condition],
     ctx: FeedContext,
-    parts: list[bytes | None],
-    misses: list[KeptRow],
+    parts: list[bytes | None] | None,
+    keep: Keeper,
 ) -> None:
-    """Append the exchanges' kept items to `parts`, building (into `misses`) the stale."""
+    """Append the exchanges' kept items to `parts` (None: only build), building (into
+    `keep`) the stale."""
     per_exchange = (
         select(
             Outcome.exchange_id.label("exchange_id"),
@@ -209,7 +241,7 @@ def _collect_exchanges(
             per_exchange.c.n,
             per_exchange.c.changed,
             FeedItem.fingerprint,
-            FeedItem.body,
+            FeedItem.body if parts is not None else literal(b"-"),
         )
         .outerjoin(per_exchange, per_exchange.c.exchange_id == Exchange.id)
         .outerjoin(
@@ -229,31 +261,37 @@ def _collect_exchanges(
     for ex_id, version, n, changed, kept_fp, body in rows:
         fingerprint = f"{version}.{n or 0}.{changed}.{ctx_key}"
         if kept_fp == fingerprint and body:
-            parts.append(body)
+            if parts is not None:
+                parts.append(body)
         else:
-            wanted[ex_id] = (len(parts), fingerprint)
-            parts.append(None)
+            wanted[ex_id] = (len(parts) if parts is not None else 0, fingerprint)
+            if parts is not None:
+                parts.append(None)
     for chunk in _chunks(list(wanted)):
         loaded = db.session.scalars(
             select(Exchange).options(selectinload(Exchange.outcomes)).where(Exchange.id.in_(chunk))
         )
         stamps = items.outcome_stamps(chunk)
+        built: list[KeptRow] = []
         for exchange in loaded:
             slot, fingerprint = wanted[exchange.id]
             stamp = stamps.get(exchange.id, (0, None))
             body = _build(partial(items.exchange_component, exchange, ctx, stamp), exchange)
             if body is not None:
-                parts[slot] = body
-                misses.append(("exchange", exchange.id, variant, fingerprint, body))
+                if parts is not None:
+                    parts[slot] = body
+                built.append(("exchange", exchange.id, variant, fingerprint, body))
+        keep(built)
 
 
 def _collect_tasks(
     conditions: list[Condition],
     ctx: FeedContext,
-    parts: list[bytes | None],
-    misses: list[KeptRow],
+    parts: list[bytes | None] | None,
+    keep: Keeper,
 ) -> None:
-    """Append the tasks' kept items to `parts`, building (into `misses`) the stale."""
+    """Append the tasks' kept items to `parts` (None: only build), building (into
+    `keep`) the stale."""
     component = "vtodo" if ctx.options.vtodo else "vevent"
     shifted_expr: Condition = literal(False)
     if ctx.options.shifts_overdue:  # the rule of items.is_shifted, as SQL
@@ -272,7 +310,8 @@ def _collect_tasks(
         else_=_variant(component, False, ctx.locale, audience=aud),
     )
     suffix = f".{ctx.today.isoformat()}"
-    # The fingerprint is compared in the database: a kept, current item costs one body.
+    # The fingerprint is compared in the database: a kept, current item costs one body
+    # (or, when only building, nothing).
     fingerprint_expr = (
         cast(Task.version, String)
         + "."
@@ -280,11 +319,12 @@ def _collect_tasks(
         + f".{ctx.key}"
         + case((or_(shifted_expr, near_expr), suffix), else_="")
     )
+    current = FeedItem.fingerprint == fingerprint_expr
     stmt = (
         select(
             Task.id,
             variant_expr,
-            case((FeedItem.fingerprint == fingerprint_expr, FeedItem.body), else_=None),
+            case((current, FeedItem.body if parts is not None else literal(b"-")), else_=None),
             fingerprint_expr,
         )
         .join(Person, Person.id == Task.owner_id)
@@ -303,20 +343,25 @@ def _collect_tasks(
     rows = db.session.connection().execute(stmt)  # plain rows: no ORM work per row
     for task_id, variant_row, body, fingerprint in rows:
         if body:
-            parts.append(body)
+            if parts is not None:
+                parts.append(body)
         else:
-            wanted[task_id] = (len(parts), variant_row, fingerprint)
-            parts.append(None)
+            wanted[task_id] = (len(parts) if parts is not None else 0, variant_row, fingerprint)
+            if parts is not None:
+                parts.append(None)
     for chunk in _chunks(list(wanted)):
         loaded = db.session.scalars(
             select(Task).options(joinedload(Task.owner)).where(Task.id.in_(chunk))
         )
+        built: list[KeptRow] = []
         for task in loaded:
             slot, variant, fingerprint = wanted[task.id]
             body = _build(partial(items.task_component, task, task.owner, ctx), task)
             if body is not None:
-                parts[slot] = body
-                misses.append(("task", task.id, variant, fingerprint, body))
+                if parts is not None:
+                    parts[slot] = body
+                built.append(("task", task.id, variant, fingerprint, body))
+        keep(built)
 
 
 def _build(make: Callable[[], Component], record: Record) -> bytes | None:
@@ -336,6 +381,21 @@ def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
 
 def _keep(rows: Sequence[KeptRow]) -> None:
     """Store built items for every worker; a failure here costs speed, never the feed."""
+    try:
+        # End the read transaction first: a write that follows a read in the same SQLite
+        # transaction fails if another worker wrote in between.
+        db.session.commit()
+        store(rows)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.warning("calendar items could not be kept", exc_info=True)
+
+
+def store(rows: Sequence[KeptRow]) -> None:
+    """Insert or replace kept items in the current transaction (the caller commits)."""
+    if not rows:
+        return
     dialect = db.session.get_bind().dialect.name
     # Both dialects spell "insert or update" alike (ON CONFLICT … DO UPDATE).
     insert: Callable[..., Any] = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -343,21 +403,13 @@ def _keep(rows: Sequence[KeptRow]) -> None:
         {"record_kind": k, "record_id": i, "variant": v, "fingerprint": f, "body": b}
         for k, i, v, f, b in rows
     ]
-    try:
-        # End the read transaction first: a write that follows a read in the same SQLite
-        # transaction fails if another worker wrote in between.
-        db.session.commit()
-        for start in range(0, len(values), _LOAD_CHUNK):
-            stmt = insert(FeedItem).values(values[start : start + _LOAD_CHUNK])
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["record_kind", "record_id", "variant"],
-                set_={"fingerprint": stmt.excluded.fingerprint, "body": stmt.excluded.body},
-            )
-            db.session.execute(stmt)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        log.warning("calendar items could not be kept", exc_info=True)
+    for start in range(0, len(values), _LOAD_CHUNK):
+        stmt = insert(FeedItem).values(values[start : start + _LOAD_CHUNK])
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["record_kind", "record_id", "variant"],
+            set_={"fingerprint": stmt.excluded.fingerprint, "body": stmt.excluded.body},
+        )
+        db.session.execute(stmt)
 
 
 # --- whole feeds, kept per token --------------------------------------------------------
@@ -384,17 +436,43 @@ def _kept_where(token_id: int, kind: str = "feed") -> tuple[ColumnElement[bool],
     )
 
 
+def state_columns(record_id: Any, kind: Any) -> tuple[Any, Any]:
+    """The change counter and the kept feed's fingerprint, as two scalar subqueries (a
+    feed token's lookup selects them beside the token: one statement for a 304)."""
+    counter = select(CalendarState.counter).where(CalendarState.id == 1).scalar_subquery()
+    kept = select(FeedItem.fingerprint).where(
+        FeedItem.record_kind == kind,
+        FeedItem.record_id == record_id,
+        FeedItem.variant == "whole",
+    ).scalar_subquery()
+    return counter, kept
+
+
+@cache_once
+def _quick_query() -> Select[int, str]:
+    """Made once per process: building a statement costs more than running this one."""
+    return select(*state_columns(bindparam("token_id"), bindparam("kind")))
+
+
+#: The change counter and the kept feed's fingerprint, as `state_columns` reads them.
+StateRow = tuple[int | None, str | None]
+
+
 def quick_state(
-    token_id: int, ctx: FeedContext, dated: bool, kind: str = "feed"
+    token_id: int, ctx: FeedContext, dated: bool, kind: str = "feed",
+    row: StateRow | None = None,
 ) -> tuple[str | None, KeptFeed | None]:
     """The change counter (as a quick key for this context) and the kept feed's validators.
 
-    One small query. When the kept feed's quick key equals the current one, nothing a
-    feed shows has changed since it was validated, and its ETag stands.
+    One small query, unless `row` brings them (read with the token). When the kept feed's
+    quick key equals the current one, nothing a feed shows has changed since it was
+    validated, and its ETag stands.
     """
-    counter = select(CalendarState.counter).where(CalendarState.id == 1).scalar_subquery()
-    kept = select(FeedItem.fingerprint).where(*_kept_where(token_id, kind)).scalar_subquery()
-    row = db.session.execute(select(counter, kept)).one()
+    if row is None:
+        found = db.session.connection().execute(  # no ORM work: a plain row
+            _quick_query(), {"token_id": token_id, "kind": kind}
+        ).one()
+        row = (found[0], found[1])
     quick = None
     if row[0] is not None:
         quick = f"{row[0]}.{ctx.key}" + (f".{ctx.today.isoformat()}" if dated else "")

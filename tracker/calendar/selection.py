@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode
 
 from sqlalchemy import ColumnExpressionArgument, select
@@ -23,9 +24,11 @@ from tracker.tasks.queries import FILTER_PARAMS, depends_on_today, filter_tasks
 Condition = ColumnExpressionArgument[bool]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Selection:
-    """The conditions choosing a feed's tasks and exchanges (None: none of that kind)."""
+    """The conditions choosing a feed's tasks and exchanges (None: none of that kind).
+
+    Shared between requests (`selection_for` keeps them): never changed in place."""
 
     tasks: list[Condition] | None
     exchanges: list[Condition] | None
@@ -90,16 +93,29 @@ def view_selection(params: Mapping[str, str], options: FeedOptions, today: date)
 
 
 def selection_for(token: FeedToken, ctx: FeedContext) -> Selection:
-    """What `token`'s feed shows; raises InvalidField if a view feed's filter went bad."""
-    options = ctx.options
-    if token.kind == "personal":
-        return personal_selection(token.person_id, options)
-    if token.kind == "team":
+    """What `token`'s feed shows; raises InvalidField if a view feed's filter went bad.
+
+    Kept per process (the conditions are plain SQL expressions, the same for every
+    request): a conditional GET needs no new ones."""
+    today = ctx.today if token.kind == "view" else None
+    return _selection(token.kind, token.person_id, token.exchange_id, token.query,
+                      ctx.options, today)
+
+
+@lru_cache(maxsize=512)
+def _selection(
+    kind: str, person_id: int, exchange_id: int | None, query: str, options: FeedOptions,
+    today: date | None,
+) -> Selection:
+    if kind == "personal":
+        return personal_selection(person_id, options)
+    if kind == "team":
         return team_selection(options)
-    if token.kind == "exchange":
-        assert token.exchange_id is not None  # the table's check constraint says so
-        return exchange_selection(token.exchange_id, options)
-    return view_selection(dict(parse_qsl(token.query)), options, ctx.today)
+    if kind == "exchange":
+        assert exchange_id is not None  # the table's check constraint says so
+        return exchange_selection(exchange_id, options)
+    assert today is not None
+    return view_selection(dict(parse_qsl(query)), options, today)
 
 
 def clean_view_query(raw: str) -> str:

@@ -12,9 +12,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cache as cache_once
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import Headers
 from werkzeug.http import http_date, parse_date
@@ -49,23 +50,35 @@ class FeedAnswer:
     body: bytes | bytearray = b""
 
 
-def find_token(raw: str) -> FeedToken | None:
-    """The live token `raw` names, or None; compared in constant time."""
+@cache_once
+def _token_query() -> Select[FeedToken, int, str]:
+    """The token by its hash, with the change counter and its kept feed's fingerprint (a
+    304 needs nothing more); made once per process: building a statement costs more than
+    running this one."""
+    return (
+        select(FeedToken, *cache.state_columns(FeedToken.id, "feed"))
+        .options(joinedload(FeedToken.person))
+        .where(FeedToken.token_hash == bindparam("digest"))
+    )
+
+
+def find_token(raw: str) -> tuple[FeedToken, cache.StateRow] | None:
+    """The live token `raw` names with its feed's quick state, or None; compared in
+    constant time."""
     if not _TOKEN_SHAPE.fullmatch(raw):
         return None
     digest = token_hash(raw)
-    token = db.session.scalar(
-        select(FeedToken)
-        .options(joinedload(FeedToken.person))
-        .where(FeedToken.token_hash == digest)
-    )
-    if token is None or not hmac.compare_digest(token.token_hash, digest):
+    row = db.session.execute(_token_query(), {"digest": digest}).first()
+    if row is None:
+        return None
+    token, counter, kept = row
+    if not hmac.compare_digest(token.token_hash, digest):
         return None
     if token.revoked_at is not None or not token.person.is_active:
         return None
     if token.kind == "exchange" and (token.exchange is None or not token.exchange.is_live):
         return None
-    return token
+    return token, (counter, kept)
 
 
 def record_use(token: FeedToken) -> None:
@@ -124,9 +137,10 @@ def serve_feed(raw: str, request_headers: RequestHeaders) -> FeedAnswer:
 
 
 def _serve(raw: str, request_headers: RequestHeaders) -> FeedAnswer:
-    token = find_token(raw)
-    if token is None:
+    found = find_token(raw)
+    if found is None:
         return not_found()
+    token, state = found
     token_id = token.id
     ctx = feed_context(token)
     try:
@@ -134,7 +148,7 @@ def _serve(raw: str, request_headers: RequestHeaders) -> FeedAnswer:
     except InvalidField:
         return not_found()
     record_use(token)
-    return answer(token_id, selection, ctx, request_headers)
+    return answer(token_id, selection, ctx, request_headers, state=state)
 
 
 def answer(
@@ -143,11 +157,13 @@ def answer(
     ctx: FeedContext,
     request_headers: RequestHeaders,
     kind: str = "feed",
+    state: cache.StateRow | None = None,
 ) -> FeedAnswer:
     """The cheapest right answer for a feed whose secret was checked: 304, the kept feed,
     or one assembled from kept items. `kind` keeps whole feeds of another kind of secret
-    (a partner link's feed) apart from feed tokens with the same id."""
-    quick, kept = cache.quick_state(token_id, ctx, cache.is_dated(selection, ctx), kind)
+    (a partner link's feed) apart from feed tokens with the same id; `state` is the quick
+    state if it was read with the secret."""
+    quick, kept = cache.quick_state(token_id, ctx, cache.is_dated(selection, ctx), kind, state)
     if kept is not None and quick is not None and kept.quick == quick:
         v = kept.validators  # nothing changed since it was validated: no aggregate needed
     else:

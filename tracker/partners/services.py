@@ -11,21 +11,27 @@ from __future__ import annotations
 import hmac
 import logging
 import re
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from tracker.accounts.models import Person
-from tracker.core import audit, validation
+from tracker.calendar.context import FeedContext, FeedOptions
+from tracker.calendar.selection import organisation_selection
+from tracker.calendar.warm import Feed, add_feed_source
+from tracker.core import audit, timeutil, validation
 from tracker.core.database import write_on_read
 from tracker.core.errors import InvalidField, NotFound
 from tracker.core.limits import is_id, max_length
 from tracker.core.model import utcnow
 from tracker.core.permissions import can_check_off, can_edit, require
-from tracker.core.urls import external_url
+from tracker.core.urls import base_url, external_url
 from tracker.core.usage import is_due, touch
 from tracker.extensions import db
 from tracker.organisations.models import Organisation
@@ -178,6 +184,40 @@ def find_link(raw: str) -> PartnerLink | None:
 def find_feed_link(raw: str) -> PartnerLink | None:
     """The active link whose calendar feed token is `raw`, or None."""
     return _find(raw, PartnerLink.feed_token_hash)
+
+
+def feed_context(link: PartnerLink) -> FeedContext:
+    """How the link's feed presents its items: the organisation's language, no links into
+    the tracker, no names (`audience="partner"`)."""
+    organisation = link.organisation
+    with force_locale(organisation.locale):
+        name = _("Commitments: %(name)s", name=organisation.name)
+        description = _("What %(name)s committed to, and its next exchanges",
+                        name=organisation.name)
+    return FeedContext(
+        base_url=base_url(),
+        tz_name=current_app.config["TRACKER_TIMEZONE"],
+        locale=organisation.locale or "de",
+        today=timeutil.today(),
+        options=FeedOptions(),
+        name=name,
+        description=description,
+        audience="partner",
+    )
+
+
+def partner_feeds() -> Iterator[Feed]:
+    """Every active link's feed, so its items are built on write (tracker.calendar.warm)."""
+    links = db.session.scalars(
+        select(PartnerLink).where(PartnerLink.is_active(utcnow())).order_by(PartnerLink.id)
+    )
+    for link in links:
+        ctx = feed_context(link)
+        yield (f"partner:{link.organisation_id}",
+               organisation_selection(link.organisation_id, ctx.options), ctx)
+
+
+add_feed_source(partner_feeds)
 
 
 def record_use(link: PartnerLink) -> None:

@@ -13,7 +13,6 @@ from datetime import time
 from flask import (
     Blueprint,
     Response,
-    current_app,
     flash,
     g,
     make_response,
@@ -31,7 +30,6 @@ from flask_wtf import FlaskForm
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
-from tracker.calendar.context import FeedContext, FeedOptions
 from tracker.calendar.logs import install_filter
 from tracker.calendar.selection import organisation_selection
 from tracker.calendar.serve import answer, not_found
@@ -40,7 +38,6 @@ from tracker.core.database import transaction
 from tracker.core.errors import InvalidField, NotFound
 from tracker.core.model import utcnow
 from tracker.core.security import limiter
-from tracker.core.urls import base_url
 from tracker.exchanges.models import Exchange, exchange_organisations
 from tracker.extensions import db
 from tracker.organisations.models import LOCALES, Organisation
@@ -262,22 +259,8 @@ def feed(token: str) -> Response:
         found = not_found()
         return Response(bytes(found.body), found.status, headers=found.headers)
     services.record_use(link)
-    organisation = link.organisation
-    with force_locale(organisation.locale):
-        name = _("Commitments: %(name)s", name=organisation.name)
-        description = _("What %(name)s committed to, and its next exchanges",
-                        name=organisation.name)
-    ctx = FeedContext(
-        base_url=base_url(),
-        tz_name=current_app.config["TRACKER_TIMEZONE"],
-        locale=organisation.locale or "de",
-        today=timeutil.today(),
-        options=FeedOptions(),
-        name=name,
-        description=description,
-        audience="partner",
-    )
-    found = answer(link.id, organisation_selection(organisation.id, ctx.options), ctx,
+    ctx = services.feed_context(link)
+    found = answer(link.id, organisation_selection(link.organisation_id, ctx.options), ctx,
                    request.headers, kind="partner")
     return Response(bytes(found.body), found.status, headers=found.headers)
 

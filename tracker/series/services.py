@@ -20,6 +20,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import selectinload
 
 from tracker.accounts.models import Person
+from tracker.calendar.warm import written
 from tracker.core import audit, timeutil, validation
 from tracker.core.audit import AuditEntry
 from tracker.core.errors import InvalidField, NotFound
@@ -279,6 +280,7 @@ def _insert_meetings(made: list[tuple[Series, Start]], actor: Person | None) -> 
     participants = [{"exchange_id": ident, "person_id": p.id}
                     for ident, (series, _start) in zip(ids, made, strict=True)
                     for p in series.participants]
+    written(exchanges=ids)  # their feed items are built at commit, as for any write
     if organisations:
         db.session.execute(insert(exchange_organisations), organisations)
     if participants:
