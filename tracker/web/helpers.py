@@ -10,6 +10,7 @@ from functools import lru_cache, wraps
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
+from babel.dates import format_date as babel_format_date
 from babel.dates import format_timedelta
 from flask import Response, abort, request, url_for
 from flask_babel import format_date, format_datetime, format_time, get_locale
@@ -78,7 +79,20 @@ def page_number() -> int:
 
 
 def fmt_date(value: date | None, style: str = "medium") -> str:
-    return format_date(value, style) if value else ""
+    if not value:
+        return ""
+    locale = get_locale()
+    if type(value) is date and locale is not None:  # a day: no time zone to convert to
+        return _day(value, style, str(locale))
+    return format_date(value, style)
+
+
+@lru_cache(maxsize=4096)
+def _day(value: date, style: str, locale: str) -> str:
+    """Babel's words for a day, kept: each call costs tens of microseconds, and a list of
+    a hundred tasks shows a few dozen distinct days (Flask-Babel's format_date with no
+    date formats configured, as here, is Babel's with the page's locale)."""
+    return babel_format_date(value, style, locale=locale)
 
 
 def fmt_datetime(value: datetime | None, style: str = "medium") -> str:
@@ -110,10 +124,16 @@ def relative_due(due: date | None, today: date | None = None) -> str:
     if due is None:
         return _("no date")
     today = today or timeutil.today()
-    days = (due - today).days
+    return _relative_days((due - today).days, str(get_locale()))
+
+
+@lru_cache(maxsize=4096)
+def _relative_days(days: int, page_locale: str) -> str:
+    """relative_due's words, kept per language: a page of a hundred tasks asks for a few
+    dozen distinct ones (`page_locale` is the one gettext translates into: the key)."""
     if days == 0:
         return _("due today")
-    locale = str(get_locale() or "de")
+    locale = page_locale if page_locale != "None" else "de"
     if days > 0:
         # "in 3 days" / "in 3 Tagen": Babel knows each language's grammar for this.
         return _days(days, locale, True)
@@ -161,7 +181,14 @@ def exchange_when(exchange: Exchange | None) -> str:
 
 
 def labels() -> dict[str, dict[str, str]]:
-    """Translated names of the codes the models store."""
+    """Translated names of the codes the models store (shared per language: read only)."""
+    return _labels(str(get_locale()))
+
+
+@lru_cache(maxsize=16)
+def _labels(page_locale: str) -> dict[str, dict[str, str]]:
+    """Made once per language (`page_locale`, the key, is the one gettext translates
+    into): every page's template context has them, and they are sixty translations."""
     return {
         "task_status": {"open": _("open"), "done": _("done"), "cancelled": _("cancelled")},
         "exchange_status": {
