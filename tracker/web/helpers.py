@@ -78,12 +78,16 @@ def page_number() -> int:
 # -- formatting -------------------------------------------------------------------------
 
 
-def fmt_date(value: date | None, style: str = "medium") -> str:
+def fmt_date(value: date | None, style: str = "medium", locale: str | None = None) -> str:
+    """A day or a moment (in the team's zone) in the page's words; `locale`, the page's
+    language when the caller knows it already (`str(get_locale())`), saves asking."""
     if not value:
         return ""
-    locale = get_locale()
-    if type(value) is date and locale is not None:  # a day: no time zone to convert to
-        return _day(value, style, str(locale))
+    if type(value) is date:  # a day: no time zone to convert to
+        if locale is None and (page_locale := get_locale()) is not None:
+            locale = str(page_locale)
+        if locale is not None:
+            return _day(value, style, locale)
     return format_date(value, style)
 
 
@@ -119,12 +123,12 @@ def utc_offset(value: datetime) -> str:
     return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
 
 
-def relative_due(due: date | None, today: date | None = None) -> str:
-    """"due today", "in 3 days", "2 weeks overdue"."""
+def relative_due(due: date | None, today: date | None = None, locale: str | None = None) -> str:
+    """"due today", "in 3 days", "2 weeks overdue" (`locale`: as for fmt_date)."""
     if due is None:
         return _("no date")
     today = today or timeutil.today()
-    return _relative_days((due - today).days, str(get_locale()))
+    return _relative_days((due - today).days, locale or str(get_locale()))
 
 
 @lru_cache(maxsize=4096)
@@ -239,10 +243,10 @@ def _labels(page_locale: str) -> dict[str, dict[str, str]]:
     }
 
 
-def localized(record: Any, field: str) -> str:
+def localized(record: Any, field: str, locale: str | None = None) -> str:
     """A task's or outcome's `field` in the reader's language (the page's, or the mail's
-    under force_locale), falling back to the text as written."""
-    return record.localized(field, str(get_locale()))
+    under force_locale), falling back to the text as written (`locale`: as for fmt_date)."""
+    return record.localized(field, locale or str(get_locale()))
 
 
 def field_label(name: str) -> str:
