@@ -41,7 +41,9 @@ def my_open_tasks(person: Person, limit: int) -> list[Task]:
     ids = list(db.session.scalars(
         select(Task.id)
         .where(Task.owner_id == person.id, Task.status == "open", Task.is_live)
-        .order_by(Task.due_date.is_(None), Task.due_date, Task.due_time, Task.id)
+        # Undated last: NULLS LAST is the order of the owner/status/due index (SQLite and
+        # PostgreSQL read the first rows off it; "due_date IS NULL" first sorted them all).
+        .order_by(Task.due_date.nulls_last(), Task.due_time, Task.id)
         .limit(limit)
     ))
     if not ids:
@@ -80,11 +82,46 @@ def my_groups(person: Person) -> tuple[dict[str, list[Task]], bool]:
     return groups, more
 
 
-def my_next_exchanges(person: Person, limit: int = 5) -> list[Exchange]:
-    """The few exchanges someone takes part in next, to prepare for; cancelled ones left out."""
-    return list(
-        db.session.scalars(
-            select(Exchange)
+#: A key under which what home counted stays right: see `change_key`.
+ChangeKey = tuple[int, int | None, date]
+#: People whose next exchanges each app keeps (the list is emptied when it is full).
+KEPT_PEOPLE = 1000
+
+
+def change_key() -> ChangeKey | None:
+    """What home keeps (the team's counts, someone's next exchanges) is right while this
+    stays the same: today, the change counter that database triggers bump on every write
+    to tasks, people, exchanges and their participants (migration 0003_calendar), and the
+    newest task id (the counter starts again after a restore). One small query; None
+    when the counter is missing (nothing is kept then).
+
+    Read before counting, so a write racing the count can only make what is kept newer
+    than its key, never older.
+    """
+    counter = select(CalendarState.counter).where(CalendarState.id == 1).scalar_subquery()
+    changed, newest = db.session.execute(select(counter, func.max(Task.id))).one()
+    return None if changed is None else (changed, newest, timeutil.today())
+
+
+def _kept(name: str) -> dict:
+    """This app's store `name` for what home keeps (one per process, like the app)."""
+    return current_app.extensions.setdefault(name, {})
+
+
+def my_next_exchanges(person: Person, key: ChangeKey | None,
+                      limit: int = 5) -> list[Exchange]:
+    """The few exchanges someone takes part in next, to prepare for; cancelled ones left out.
+
+    Finding them reads every exchange the person takes part in (thousands, for someone
+    in every meeting of a network), so their ids are kept under the change key.
+    """
+    kept = _kept("home_next_exchanges")
+    found = kept.get(person.id)
+    if key is not None and found is not None and found[0] == key:
+        ids = found[1]
+    else:
+        ids = list(db.session.scalars(
+            select(Exchange.id)
             .join(exchange_participants, exchange_participants.c.exchange_id == Exchange.id)
             .where(
                 exchange_participants.c.person_id == person.id,
@@ -94,29 +131,30 @@ def my_next_exchanges(person: Person, limit: int = 5) -> list[Exchange]:
             )
             .order_by(sort_key(), Exchange.id)
             .limit(limit)
-        )
-    )
+        ))
+        if key is not None:
+            if len(kept) >= KEPT_PEOPLE:
+                kept.clear()
+            kept[person.id] = (key, ids)
+    if not ids:
+        return []
+    by_id = {e.id: e for e in db.session.scalars(select(Exchange).where(Exchange.id.in_(ids)))}
+    return [by_id[i] for i in ids if i in by_id]
 
 
-def team_overview() -> list[dict]:
+def team_overview(key: ChangeKey | None) -> list[dict]:
     """Per person, their overdue tasks and those due by the end of this week, most overdue
     first, for those who share out the work.
 
-    Counting needs every open task due by the week's end (thousands), so each app keeps
-    the last answer with the key it was counted under: today, the change counter that
-    triggers bump on every write to tasks and people (migration 0003_calendar), and the
-    newest task id (the counter starts again after a restore). The key is read before the
-    count, so a write racing it can only make the kept rows newer than their key.
+    Counting needs every open task due by the week's end (thousands), so the counts are
+    kept under the change key.
     """
-    today = timeutil.today()
-    counter = select(CalendarState.counter).where(CalendarState.id == 1).scalar_subquery()
-    changed, newest = db.session.execute(select(counter, func.max(Task.id))).one()
-    key = (changed, newest, today)
-    kept = current_app.extensions.get("home_team_overview")
-    if changed is not None and kept is not None and kept[0] == key:
-        return list(kept[1])
-    rows = _count_team(today)
-    current_app.extensions["home_team_overview"] = (key, rows)
+    kept = _kept("home_team_overview")
+    if key is not None and kept.get("key") == key:
+        return list(kept["rows"])
+    rows = _count_team(timeutil.today())
+    if key is not None:
+        kept.update(key=key, rows=rows)
     return list(rows)
 
 
@@ -142,9 +180,10 @@ def _count_team(today: date) -> list[dict]:
 def index() -> ResponseReturnValue:
     """My follow-ups: overdue, due this week, later, without a date; and my next exchanges."""
     me: Person = current_user._get_current_object()  # the record, not the proxy
+    key = change_key()
     groups, more = my_groups(me)
-    team = team_overview() if can_edit(me) else None
+    team = team_overview(key) if can_edit(me) else None
     return render_template(
-        "home/index.html", groups=groups, more=more, exchanges=my_next_exchanges(me),
+        "home/index.html", groups=groups, more=more, exchanges=my_next_exchanges(me, key),
         team=team,
     )
