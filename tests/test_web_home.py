@@ -69,14 +69,38 @@ def test_the_kept_answers_are_the_counted_ones_on_the_first_and_later_views(web,
                                                                              app):
     login(web, world.admin)
     web.get("/")  # the welcome message, shown once
-    for store in ("home_team_overview", "home_next_exchanges"):
+    for store in ("home_team_overview", "home_next_exchanges", "home_my_tasks"):
         app.extensions.pop(store)
     first = web.get("/").get_data(as_text=True)  # counted
     assert app.extensions["home_team_overview"]["rows"]
     assert app.extensions["home_next_exchanges"][world.admin.id][1] == []
+    assert len(app.extensions["home_my_tasks"]) == 1
     second = web.get("/").get_data(as_text=True)  # kept
     token = re.compile(r'name="csrf_token" type="hidden" value="[^"]+"')
     assert token.sub("", first) == token.sub("", second)
+
+
+def test_my_task_list_follows_every_change_and_has_the_pages_own_token(web, world, make):
+    from tracker.organisations.services import update_organisation
+
+    login(web, world.viewer)
+    page = web.get("/").get_data(as_text=True)
+    assert "Protokoll verschicken" in page and "<span>Lübeck</span>" in page
+    with transaction():
+        update_organisation(world.luebeck, world.admin, {"short_name": "HL"})
+    page = web.get("/").get_data(as_text=True)
+    assert "<span>HL</span>" in page and "<span>Lübeck</span>" not in page
+    make.task(title="Neue Aufgabe", owner_id=world.viewer.id)
+    assert "Neue Aufgabe" in web.get("/").get_data(as_text=True)
+    # Checking off from the kept list works (its form carries this page's token) and
+    # the task leaves the list.
+    page = web.get("/").get_data(as_text=True)
+    token = re.search(rf'action="/tasks/{world.viewer_task.id}/complete".*?'
+                      r'name="csrf_token" type="hidden" value="([^"]+)"', page, re.S).group(1)
+    response = web.post(f"/tasks/{world.viewer_task.id}/complete",
+                        data={"csrf_token": token, "next": "/"})
+    assert response.status_code == 302
+    assert f'id="task-{world.viewer_task.id}"' not in web.get("/").get_data(as_text=True)
 
 
 def test_links_by_id_are_the_ones_url_for_builds(app):

@@ -4,10 +4,13 @@ and admins the team's overdue and due-this-week tasks per person."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import defer, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -21,6 +24,7 @@ from tracker.exchanges.queries import _upcoming_condition, sort_key
 from tracker.extensions import db
 from tracker.organisations.models import Organisation
 from tracker.tasks.models import Task
+from tracker.web.setup import csrf_field
 
 bp = Blueprint("home", __name__)
 
@@ -83,24 +87,38 @@ def my_groups(person: Person) -> tuple[dict[str, list[Task]], bool]:
 
 
 #: A key under which what home counted stays right: see `change_key`.
-ChangeKey = tuple[int, int | None, date]
-#: People whose next exchanges each app keeps (the list is emptied when it is full).
+ChangeKey = tuple[Any, ...]
+#: People (and languages, addresses) whose next exchanges and task lists each app keeps;
+#: a store is emptied when it is full.
 KEPT_PEOPLE = 1000
+KEPT_TASK_LISTS = 100
+#: Stands for the page's CSRF field in a kept task list (each page has its own token).
+_CSRF_MARK = "<!--csrf-field-->"
+
+
+class _MarkedButtons:
+    csrf_token = Markup(_CSRF_MARK)
 
 
 def change_key() -> ChangeKey | None:
-    """What home keeps (the team's counts, someone's next exchanges) is right while this
-    stays the same: today, the change counter that database triggers bump on every write
-    to tasks, people, exchanges and their participants (migration 0003_calendar), and the
-    newest task id (the counter starts again after a restore). One small query; None
-    when the counter is missing (nothing is kept then).
+    """What home keeps (the team's counts, someone's next exchanges and task list) is
+    right while this stays the same: today; the change counter that database triggers
+    bump on every write to tasks, people, exchanges and their participants (migration
+    0003_calendar); the newest task id (the counter starts again after a restore); and
+    the organisations' count and newest change (their labels are on task rows; they have
+    no trigger). One small query; None when the counter is missing (nothing is kept).
 
     Read before counting, so a write racing the count can only make what is kept newer
-    than its key, never older.
+    than its key, never older. What home keeps shows nothing from other tables: a task
+    row that comes to show another table's data must add that table here.
     """
     counter = select(CalendarState.counter).where(CalendarState.id == 1).scalar_subquery()
-    changed, newest = db.session.execute(select(counter, func.max(Task.id))).one()
-    return None if changed is None else (changed, newest, timeutil.today())
+    newest_task = select(func.max(Task.id)).scalar_subquery()
+    row = db.session.execute(
+        select(counter, newest_task, func.count(Organisation.id),
+               func.max(Organisation.updated_at))
+    ).one()
+    return None if row[0] is None else (*row, timeutil.today())
 
 
 def _kept(name: str) -> dict:
@@ -175,15 +193,36 @@ def _count_team(today: date) -> list[dict]:
             for id_, name, late, week in rows]
 
 
+def my_tasks(person: Person, key: ChangeKey | None) -> Markup:
+    """My open tasks by urgency, as rendered: loading and rendering a hundred rows is most
+    of the page's time, so each app keeps the last rendering per person, language and
+    address (the rows' check-off forms return to it) under the change key. The page's own
+    CSRF field goes in where the kept rendering has a mark.
+    """
+    kept = _kept("home_my_tasks")
+    slot = (person.id, str(get_locale()), request.full_path)
+    found = kept.get(slot)
+    if key is not None and found is not None and found[0] == key:
+        html = found[1]
+    else:
+        groups, more = my_groups(person)
+        html = render_template("home/_my_tasks.html", groups=groups, more=more,
+                               button_form=_MarkedButtons)
+        if key is not None:
+            if len(kept) >= KEPT_TASK_LISTS:
+                kept.clear()
+            kept[slot] = (key, html)
+    return Markup(html.replace(_CSRF_MARK, csrf_field()))
+
+
 @bp.get("/")
 @login_required
 def index() -> ResponseReturnValue:
     """My follow-ups: overdue, due this week, later, without a date; and my next exchanges."""
     me: Person = current_user._get_current_object()  # the record, not the proxy
     key = change_key()
-    groups, more = my_groups(me)
     team = team_overview(key) if can_edit(me) else None
     return render_template(
-        "home/index.html", groups=groups, more=more, exchanges=my_next_exchanges(me, key),
+        "home/index.html", my_tasks=my_tasks(me, key), exchanges=my_next_exchanges(me, key),
         team=team,
     )

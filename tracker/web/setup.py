@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import (
     Flask,
+    g,
     has_request_context,
     make_response,
     render_template,
@@ -46,8 +47,13 @@ class PageButtons:
 
     @cached_property
     def csrf_token(self) -> Markup:
-        field = getattr(ButtonForm(formdata=None), "csrf_token", None)  # none: CSRF off
-        return Markup(field()) if field is not None else Markup("")
+        return csrf_field()
+
+
+def csrf_field() -> Markup:
+    """The hidden CSRF field of this request's forms (nothing when CSRF is off)."""
+    field = getattr(ButtonForm(formdata=None), "csrf_token", None)
+    return Markup(field()) if field is not None else Markup("")
 
 
 def page_gettext() -> dict[str, Any]:
@@ -128,6 +134,14 @@ def _can(context: Context, action: str, target: object = None) -> bool:
     return permissions.can(user if user is not None else current_user, action, target)
 
 
+def _page_undo() -> dict | None:
+    """The check-off to offer undoing, taken from the session once per request: a page
+    may render several templates (home renders its task list on its own)."""
+    if "page_undo" not in g:
+        g.page_undo = session.pop("undo", None) if current_user.is_authenticated else None
+    return g.page_undo
+
+
 def _page_locale(context: Context) -> str | None:
     """The page's language as `_globals` found it (None without: the filter asks then).
     Flask-Babel takes microseconds to say, and a list asks for each row's title and dates."""
@@ -173,7 +187,7 @@ def init_web(app: Flask) -> None:
             "labels": helpers.labels(),
             "button_form": PageButtons(),
             "current_locale": str(get_locale()),
-            "undo": session.pop("undo", None) if current_user.is_authenticated else None,
+            "undo": _page_undo(),
             "today": timeutil.today(),
             "can": _can,
             "url_for": PageUrls(),
