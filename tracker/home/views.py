@@ -168,11 +168,12 @@ def team_overview(key: ChangeKey | None) -> list[dict]:
     kept under the change key.
     """
     kept = _kept("home_team_overview")
-    if key is not None and kept.get("key") == key:
-        return list(kept["rows"])
+    found = kept.get("last")
+    if key is not None and found is not None and found[0] == key:
+        return list(found[1])
     rows = _count_team(timeutil.today())
     if key is not None:
-        kept.update(key=key, rows=rows)
+        kept["last"] = (key, rows)
     return list(rows)
 
 
