@@ -17,6 +17,12 @@ A small wrk script counts the answers by status, so an answer other than the exp
 too. Sync workers close the connection after each answer, so wrk connects once per request.
 With more connections than workers, requests wait in the listen queue: the latencies
 include that wait. Prints a Markdown table (req/s, p50 and p99: medians over the runs).
+
+Requests a second depend on what else runs on the machine; the CPU time each answer costs
+hardly does. So the table also gives the workers' CPU milliseconds per request (user and
+system time from /proc, over the counted runs), and on a PostgreSQL server on this machine
+the database's too (its processes serving the benchmark's database): with 2 cores and
+nothing else running, 2,000 ms divided by their sum is about the most requests a second.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -231,9 +238,54 @@ def scenarios(base_url: str, info: dict, feed: str) -> list[Scenario]:
     ]
 
 
+# --- CPU time per request, from /proc (Linux) ---------------------------------------------
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes have used so far (gone ones count 0)."""
+    total = 0
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()  # after "pid (name) "
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / _CLOCK_TICKS
+
+
+def database_pids(database: str) -> list[int]:
+    """The local PostgreSQL server's processes serving `database` ("postgres: … <db> …")."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if title.startswith("postgres:") and f" {database} " in title:
+            pids.append(int(entry.name))
+    return pids
+
+
+@dataclass
+class CpuMeter:
+    """CPU seconds of the workers (and of the database's server processes, if any)."""
+
+    workers: Callable[[], list[int]]
+    database: Callable[[], list[int]] | None = None
+
+    def read(self) -> tuple[float, float | None]:
+        db_seconds = cpu_seconds(self.database()) if self.database else None
+        return cpu_seconds(self.workers()), db_seconds
+
+
 def measure(base_url: str, found: list[Scenario], *, duration: float, runs: int,
             warmup: float = 2, threads: int = 2, connections: int = 8,
-            progress=None) -> list[dict]:
+            progress=None, cpu: CpuMeter | None = None) -> list[dict]:
     """wrk against each scenario: a warm-up run (not counted), then `runs` runs."""
     rows = []
     for scenario in found:
@@ -242,6 +294,7 @@ def measure(base_url: str, found: list[Scenario], *, duration: float, runs: int,
         headers = {"User-Agent": USER_AGENT, **scenario.headers}
         if warmup:
             run_wrk(url, headers, duration=warmup, threads=threads, connections=connections)
+        before = cpu.read() if cpu else None
         results = []
         for i in range(runs):
             result, _ = run_wrk(url, headers, duration=duration, threads=threads,
@@ -252,22 +305,37 @@ def measure(base_url: str, found: list[Scenario], *, duration: float, runs: int,
                          f"{result.requests_per_s:.1f}/s, p50 {result.p50_ms:.2f} ms, "
                          f"p99 {result.p99_ms:.2f} ms, statuses {result.statuses}, "
                          f"socket errors {result.socket_errors or 0}")
+        requests = sum(r.requests for r in results)
+        worker_ms = db_ms = None
+        if cpu and before and requests:
+            after = cpu.read()
+            worker_ms = (after[0] - before[0]) * 1000 / requests
+            if after[1] is not None and before[1] is not None:
+                db_ms = (after[1] - before[1]) * 1000 / requests
         rows.append({
             "name": scenario.name,
-            "requests": sum(r.requests for r in results),
+            "requests": requests,
             "rps": statistics.median(r.requests_per_s for r in results),
             "p50": statistics.median(r.p50_ms for r in results),
             "p99": statistics.median(r.p99_ms for r in results),
             "errors": sum(r.errors(scenario.expected) for r in results),
+            "worker_cpu_ms": worker_ms,
+            "db_cpu_ms": db_ms,
         })
     return rows
 
 
+def _cpu(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
 def table(rows: list[dict]) -> str:
-    lines = ["| scenario | requests sent (all runs) | req/s | p50 ms | p99 ms | errors |",
-             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    lines = ["| scenario | requests sent (all runs) | req/s | p50 ms | p99 ms | errors "
+             "| worker CPU ms/request | database CPU ms/request |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     lines += [f"| {r['name']} | {r['requests']:,} | {r['rps']:.0f} | {r['p50']:.1f} "
-              f"| {r['p99']:.1f} | {r['errors']} |" for r in rows]
+              f"| {r['p99']:.1f} | {r['errors']} | {_cpu(r.get('worker_cpu_ms'))} "
+              f"| {_cpu(r.get('db_cpu_ms'))} |" for r in rows]
     return "\n".join(lines)
 
 
@@ -303,11 +371,14 @@ def main(argv: list[str] | None = None) -> None:
         server = Server(url, workers=args.workers, secret_key=SECRET_KEY,
                         base_url="https://tracker.bench")
         load_before = os.getloadavg()[0]
+        database = urlsplit(url).path.lstrip("/") if url.startswith("postgresql") else ""
+        cpu = CpuMeter(server.worker_pids,
+                       (lambda: database_pids(database)) if database else None)
         try:
             rows = measure(server.url, scenarios(server.url, info, feed),
                            duration=args.duration, runs=args.runs, warmup=args.warmup,
                            threads=args.threads, connections=args.connections,
-                           progress=progress)
+                           progress=progress, cpu=cpu)
         finally:
             log = server.stop()
             if log.strip():

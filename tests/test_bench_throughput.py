@@ -9,7 +9,17 @@ import pytest
 from bench.data import seed_large
 from bench.run import bench_admin, feed_path
 from bench.server import Server
-from bench.throughput import WRK, _ms, measure, parse_wrk, scenarios, table
+from bench.throughput import (
+    WRK,
+    CpuMeter,
+    _ms,
+    cpu_seconds,
+    database_pids,
+    measure,
+    parse_wrk,
+    scenarios,
+    table,
+)
 from tracker.extensions import db
 
 SAMPLES = Path(__file__).parent / "fixtures" / "wrk"
@@ -46,6 +56,19 @@ def test_non_2xx_answers_and_socket_errors_are_counted():
     assert timeouts.errors(200) == 28
 
 
+def test_cpu_time_is_read_from_proc_and_shown_per_request():
+    import os
+
+    spent = cpu_seconds([os.getpid()])
+    sum(i * i for i in range(300_000))  # some CPU
+    assert cpu_seconds([os.getpid()]) >= spent > 0
+    assert cpu_seconds([2**22 + 12345]) == 0  # a process that is gone counts nothing
+    assert database_pids("no_such_database_here") == []
+    row = {"name": "home", "requests": 10, "rps": 5.0, "p50": 1.0, "p99": 2.0, "errors": 0,
+           "worker_cpu_ms": 7.46, "db_cpu_ms": None}
+    assert table([row]).splitlines()[-1] == "| home | 10 | 5 | 1.0 | 2.0 | 0 | 7.5 | – |"
+
+
 def test_wrk_times_in_every_unit():
     assert [_ms(t) for t in ("812.00us", "4.90ms", "1.20s", "1.00m")] == [
         pytest.approx(0.812), 4.9, 1200.0, 60_000.0]
@@ -63,7 +86,7 @@ def test_one_second_of_wrk_against_two_gunicorn_workers(ctx, database_url):
     server = Server(database_url, workers=2, secret_key=ctx.config["SECRET_KEY"])
     try:
         rows = measure(server.url, scenarios(server.url, info, feed), duration=1, runs=1,
-                       warmup=0)
+                       warmup=0, cpu=CpuMeter(server.worker_pids))
     finally:
         log = server.stop()
     assert [r["name"] for r in rows] == ["personal feed, If-None-Match (304)",
@@ -71,5 +94,6 @@ def test_one_second_of_wrk_against_two_gunicorn_workers(ctx, database_url):
     for row in rows:
         assert row["requests"] > 0 and row["rps"] > 0 and row["errors"] == 0, row
         assert 0 < row["p50"] <= row["p99"], row
+        assert row["worker_cpu_ms"] > 0 and row["db_cpu_ms"] is None, row
     assert "Traceback" not in log, log
     assert table(rows).count("\n") == 3

@@ -10,8 +10,9 @@ from functools import lru_cache, wraps
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
+from babel.dates import format_date as babel_format_date
 from babel.dates import format_timedelta
-from flask import Response, abort, g, request, url_for
+from flask import Response, abort, request, url_for
 from flask_babel import format_date, format_datetime, format_time, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -77,16 +78,25 @@ def page_number() -> int:
 # -- formatting -------------------------------------------------------------------------
 
 
-def fmt_date(value: date | None, style: str = "medium") -> str:
-    """Each day formatted once per request: a page of 200 tasks shows few distinct days,
-    and Babel takes a third of a millisecond for each."""
+def fmt_date(value: date | None, style: str = "medium", locale: str | None = None) -> str:
+    """A day or a moment (in the team's zone) in the page's words; `locale`, the page's
+    language when the caller knows it already (`str(get_locale())`), saves asking."""
     if not value:
         return ""
-    formatted: dict[tuple, str] = g.setdefault("tracker_formatted_dates", {})
-    key = (type(value), value, style, str(get_locale()))
-    if key not in formatted:
-        formatted[key] = format_date(value, style)
-    return formatted[key]
+    if type(value) is date:  # a day: no time zone to convert to
+        if locale is None and (page_locale := get_locale()) is not None:
+            locale = str(page_locale)
+        if locale is not None:
+            return _day(value, style, locale)
+    return format_date(value, style)
+
+
+@lru_cache(maxsize=4096)
+def _day(value: date, style: str, locale: str) -> str:
+    """Babel's words for a day, kept: each call costs tens of microseconds, and a list of
+    a hundred tasks shows a few dozen distinct days (Flask-Babel's format_date with no
+    date formats configured, as here, is Babel's with the page's locale)."""
+    return babel_format_date(value, style, locale=locale)
 
 
 def fmt_datetime(value: datetime | None, style: str = "medium") -> str:
@@ -113,15 +123,21 @@ def utc_offset(value: datetime) -> str:
     return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
 
 
-def relative_due(due: date | None, today: date | None = None) -> str:
-    """"due today", "in 3 days", "2 weeks overdue"."""
+def relative_due(due: date | None, today: date | None = None, locale: str | None = None) -> str:
+    """"due today", "in 3 days", "2 weeks overdue" (`locale`: as for fmt_date)."""
     if due is None:
         return _("no date")
     today = today or timeutil.today()
-    days = (due - today).days
+    return _relative_days((due - today).days, locale or str(get_locale()))
+
+
+@lru_cache(maxsize=4096)
+def _relative_days(days: int, page_locale: str) -> str:
+    """relative_due's words, kept per language: a page of a hundred tasks asks for a few
+    dozen distinct ones (`page_locale` is the one gettext translates into: the key)."""
     if days == 0:
         return _("due today")
-    locale = str(get_locale() or "de")
+    locale = page_locale if page_locale != "None" else "de"
     if days > 0:
         # "in 3 days" / "in 3 Tagen": Babel knows each language's grammar for this.
         return _days(days, locale, True)
@@ -169,7 +185,14 @@ def exchange_when(exchange: Exchange | None) -> str:
 
 
 def labels() -> dict[str, dict[str, str]]:
-    """Translated names of the codes the models store."""
+    """Translated names of the codes the models store (shared per language: read only)."""
+    return _labels(str(get_locale()))
+
+
+@lru_cache(maxsize=16)
+def _labels(page_locale: str) -> dict[str, dict[str, str]]:
+    """Made once per language (`page_locale`, the key, is the one gettext translates
+    into): every page's template context has them, and they are sixty translations."""
     return {
         "task_status": {"open": _("open"), "done": _("done"), "cancelled": _("cancelled")},
         "exchange_status": {
@@ -220,10 +243,10 @@ def labels() -> dict[str, dict[str, str]]:
     }
 
 
-def localized(record: Any, field: str) -> str:
+def localized(record: Any, field: str, locale: str | None = None) -> str:
     """A task's or outcome's `field` in the reader's language (the page's, or the mail's
-    under force_locale), falling back to the text as written."""
-    return record.localized(field, str(get_locale()))
+    under force_locale), falling back to the text as written (`locale`: as for fmt_date)."""
+    return record.localized(field, locale or str(get_locale()))
 
 
 def field_label(name: str) -> str:
