@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn, ParamSpec, TypeVar
+from typing import Any, NoReturn, ParamSpec, TypeVar
 
 import click
 from flask import Flask, current_app
@@ -15,6 +16,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from tracker.core.database import transaction
 from tracker.core.errors import InvalidField
+from tracker.core.progress import Progress
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -115,8 +117,8 @@ def demo_command(force: bool, if_empty: bool) -> None:
             _fail("the database is not empty; use --force to load the demo data anyway")
     from tracker.notify.services import mail_suppressed
 
-    with transaction(), mail_suppressed():
-        summary = load_demo()
+    with transaction(), mail_suppressed(), _progress("Loading") as progress:
+        summary = load_demo(progress)
     click.echo(
         f"Loaded {summary['exchanges']} exchanges, {summary['tasks']} tasks, "
         f"{summary['organisations']} organisations, {summary['people']} people."
@@ -137,7 +139,8 @@ def export_command(file: Path) -> None:
 
     out = sys.stdout if str(file) == "-" else None
     try:
-        counts = export_database(out or file, progress=_progress)
+        with _progress("Exporting") as progress:
+            counts = export_database(out or file, progress=progress)
     except OSError as exc:
         _fail(f"cannot write {file}: {exc.strerror or exc} (a file there before is unchanged)")
     click.echo(f"Exported {sum(counts.values())} rows to {file}.", err=out is not None)
@@ -152,7 +155,8 @@ def import_command(file: Path) -> None:
     from tracker.transfer.dump import ImportRefused, import_database
 
     try:
-        counts = import_database(file, progress=_progress)
+        with _progress("Importing") as progress:
+            counts = import_database(file, progress=progress)
     except ImportRefused as exc:
         _fail(str(exc))
     click.echo(f"Imported {sum(counts.values())} rows from {file}.")
@@ -190,14 +194,17 @@ def notify_digests_command(no_send: bool) -> None:
 
     _log_to_stderr()
     now = utcnow()
-    counts = send_due_digests(now)
+    with _progress("Preparing") as progress:
+        counts = send_due_digests(now, progress)
     purge_sent(now)
     click.echo(
         f"Digests: {counts['queued']} queued, {counts['nothing_due']} with nothing to report, "
         f"{counts['already_sent']} already sent in this period."
     )
     if not no_send:
-        _report_delivery(deliver_outbox())
+        with _progress("Sending") as progress:
+            counts = deliver_outbox(progress=progress)
+        _report_delivery(counts)
 
 
 @notify_cli.command("send")
@@ -207,7 +214,9 @@ def notify_send_command() -> None:
     from tracker.notify.services import deliver_outbox
 
     _log_to_stderr()
-    _report_delivery(deliver_outbox())
+    with _progress("Sending") as progress:
+        counts = deliver_outbox(progress=progress)
+    _report_delivery(counts)
 
 
 @series_cli.command("extend")
@@ -221,8 +230,48 @@ def series_extend_command() -> None:
     click.echo(f"Made {made} meeting(s) ahead of time.")
 
 
-def _progress(table: str, done: int, total: int) -> None:
-    click.echo(f"  {table}: {done}/{total}", err=True)
+class _ProgressBars:
+    """A progress bar on standard error for each step a long job reports (each table of
+    an export or import, the digests, the mail), labelled with the step's name."""
+
+    def __init__(self, verb: str) -> None:
+        self.verb = verb
+        self.step: str | None = None
+        self.done = 0
+        self.bar: Any = None
+
+    def __call__(self, step: str, done: int, total: int) -> None:
+        if step != self.step:
+            self.close()
+            self.step, self.done = step, 0
+            if total == 0:  # nothing to do in this step (an empty table)
+                return
+            self.bar = click.progressbar(
+                length=total, label=f"{self.verb} {step}", file=sys.stderr,
+                show_pos=True, show_eta=False,
+            )
+            self.bar.render_progress()
+        if self.bar is not None:
+            self.bar.update(done - self.done)
+            self.done = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.render_finish()
+            self.bar = None
+
+
+@contextmanager
+def _progress(verb: str) -> Iterator[Progress | None]:
+    """Progress bars when standard error is a terminal; None (quiet) in cron, pipes, logs."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    bars = _ProgressBars(verb)
+    try:
+        yield bars
+    finally:
+        bars.close()
 
 
 def register_commands(app: Flask) -> None:
