@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, ParamSpec, TypeVar
+from typing import NoReturn, ParamSpec, TypeVar
 
 import click
 from flask import Flask, current_app
@@ -16,7 +15,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from tracker.core.database import transaction
 from tracker.core.errors import InvalidField
-from tracker.core.progress import Progress
+from tracker.core.progress import terminal_progress as _progress
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -228,50 +227,6 @@ def series_extend_command() -> None:
     with transaction():
         made = keep_all_ahead()
     click.echo(f"Made {made} meeting(s) ahead of time.")
-
-
-class _ProgressBars:
-    """A progress bar on standard error for each step a long job reports (each table of
-    an export or import, the digests, the mail), labelled with the step's name."""
-
-    def __init__(self, verb: str) -> None:
-        self.verb = verb
-        self.step: str | None = None
-        self.done = 0
-        self.bar: Any = None
-
-    def __call__(self, step: str, done: int, total: int) -> None:
-        if step != self.step:
-            self.close()
-            self.step, self.done = step, 0
-            if total == 0:  # nothing to do in this step (an empty table)
-                return
-            self.bar = click.progressbar(
-                length=total, label=f"{self.verb} {step}", file=sys.stderr,
-                show_pos=True, show_eta=False,
-            )
-            self.bar.render_progress()
-        if self.bar is not None:
-            self.bar.update(done - self.done)
-            self.done = done
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.render_finish()
-            self.bar = None
-
-
-@contextmanager
-def _progress(verb: str) -> Iterator[Progress | None]:
-    """Progress bars when standard error is a terminal; None (quiet) in cron, pipes, logs."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    bars = _ProgressBars(verb)
-    try:
-        yield bars
-    finally:
-        bars.close()
 
 
 def register_commands(app: Flask) -> None:

@@ -98,7 +98,12 @@ def export_database(target: Path | IO[str], progress: Progress | None = None) ->
                     out.write(f'{{"columns": {json.dumps(columns)}, "rows": [')
                     order = [c for c in table.primary_key.columns]
                     done = 0
-                    for row in conn.execute(select(table).order_by(*order)):
+                    # A chunk of rows at a time (a server-side cursor on PostgreSQL),
+                    # never a whole table in memory.
+                    rows = conn.execute(
+                        select(table).order_by(*order).execution_options(yield_per=CHUNK)
+                    )
+                    for row in rows:
                         out.write(("," if done else "") + "\n")
                         out.write(json.dumps([_encode(v) for v in row], ensure_ascii=False))
                         done += 1
