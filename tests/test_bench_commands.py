@@ -20,7 +20,7 @@ def test_every_long_command_runs_and_is_measured(tmp_path):
         assert 20 < result.peak_mib[0] < 500 and result.cpu[0] > 0
     by_name = {r.name: r.output for r in results}
     assert by_name["export"].startswith("Exported") and by_name["import"].startswith("Imported")
-    assert "Loaded" in by_name["demo"] or "sign in" in by_name["demo"]
-    sent = re.fullmatch(r"Sent (\d+) mail.*\(server received (\d+)\)", by_name["digests"])
+    assert by_name["demo"].startswith("Loaded")
+    sent = re.search(r"Sent (\d+) mail.*\(server received (\d+)\)", by_name["digests"])
     assert sent and int(sent[1]) == int(sent[2]) > 0, by_name["digests"]
     assert table(results).count("\n") == len(COMMANDS) + 1
