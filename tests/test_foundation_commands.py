@@ -8,7 +8,9 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from tests.db_support import empty_all_tables
 from tests.passwords import each_password_hashed_once
+from tests.terminal_support import flask_command
 from tracker.accounts.models import ApiToken, Person
 from tracker.accounts.services import authenticate, person_for_api_token
 from tracker.core.database import transaction
@@ -314,3 +316,13 @@ def test_commands_before_the_schema_exists_say_what_to_do(tmp_path):
     result = app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 1
     assert "db upgrade" in result.output
+
+
+def test_demo_shows_its_progress_on_a_terminal_only(ctx, database_url):
+    db.session.commit()
+    shown = flask_command(database_url, "demo", terminal=True)
+    assert "Loading demo data" in shown.stderr and "4/4" in shown.stderr
+    assert "Loaded" in shown.stdout
+    empty_all_tables()
+    quiet = flask_command(database_url, "demo", terminal=False)
+    assert "Loaded" in quiet.stdout and quiet.stderr == ""

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.notify_support import Inbox, free_port, start_server
+from tests.terminal_support import flask_command
 from tracker.core.database import transaction
 from tracker.extensions import db
 from tracker.notify.delivery import LEASE, MailConfigError, SmtpSettings, backoff
@@ -234,3 +235,23 @@ def test_digests_without_sending_leaves_them_to_notify_send(app, make, runner, s
     assert smtp_server.messages == []
     assert "Sent 1 mail(s)" in runner.invoke(args=["notify", "send"]).output
     assert len(smtp_server.messages) == 1
+
+
+def test_digests_show_their_progress_on_a_terminal_only(
+    app, make, smtp_server, database_url
+):
+    from tracker.core.timeutil import today
+
+    for _ in range(2):
+        person = make.user(role="viewer", digest="daily")
+        make.task(owner_id=person.id, due_date=today() - timedelta(days=2))
+    db.session.commit()
+    shown = flask_command(database_url, "notify", "digests", terminal=True,
+                          TRACKER_SMTP_URL=smtp_server.url)
+    assert "Digests: 2 queued" in shown.stdout and "Sent 2 mail(s)" in shown.stdout
+    assert "Preparing digests" in shown.stderr and "2/2" in shown.stderr
+    assert "Sending mail" in shown.stderr
+    quiet = flask_command(database_url, "notify", "digests", terminal=False,
+                          TRACKER_SMTP_URL=smtp_server.url)
+    assert "2 already sent in this period" in quiet.stdout and quiet.stderr == ""
+    assert len(smtp_server.messages) == 2

@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.db_support import empty_all_tables
+from tests.terminal_support import flask_command
 from tracker import config
 from tracker.core import files
 from tracker.extensions import db
@@ -52,12 +53,12 @@ def backup(ctx, runner, make, tmp_path) -> tuple[Path, bytes]:
 #: `flask export` as the operator runs it, except that it stops for good after its first
 #: table, as a slow export of a big database would be stopped by a kill.
 STALLED_EXPORT = textwrap.dedent("""
-    import sys, time
+    import contextlib, sys, time
     import tracker.cli
     def stall(table, done, total):
         print("exporting", table, flush=True)
         time.sleep(120)
-    tracker.cli._progress = stall
+    tracker.cli._progress = lambda verb: contextlib.nullcontext(stall)
     from flask.cli import main
     sys.argv = ["flask", "--app", "wsgi", "export", sys.argv[1]]
     main()
@@ -211,3 +212,44 @@ def test_import_refuses_a_row_the_app_would_refuse_and_names_it(
     assert all_rows() == 0
     # The same file, mended, goes in whole.
     assert runner.invoke(args=["import", str(good)]).exit_code == 0
+
+
+# -- progress on a terminal ------------------------------------------------------------------
+
+
+def test_export_and_import_show_progress_on_a_terminal_and_import_names_each_table(
+    ctx, runner, make, tmp_path, database_url
+):
+    make.task(title="Im Export")
+    path = tmp_path / "backup.json"
+    db.session.commit()
+    exported = flask_command(database_url, "export", str(path), terminal=True)
+    assert "Exported" in exported.stdout
+    assert "Exporting tasks" in exported.stderr and "1/1" in exported.stderr
+
+    empty_all_tables()
+    imported = flask_command(database_url, "import", str(path), terminal=True)
+    assert "Imported" in imported.stdout
+    for table in ("organisations", "people", "exchanges", "tasks", "audit_entries"):
+        if json.loads(path.read_text())["counts"].get(table):
+            assert f"Importing {table}" in imported.stderr, imported.stderr
+    assert db.session.scalar(select(func.count()).select_from(_table("tasks"))) == 1
+
+
+def test_export_and_import_are_quiet_when_not_on_a_terminal(
+    ctx, runner, make, tmp_path, database_url
+):
+    make.task(title="Im Export")
+    path = tmp_path / "backup.json"
+    db.session.commit()
+    exported = flask_command(database_url, "export", str(path), terminal=False)
+    assert exported.stdout.startswith("Exported") and exported.stderr == ""
+    empty_all_tables()
+    imported = flask_command(database_url, "import", str(path), terminal=False)
+    assert imported.stdout.startswith("Imported") and imported.stderr == ""
+    result = runner.invoke(args=["export", str(path)])  # as in a script: no progress either
+    assert result.output.splitlines() == [f"Exported {all_rows()} rows to {path}."]
+
+
+def _table(name: str):
+    return next(t for t in _tables() if t.name == name)

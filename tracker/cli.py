@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from tracker.core.database import transaction
 from tracker.core.errors import InvalidField
+from tracker.core.progress import terminal_progress as _progress
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -116,8 +117,8 @@ def demo_command(force: bool, if_empty: bool) -> None:
             _fail("the database is not empty; use --force to load the demo data anyway")
     from tracker.notify.services import mail_suppressed
 
-    with transaction(), mail_suppressed():
-        summary = load_demo()
+    with transaction(), mail_suppressed(), _progress("Loading") as progress:
+        summary = load_demo(progress)
     click.echo(
         f"Loaded {summary['exchanges']} exchanges, {summary['tasks']} tasks, "
         f"{summary['organisations']} organisations, {summary['people']} people."
@@ -138,7 +139,8 @@ def export_command(file: Path) -> None:
 
     out = sys.stdout if str(file) == "-" else None
     try:
-        counts = export_database(out or file, progress=_progress)
+        with _progress("Exporting") as progress:
+            counts = export_database(out or file, progress=progress)
     except OSError as exc:
         _fail(f"cannot write {file}: {exc.strerror or exc} (a file there before is unchanged)")
     click.echo(f"Exported {sum(counts.values())} rows to {file}.", err=out is not None)
@@ -153,7 +155,8 @@ def import_command(file: Path) -> None:
     from tracker.transfer.dump import ImportRefused, import_database
 
     try:
-        counts = import_database(file, progress=_progress)
+        with _progress("Importing") as progress:
+            counts = import_database(file, progress=progress)
     except ImportRefused as exc:
         _fail(str(exc))
     click.echo(f"Imported {sum(counts.values())} rows from {file}.")
@@ -192,14 +195,17 @@ def notify_digests_command(no_send: bool) -> None:
 
     _log_to_stderr()
     now = utcnow()
-    counts = send_due_digests(now)
+    with _progress("Preparing") as progress:
+        counts = send_due_digests(now, progress)
     purge_sent(now)
     click.echo(
         f"Digests: {counts['queued']} queued, {counts['nothing_due']} with nothing to report, "
         f"{counts['already_sent']} already sent in this period."
     )
     if not no_send:
-        _report_delivery(deliver_outbox())
+        with _progress("Sending") as progress:
+            counts = deliver_outbox(progress=progress)
+        _report_delivery(counts)
 
 
 @notify_cli.command("send")
@@ -209,7 +215,9 @@ def notify_send_command() -> None:
     from tracker.notify.services import deliver_outbox
 
     _log_to_stderr()
-    _report_delivery(deliver_outbox())
+    with _progress("Sending") as progress:
+        counts = deliver_outbox(progress=progress)
+    _report_delivery(counts)
 
 
 @series_cli.command("extend")
@@ -231,30 +239,22 @@ def calendar_warm_command() -> None:
 
 
 def _warm_feeds() -> None:
-    """Build the feeds' items, showing counts on a terminal (quiet in cron and pipes)."""
+    """Build the feeds' items, with a progress bar on a terminal (quiet in cron and pipes)."""
     import time
 
     from tracker.calendar.warm import warm_all
 
-    on_terminal = sys.stderr.isatty()
-
-    def progress(done: int, total: int, built: int) -> None:
-        click.echo(f"\r  calendar feeds: {done}/{total}, {built:,} items built", err=True,
-                   nl=False)
-
     started = time.monotonic()
-    feeds, built = warm_all(progress if on_terminal else None)
-    if on_terminal:
-        click.echo("", err=True)
+    with _progress("Building") as progress:
+        feeds, built = warm_all(
+            (lambda done, total, _built: progress("calendar feeds", done, total))
+            if progress else None
+        )
     if feeds and not current_app.config.get("TRACKER_BASE_URL"):
         click.echo("TRACKER_BASE_URL is not set: the items were built for http://localhost, "
                    "and feeds fetched at another address build their own.", err=True)
     click.echo(f"Built {built:,} calendar items for {feeds} feed(s) "
                f"in {time.monotonic() - started:.1f} s.")
-
-
-def _progress(table: str, done: int, total: int) -> None:
-    click.echo(f"  {table}: {done}/{total}", err=True)
 
 
 def register_commands(app: Flask) -> None:

@@ -23,6 +23,7 @@ from sqlalchemy.engine import CursorResult
 
 from tracker.core.database import transaction
 from tracker.core.model import utcnow
+from tracker.core.progress import Progress
 from tracker.core.urls import base_url
 from tracker.extensions import db
 from tracker.notify.models import OutboxMessage
@@ -224,7 +225,9 @@ def pending_count() -> int:
     ) or 0
 
 
-def deliver_outbox(now: datetime | None = None, limit: int = 500) -> dict[str, int]:
+def deliver_outbox(
+    now: datetime | None = None, limit: int = 500, progress: Progress | None = None
+) -> dict[str, int]:
     """Send what is due; returns how many went out, failed, and still wait (`pending`).
 
     `pending` is -1 when nothing could be tried: the outbox could not be read or
@@ -255,7 +258,9 @@ def deliver_outbox(now: datetime | None = None, limit: int = 500) -> dict[str, i
         counts["pending"] = -1
         return counts
     try:
-        for message_id in ids:
+        for n, message_id in enumerate(ids, 1):
+            if progress:
+                progress("mail", n, len(ids))
             if not _claim(message_id, now):
                 continue
             msg = db.session.get(OutboxMessage, message_id, populate_existing=True)

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import logging
@@ -34,6 +35,7 @@ from sqlalchemy.orm import selectinload
 
 from tracker.accounts.models import Person
 from tracker.core.database import transaction
+from tracker.core.progress import Progress
 from tracker.core.timeutil import from_local, local_date, team_zone, to_local
 from tracker.core.urls import external_url
 from tracker.exchanges.models import Exchange, exchange_participants
@@ -189,16 +191,20 @@ def _text_environment() -> Environment:
 
 
 # Dates as the web pages show them (Babel's formats for de and en); times on a 24-hour clock.
+# Kept once formatted: a run of digests writes the same few hundred days thousands of times.
 
 
+@functools.lru_cache(maxsize=4096)
 def _date(day: date, lang: str) -> str:
     return format_date(day, format="full", locale=lang)
 
 
+@functools.lru_cache(maxsize=4096)
 def _short_date(day: date, lang: str) -> str:
     return format_date(day, format="medium", locale=lang)
 
 
+@functools.lru_cache(maxsize=4096)
 def _time(at: time, lang: str) -> str:
     return format_time(at, format="HH:mm", locale=lang)
 
@@ -383,6 +389,7 @@ def _open_tasks_due_before(person: Person, until: date) -> list[Task]:
             Task.due_date.is_not(None),
             Task.due_date < until,
         )
+        .options(selectinload(Task.exchange))  # the digest names each task's exchange
     )
     return sorted(tasks, key=lambda t: (t.due_date, t.due_time or time(), t.id))
 
@@ -488,7 +495,7 @@ def build_digest(person: Person, on_date: date, frequency: str | None = None) ->
     return Mail(subject=subject, text=plain, html=html, unsubscribe_url=settings_url(person))
 
 
-def send_due_digests(now: datetime) -> dict[str, int]:
+def send_due_digests(now: datetime, progress: Progress | None = None) -> dict[str, int]:
     """Queue today's digests (daily, or weekly on Mondays); a rerun in the period queues none.
 
     Each person gets their own transaction: the digest-run row and the outbox row commit
@@ -507,7 +514,9 @@ def send_due_digests(now: datetime) -> dict[str, int]:
         )
     )
     db.session.commit()
-    for person_id in person_ids:
+    for n, person_id in enumerate(person_ids, 1):
+        if progress:
+            progress("digests", n, len(person_ids))
         person = db.session.get(Person, person_id)
         if person is None:
             continue

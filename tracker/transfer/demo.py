@@ -15,6 +15,7 @@ from sqlalchemy import select
 from tracker.accounts.models import Person
 from tracker.accounts.services import create_person
 from tracker.core.audit import AuditEntry, jsonable
+from tracker.core.progress import Progress
 from tracker.core.timeutil import from_local, today
 from tracker.exchanges.models import Exchange, Outcome
 from tracker.exchanges.services import create_exchange, plan_exchange_from_task, record_outcome
@@ -94,8 +95,10 @@ def _year_shift(on: date) -> int:
     return shift
 
 
-def load_demo() -> dict[str, Any]:
+def load_demo(progress: Progress | None = None) -> dict[str, Any]:
     """Create the demo organisations, people, exchanges, outcomes and tasks (caller commits)."""
+    report = progress or (lambda step, done, total: None)
+    report("demo data", 0, 4)
     now = today()
     y = _year_shift(now)
 
@@ -127,6 +130,7 @@ def load_demo() -> dict[str, Any]:
             locale=locale,
         )
     team = [people[k] for k in ("anna", "jonas", "lea", "mehmet")]
+    report("demo data", 1, 4)
 
     def orgs(*keys: str) -> list[int]:
         return [org[k].id for k in keys]
@@ -388,9 +392,12 @@ def load_demo() -> dict[str, Any]:
 
     exchanges = [industry, sccon, regiopole, sccon_next, werkstatt, coffee, flensburg, platform,
                  luebeck, governance, turku, regional]
+    report("demo data", 2, 4)
     routine = _routine_follow_ups(exchanges, team, people["anna"])
+    report("demo data", 3, 4)
     _give_a_history(exchanges, tasks, routine)
     tasks += routine
+    report("demo data", 4, 4)
     return {
         "organisations": len(org),
         "people": len(people),
