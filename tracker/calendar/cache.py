@@ -224,26 +224,19 @@ def _collect_exchanges(
 ) -> None:
     """Append the exchanges' kept items to `parts` (None: only build), building (into
     `keep`) the stale."""
-    per_exchange = (
-        select(
-            Outcome.exchange_id.label("exchange_id"),
-            func.count().label("n"),
-            func.max(Outcome.updated_at).label("changed"),
-        )
-        .group_by(Outcome.exchange_id)
-        .subquery()
-    )
+    # Per exchange, through the index on outcomes.exchange_id: a grouped subquery would
+    # count every outcome even when a write names one exchange.
+    of_exchange = Outcome.exchange_id == Exchange.id
     variant = _variant("vevent", False, ctx.locale, audience=ctx.audience)
     stmt = (
         select(
             Exchange.id,
             Exchange.version,
-            per_exchange.c.n,
-            per_exchange.c.changed,
+            select(func.count()).where(of_exchange).scalar_subquery(),
+            select(func.max(Outcome.updated_at)).where(of_exchange).scalar_subquery(),
             FeedItem.fingerprint,
             FeedItem.body if parts is not None else literal(b"-"),
         )
-        .outerjoin(per_exchange, per_exchange.c.exchange_id == Exchange.id)
         .outerjoin(
             FeedItem,
             and_(

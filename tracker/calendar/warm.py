@@ -189,7 +189,10 @@ def _narrowed(selection: Selection, note: Written) -> Selection | None:
         return selection
     tasks = exchanges = None
     if selection.tasks is not None and (note.tasks or note.owners):
-        tasks = [*selection.tasks, or_(Task.id.in_(note.tasks), Task.owner_id.in_(note.owners))]
+        # Only the lists that hold ids: an OR with an empty one keeps SQLite off the index.
+        named = [*([Task.id.in_(note.tasks)] if note.tasks else []),
+                 *([Task.owner_id.in_(note.owners)] if note.owners else [])]
+        tasks = [*selection.tasks, or_(*named)]
     if selection.exchanges is not None and note.exchanges:
         exchanges = [*selection.exchanges, Exchange.id.in_(note.exchanges)]
     if tasks is None and exchanges is None:
