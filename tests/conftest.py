@@ -6,15 +6,21 @@ a mail server for the notify tests (`smtp_server`)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import ProgrammingError
+from sqlalchemy.pool import NullPool
+from sqlalchemy.util import LRUCache
+from werkzeug.routing.rules import Rule
 
 from tests.db_support import empty_all_tables
 from tests.notify_support import Inbox, free_port, start_server
@@ -31,10 +37,26 @@ TEST_DATABASE_URL = os.environ.get("TRACKER_TEST_DATABASE_URL")
 LOAD_FIGURES = pytest.StashKey[list]()
 
 
+def pytest_configure(config):
+    _share_url_builders()
+
+
 @pytest.fixture
 def load_figures_of_run(request) -> list[dict]:
     """Where the load tests put what they sent and what came of it, for the closing summary."""
     return request.config.stash.setdefault(LOAD_FIGURES, [])
+
+
+def pytest_sessionfinish(session):
+    """A test worker (pytest-xdist) hands its load figures to the process that reports."""
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["load_figures"] = session.config.stash.get(LOAD_FIGURES, [])
+
+
+def pytest_testnodedown(node, error):
+    """The reporting process collects the load figures of each worker as it finishes."""
+    figures = getattr(node, "workeroutput", {}).get("load_figures", [])
+    node.config.stash.setdefault(LOAD_FIGURES, []).extend(figures)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
@@ -59,18 +81,87 @@ def _is_postgres(url: str) -> bool:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
-    """The test database, brought to the newest schema by the migrations themselves."""
-    url = TEST_DATABASE_URL or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+def database_url(request, tmp_path_factory) -> Iterator[str]:
+    """The test database, brought to the newest schema by the migrations themselves.
+
+    Under pytest-xdist each worker has one of its own: a SQLite file in its own temporary
+    folder, or on PostgreSQL a database named after TRACKER_TEST_DATABASE_URL's and the
+    worker (`<name>_gw0`), made afresh here and dropped at the end."""
+    worker = getattr(request.config, "workerinput", {}).get("workerid")
+    if not TEST_DATABASE_URL:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    elif worker:
+        url = _fresh_postgres_database(TEST_DATABASE_URL, worker)
+    else:
+        url = TEST_DATABASE_URL
+        _commit_without_waiting_for_disk(url)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test"})
     with app.app_context():
-        if _is_postgres(url):
+        if _is_postgres(url) and not worker:
             with db.engine.begin() as conn:
                 conn.execute(text("DROP SCHEMA public CASCADE"))
                 conn.execute(text("CREATE SCHEMA public"))
         upgrade()
         db.engine.dispose()
+    yield url
+    if _is_postgres(url) and worker:
+        _drop_postgres_database(url)
+
+
+def _server_connection(url: str):
+    """A connection to the server's maintenance database, for CREATE and DROP DATABASE."""
+    engine = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT",
+                           poolclass=NullPool)
+    return engine.connect()
+
+
+def _fresh_postgres_database(url: str, worker: str) -> str:
+    worker_url = make_url(url)
+    worker_url = worker_url.set(database=f"{worker_url.database}_{worker}")
+    name = worker_url.database
+    with _server_connection(url) as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = worker_url.render_as_string(hide_password=False)
+    _commit_without_waiting_for_disk(url)
     return url
+
+
+def _commit_without_waiting_for_disk(url: str) -> None:
+    """A test database need not survive a crash of the server: a commit that does not wait
+    for the disk takes a tenth of the time (tests commit thousands of times). Left as it is
+    where the database belongs to another role."""
+    name = make_url(url).database
+    with _server_connection(url) as conn:
+        try:
+            conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
+        except ProgrammingError:
+            pass
+
+
+def _drop_postgres_database(url: str) -> None:
+    with _server_connection(url) as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+
+
+def _share_url_builders() -> None:
+    """Each test has an app of its own, and werkzeug compiles two URL builder functions for
+    each of the app's ~130 routes with `ast` and `compile`: most of the time an app takes to
+    make. A builder depends only on the route's parsed form, its defaults and its converters'
+    kinds, so the run compiles each builder once and every app's route binds the same one."""
+    compile_builder = Rule._compile_builder
+    builders: dict[tuple, Callable] = {}
+
+    def shared_builder(self: Rule, append_unknown: bool = True) -> Callable:
+        converters = tuple(
+            (name, type(c), repr({k: v for k, v in vars(c).items() if k != "map"}))
+            for name, c in sorted(self._converters.items(), key=lambda item: item[0]))
+        key = (self.rule, tuple(self._trace), repr(self.defaults), converters, append_unknown)
+        if key not in builders:
+            builders[key] = compile_builder(self, append_unknown)
+        return builders[key]
+
+    Rule._compile_builder = shared_builder  # type: ignore[method-assign]
 
 
 class _SharedTemplateCode(BytecodeCache):
@@ -92,6 +183,46 @@ class _SharedTemplateCode(BytecodeCache):
 _TEMPLATE_CODE = _SharedTemplateCode()
 
 
+class _SharedCompiledSQL:
+    """Compiled SQL kept across the apps of one run, as the template code is. SQLAlchemy
+    keeps what it compiled per engine, and each test's app has an engine of its own, so every
+    test compiled its statements again: a good part of the run. Its cache key names the
+    engine's dialect; here the first dialect of each kind, configured alike, stands for all
+    of them (they compile the same SQL)."""
+
+    def __init__(self, size: int = 5000) -> None:
+        self._compiled: LRUCache = LRUCache(size)
+        self._dialects: dict[tuple, Dialect] = {}
+
+    def _shared_key(self, key: tuple) -> tuple:
+        dialect = key[0]
+        if not isinstance(dialect, Dialect):
+            return key
+        alike = (type(dialect), dialect.server_version_info, dialect.paramstyle,
+                 dialect.default_schema_name, dialect.max_identifier_length,
+                 dialect.label_length)
+        return (self._dialects.setdefault(alike, dialect), *key[1:])
+
+    def get(self, key: tuple, default: Any = None) -> Any:
+        return self._compiled.get(self._shared_key(key), default)
+
+    def __setitem__(self, key: tuple, compiled: Any) -> None:
+        self._compiled[self._shared_key(key)] = compiled
+
+
+_COMPILED_SQL = _SharedCompiledSQL()
+
+
+def _share_compiled_sql(app: Flask) -> None:
+    """The app's engine, and the ORM's own statements (inserts, updates: kept per mapper),
+    use the run's compiled SQL."""
+    with app.app_context():
+        db.engine.update_execution_options(compiled_cache=_COMPILED_SQL)
+    for mapper in db.Model.registry.mappers:
+        if mapper.__dict__.get("_compiled_cache") is not _COMPILED_SQL:
+            mapper._set_memoized_attribute("_compiled_cache", _COMPILED_SQL)
+
+
 @pytest.fixture
 def app(database_url, tmp_path) -> Iterator[Flask]:
     app = create_app(
@@ -106,6 +237,7 @@ def app(database_url, tmp_path) -> Iterator[Flask]:
     )
     app.instance_path = str(tmp_path / "instance")
     app.jinja_env.bytecode_cache = _TEMPLATE_CODE
+    _share_compiled_sql(app)
     yield app
     with app.app_context():
         db.session.remove()

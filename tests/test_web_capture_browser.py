@@ -306,6 +306,7 @@ def test_a_form_sent_back_puts_the_focus_on_the_first_mistake(browser, live_serv
     page.get_by_label("Ort", exact=True).fill("Lübeck")
     page.get_by_role("button", name="Austausch speichern").click()
     page.locator("[data-error-summary]").wait_for()
+    page.wait_for_load_state()  # the script moves the focus once the page's DOM is read
     assert page.evaluate("document.activeElement.id") == "title"
     assert page.evaluate("document.activeElement.getAttribute('aria-describedby')") == \
         "title-error"
