@@ -49,8 +49,14 @@ def upgrade():
         logging.getLogger("alembic").warning(
             "pg_trgm is not available: the task list's text filter scans every task")
         return
+    # The operator class lives in the extension's schema, which need not be on the
+    # search path (an extension made earlier in public, this schema elsewhere).
+    schema = bind.exec_driver_sql(
+        "SELECT quote_ident(n.nspname) FROM pg_extension e "
+        "JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'"
+    ).scalar_one()
     for name, column in TRIGRAM_INDEXES:
-        op.execute(f"CREATE INDEX {name} ON tasks USING gin ({column} gin_trgm_ops)")
+        op.execute(f"CREATE INDEX {name} ON tasks USING gin ({column} {schema}.gin_trgm_ops)")
 
 
 def downgrade():
