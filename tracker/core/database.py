@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from sqlite3 import Connection as SQLiteConnection
-from typing import Literal
+from typing import Any, Literal
 
 from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from tracker.core.errors import StaleVersion
 from tracker.extensions import db
@@ -27,9 +29,9 @@ _READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 def engine_options(database_url: str) -> dict:
     if database_url.startswith("sqlite"):
         return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}}
-    # pool_pre_ping: a connection the server dropped (a restart) is replaced, not used, so
-    # pages recover by themselves when the database is back.
-    return {"pool_pre_ping": True, "connect_args": {"connect_timeout": CONNECT_TIMEOUT_S}}
+    # A connection the server dropped (a restart) is replaced, not used, so pages recover
+    # by themselves when the database is back: see _ping_when_idle.
+    return {"connect_args": {"connect_timeout": CONNECT_TIMEOUT_S}}
 
 
 def configure_engine(app: Flask) -> None:
@@ -38,6 +40,34 @@ def configure_engine(app: Flask) -> None:
         engine = db.engine
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
+    else:
+        _ping_when_idle(engine)
+
+
+#: A pooled connection unused for longer than this is pinged before it is handed out.
+PING_AFTER_IDLE_S = 1.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """SQLAlchemy's pool_pre_ping, for connections that sat idle: a connection returned
+    a moment ago is alive, and a ping per request was a round trip in four of a feed 304.
+    A dead one makes the pool try a fresh connection (DisconnectionError); a connection
+    that dies in use is caught as a disconnect and the pool starts afresh."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn: object, record: ConnectionPoolEntry) -> None:
+        record.info["tracker_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn: Any, record: ConnectionPoolEntry, _proxy: object) -> None:
+        idle_since = record.info.get("tracker_idle_since")
+        if idle_since is not None and time.monotonic() - idle_since < PING_AFTER_IDLE_S:
+            return
+        try:
+            if not engine.dialect.do_ping(dbapi_conn):
+                raise DisconnectionError("the database did not answer a ping")
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(str(exc)) from exc
 
 
 _SQLiteValue = str | bytes | int | float | None
