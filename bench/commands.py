@@ -30,7 +30,7 @@ from pathlib import Path
 from sqlalchemy import delete, func, insert, select, text, update
 
 from bench.data import PASSWORD, seed_large
-from bench.run import bench_app
+from bench.run import bench_app, fresh_database
 from tracker.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,27 +48,9 @@ class Result:
     output: str = ""
 
 
-def fresh(url: str) -> None:
-    """An empty, migrated database at `url` (PostgreSQL: its public schema is recreated)."""
-    from flask_migrate import upgrade
-
-    if url.startswith("sqlite:///"):
-        path = Path(url.removeprefix("sqlite:///"))
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-    app = bench_app(url)
-    with app.app_context():
-        if url.startswith("postgresql"):
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
-        upgrade()
-        db.engine.dispose()
-
-
 def prepare(url: str, n_exchanges: int, n_tasks: int) -> dict:
     """A fresh database filled by `bench.data.seed_large`, statistics gathered."""
-    fresh(url)
+    fresh_database(url)
     app = bench_app(url)
     with app.app_context():
         info = seed_large(n_exchanges, n_tasks)
@@ -198,12 +180,12 @@ def measure(url: str, workdir: Path, runs: int, n_exchanges: int, n_tasks: int,
     if "import" in which:
         target = url if postgres else f"sqlite:///{workdir / 'import.sqlite3'}"
         for _ in range(runs):
-            fresh(target)
+            fresh_database(target)
             _record(results["import"], *flask(target, "import", str(dump)))
     if "demo" in which:
         target = url if postgres else f"sqlite:///{workdir / 'demo.sqlite3'}"
         for _ in range(runs):
-            fresh(target)
+            fresh_database(target)
             _record(results["demo"], *flask(target, "demo"))
     return [results[name] for name in which]
 

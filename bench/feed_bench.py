@@ -45,11 +45,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask_babel import force_locale  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import insert, select, text  # noqa: E402
 from sqlalchemy.orm import joinedload, selectinload  # noqa: E402
 
-import tracker  # noqa: E402
+from bench.run import fresh_database  # noqa: E402
 from tracker import create_app  # noqa: E402
 from tracker.calendar import items  # noqa: E402
 from tracker.calendar.context import FeedContext, feed_context  # noqa: E402
@@ -162,19 +161,7 @@ class Database:
 
     def fresh(self) -> None:
         """An empty, migrated database at `self.url`."""
-        if self.postgres:
-            app = make_app(self.url)
-            with app.app_context():
-                with db.engine.begin() as conn:
-                    conn.execute(text("DROP SCHEMA public CASCADE"))
-                    conn.execute(text("CREATE SCHEMA public"))
-                db.engine.dispose()
-        else:
-            Path(self.url.removeprefix("sqlite:///")).unlink(missing_ok=True)
-        app = make_app(self.url)
-        with app.app_context():
-            upgrade(directory=str(Path(tracker.__file__).parent / "migrations"))
-            db.engine.dispose()
+        fresh_database(self.url)
 
     def analyze(self) -> None:
         """Fresh statistics after a bulk load, as autovacuum gathers them soon after."""

@@ -40,10 +40,15 @@ def bench_app(url: str):
     })
 
 
-def prepare(url: str, size: str = "10k") -> dict:
-    """Migrate an empty database (PostgreSQL: its public schema is dropped first), seed it."""
+def fresh_database(url: str) -> None:
+    """An empty, migrated database at `url` (SQLite: the file goes first; PostgreSQL: its
+    public schema is dropped and made again)."""
     from flask_migrate import upgrade
 
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
     app = bench_app(url)
     with app.app_context():
         if url.startswith("postgresql"):
@@ -51,6 +56,14 @@ def prepare(url: str, size: str = "10k") -> dict:
                 conn.execute(text("DROP SCHEMA public CASCADE"))
                 conn.execute(text("CREATE SCHEMA public"))
         upgrade()
+        db.engine.dispose()
+
+
+def prepare(url: str, size: str = "10k") -> dict:
+    """A fresh database (`fresh_database`) seeded with the data set of `size`."""
+    fresh_database(url)
+    app = bench_app(url)
+    with app.app_context():
         info = seed_size(size)
         if url.startswith("postgresql"):
             # Fresh statistics and visibility map, as autovacuum makes them soon after a
