@@ -47,6 +47,7 @@ from tracker.calendar.selection import Condition, Selection
 from tracker.core.model import Record
 from tracker.exchanges.models import Exchange, Outcome
 from tracker.extensions import db
+from tracker.organisations.models import Organisation
 from tracker.tasks.models import Task
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,34 @@ _LOAD_CHUNK = 500
 #: Bytes to keep: (record kind, record id, variant, fingerprint, body); a whole feed's
 #: body is the bytearray it was assembled in (kept without a copy).
 KeptRow = tuple[str, int, str, str, bytes | bytearray]
+
+
+# --- what pages keep: one key for "nothing they show has changed" ------------------------
+
+
+def change_key(*also: Any) -> tuple[Any, ...] | None:
+    """The key under which what a page keeps per process (home's lists and counts, the
+    review's charts) is still right, with `also` (the day, the days asked about) added.
+
+    The change counter that the triggers bump on every write to the watched tables; the
+    tasks' newest id, count and newest change (the counter starts again after a restore);
+    the organisations' count and newest change (their labels are shown; they have no
+    trigger). One small query, read *before* counting, so a write racing the count can only
+    make what is kept newer than its key, never older. None when the counter is missing:
+    then nothing is kept.
+    """
+    def scalar(expression: Any) -> Any:
+        return select(expression).scalar_subquery()
+
+    row = db.session.execute(select(
+        select(CalendarState.counter).where(CalendarState.id == 1).scalar_subquery(),
+        scalar(func.max(Task.id)),
+        select(func.count()).select_from(Task).scalar_subquery(),
+        scalar(func.max(Task.updated_at)),
+        select(func.count()).select_from(Organisation).scalar_subquery(),
+        scalar(func.max(Organisation.updated_at)),
+    )).one()
+    return None if row[0] is None else (*row, *also)
 
 
 # --- validators: one cheap aggregate query -----------------------------------------------

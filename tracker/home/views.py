@@ -16,7 +16,7 @@ from sqlalchemy.orm import defer, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from tracker.accounts.models import Person
-from tracker.calendar.models import CalendarState
+from tracker.calendar import cache
 from tracker.core import timeutil
 from tracker.core.permissions import can_edit
 from tracker.exchanges.models import Exchange, exchange_participants
@@ -102,23 +102,10 @@ class _MarkedButtons:
 
 def change_key() -> ChangeKey | None:
     """What home keeps (the team's counts, someone's next exchanges and task list) is
-    right while this stays the same: today; the change counter that database triggers
-    bump on every write to tasks, people, exchanges and their participants (migration
-    0003_calendar); the newest task id (the counter starts again after a restore); and
-    the organisations' count and newest change (their labels are on task rows; they have
-    no trigger). One small query; None when the counter is missing (nothing is kept).
-
-    Read before counting, so a write racing the count can only make what is kept newer
-    than its key, never older. What home keeps shows nothing from other tables: a task
-    row that comes to show another table's data must add that table here.
-    """
-    counter = select(CalendarState.counter).where(CalendarState.id == 1).scalar_subquery()
-    newest_task = select(func.max(Task.id)).scalar_subquery()
-    row = db.session.execute(
-        select(counter, newest_task, func.count(Organisation.id),
-               func.max(Organisation.updated_at))
-    ).one()
-    return None if row[0] is None else (*row, timeutil.today())
+    right while this stays the same (calendar.cache.change_key, with today). What home
+    keeps shows nothing from other tables than those it watches: a task row that comes to
+    show another table's data must be watched there."""
+    return cache.change_key(timeutil.today())
 
 
 def _kept(name: str) -> dict:

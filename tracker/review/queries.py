@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, sele
 from sqlalchemy.orm import InstrumentedAttribute
 
 from tracker.accounts.models import Person
-from tracker.calendar.models import CalendarState
+from tracker.calendar import cache
 from tracker.core import timeutil
 from tracker.core.limits import PER_PAGE
 from tracker.core.model import Record
@@ -163,19 +163,10 @@ def month_ends(count: int = 12) -> list[date]:
 
 def _kept(name: str, compute: Callable[[], Any], *also: Any) -> Any:
     """Figures that need a scan of every task, kept per app under the key they were
-    computed with: the change counter that triggers bump on every write to tasks (migration
-    0003_calendar), the number of tasks and the newest task change, the newest organisation
-    change (a renamed partner), and `also` (the days asked about). The key is read *before*
-    the scan, so a write racing it can only make the kept figures newer than their key,
-    not older."""
-    counter = select(CalendarState.counter).where(CalendarState.id == 1).scalar_subquery()
-    renamed = select(func.max(Organisation.updated_at)).scalar_subquery()
-    # Each a subquery of its own: a count and an index's last entry, not a scan of tasks.
-    count = select(func.count()).select_from(Task).scalar_subquery()
-    newest = select(func.max(Task.updated_at)).scalar_subquery()
-    key = (*db.session.execute(select(counter, renamed, count, newest)).one(), *also)
+    computed with (calendar.cache.change_key, with `also`: the days asked about)."""
+    key = cache.change_key(*also)
     kept = current_app.extensions.setdefault("review_kept", {}).setdefault(name, {})
-    if key[0] is not None and kept.get("key") == key:
+    if key is not None and kept.get("key") == key:
         return kept["figures"]
     figures = compute()
     kept.update(key=key, figures=figures)
